@@ -1,0 +1,48 @@
+import type { Env } from './env';
+
+export interface RateRule {
+  limit: number;
+  periodSeconds: number;
+}
+
+/** Typed configuration, parsed from vars once per isolate. */
+export interface Config {
+  perIp: RateRule;
+  perSite: RateRule;
+  groupCommitMs: number;
+  siteCacheSeconds: number;
+  development: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function rule(name: string, text: string): RateRule {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const limit = Number(match?.[1]);
+  const periodSeconds = Number(match?.[2]);
+  if (!match || limit < 1 || periodSeconds < 1) {
+    throw new ConfigError(`${name} must look like N/S (N events per S seconds), got "${text}"`);
+  }
+  return { limit, periodSeconds };
+}
+
+function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${text}"`);
+  }
+  return value;
+}
+
+export function parseConfig(env: Env): Config {
+  return {
+    perIp: rule('RATE_LIMIT_PER_IP', env.RATE_LIMIT_PER_IP ?? '300/60'),
+    perSite: rule('RATE_LIMIT_PER_SITE', env.RATE_LIMIT_PER_SITE ?? '10000/60'),
+    groupCommitMs: integer('GROUP_COMMIT_MS', env.GROUP_COMMIT_MS, 500, 0, 5_000),
+    siteCacheSeconds: integer('SITE_CACHE_SECONDS', env.SITE_CACHE_SECONDS, 60, 0, 3_600),
+    development: env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test',
+  };
+}

@@ -1,0 +1,89 @@
+import { clickhouse, isPermanentInsertError } from '../clickhouse/client';
+import type { Env } from '../env';
+import { isEventBatch } from '../events/batch';
+import { count, flushCounters } from '../observability/counters';
+import { log } from '../observability/log';
+import { reportError } from '../observability/sentry';
+import { parkDeadLetter } from './dead-letters';
+
+/**
+ * Settings that make an insert idempotent. Queues deliver at least once, so the same message
+ * can be inserted twice; the token (the message's batch id) makes ClickHouse drop the repeat,
+ * in `events` and in the rollup views fed from it.
+ */
+export function insertSettings(batchId: string): Record<string, string | number> {
+  return {
+    async_insert: 1,
+    wait_for_async_insert: 1,
+    async_insert_deduplicate: 1,
+    insert_deduplicate: 1,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    insert_deduplication_token: batchId,
+  };
+}
+
+/** Retry delay after `attempts` deliveries: 2, 4, 8, … seconds, capped at 5 minutes. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(300, 2 ** Math.max(1, attempts));
+}
+
+/**
+ * The queue consumer: one idempotent insert per message, run concurrently. A message is acked
+ * only after ClickHouse confirmed its rows; a transient failure retries that message alone with
+ * backoff (and after max_retries the queue moves it to the dead-letter queue); rows ClickHouse
+ * refuses as malformed are parked at once, so one poison message never holds up the others.
+ */
+export async function consumeEvents(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+): Promise<void> {
+  const client = clickhouse(env);
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const body = message.body;
+      if (!isEventBatch(body)) {
+        log('error', 'malformed queue message parked', { id: message.id });
+        await parkDeadLetter(env.DB, body, message.id);
+        count('consumer_messages_total', 1, { outcome: 'malformed' });
+        message.ack();
+        return;
+      }
+      if (body.events.length === 0) {
+        message.ack();
+        return;
+      }
+      try {
+        await client.insert({
+          table: 'events',
+          values: body.events,
+          format: 'JSONEachRow',
+          clickhouse_settings: insertSettings(body.batch_id),
+        });
+        count('rows_inserted_total', body.events.length);
+        count('consumer_messages_total', 1, { outcome: 'inserted' });
+        message.ack();
+      } catch (error) {
+        count('insert_failures_total');
+        if (isPermanentInsertError(error)) {
+          log('error', 'rows refused by ClickHouse, message parked', { batch_id: body.batch_id });
+          ctx.waitUntil(reportError(env, ctx, error, { stage: 'consumer' }));
+          await parkDeadLetter(env.DB, body, body.batch_id);
+          count('consumer_messages_total', 1, { outcome: 'parked' });
+          message.ack();
+          return;
+        }
+        const delaySeconds = retryDelaySeconds(message.attempts);
+        log('warn', 'insert failed, will retry', {
+          batch_id: body.batch_id,
+          attempts: message.attempts,
+          delaySeconds,
+          error: error instanceof Error ? error.message.slice(0, 200) : 'unknown',
+        });
+        count('consumer_retries_total');
+        message.retry({ delaySeconds });
+      }
+    }),
+  );
+  await flushCounters(env, true);
+}

@@ -1,0 +1,26 @@
+import type { EventBatchMessage } from './events/record';
+import type { RateLimiter } from './limits/rate-limiter';
+import type { MetricsCounter } from './observability/metrics-counter';
+
+/** Bindings, vars and secrets, as wrangler.toml and `wrangler secret` provide them. */
+export interface Env {
+  ASSETS: Fetcher;
+  DB: D1Database;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  METRICS: DurableObjectNamespace<MetricsCounter>;
+  EVENTS_QUEUE: Queue<EventBatchMessage>;
+  EVENTS_DLQ: Queue<EventBatchMessage>;
+  CLICKHOUSE_URL: string;
+  CLICKHOUSE_USER: string;
+  CLICKHOUSE_DATABASE: string;
+  RATE_LIMIT_PER_IP: string;
+  RATE_LIMIT_PER_SITE: string;
+  GROUP_COMMIT_MS: string;
+  SITE_CACHE_SECONDS: string;
+  ENVIRONMENT: string;
+  // Secrets (wrangler secret / .dev.vars), all optional so a missing one degrades clearly.
+  CLICKHOUSE_PASSWORD?: string;
+  METRICS_TOKEN?: string;
+  ADMIN_TOKEN?: string;
+  SENTRY_DSN?: string;
+}

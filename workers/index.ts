@@ -1,0 +1,19 @@
+import { app } from './app';
+import { consumeEvents } from './consumer/consume';
+import { consumeDeadLetters } from './consumer/dead-letters';
+import { runScheduled } from './cron/scheduled';
+import type { Env } from './env';
+
+export { RateLimiter } from './limits/rate-limiter';
+export { MetricsCounter } from './observability/metrics-counter';
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env, ctx) {
+    if (batch.queue.endsWith('-dlq')) await consumeDeadLetters(batch, env);
+    else await consumeEvents(batch, env, ctx);
+  },
+  async scheduled(controller, env) {
+    await runScheduled(controller, env);
+  },
+} satisfies ExportedHandler<Env, unknown>;

@@ -1,0 +1,100 @@
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { parseConfig } from '../config';
+import type { Env } from '../env';
+import { flushCounters } from '../observability/counters';
+import { log } from '../observability/log';
+import { reportError } from '../observability/sentry';
+import { IngestPipeline, MAX_BODY_BYTES } from './pipeline';
+
+let pipeline: IngestPipeline | null = null;
+
+/** The isolate's pipeline: caches, leases and the open commit group live as long as the isolate. */
+export function ingestPipeline(env: Env): IngestPipeline {
+  pipeline ??= new IngestPipeline(env, parseConfig(env));
+  return pipeline;
+}
+
+/** Forgets the isolate's pipeline (tests change vars between cases). */
+export function resetIngestPipeline(): void {
+  pipeline = null;
+}
+
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Content-Type',
+  'Access-Control-Expose-Headers': 'x-edgebear-dropped, Retry-After',
+  'Access-Control-Max-Age': '86400',
+};
+
+function errorBody(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}
+
+async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | 'umami'): Promise<Response> {
+  const headers = new Headers(CORS_HEADERS);
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) {
+    headers.set('Content-Type', 'application/json');
+    return new Response(errorBody('body_too_large', `body must be at most ${MAX_BODY_BYTES} bytes`), {
+      status: 400,
+      headers,
+    });
+  }
+  const raw = c.req.raw;
+  const outcome = await ingestPipeline(c.env).handle({
+    body: await raw.text(),
+    format,
+    ip: c.req.header('cf-connecting-ip') ?? '',
+    userAgent: c.req.header('user-agent') ?? '',
+    headers: raw.headers,
+    cf: raw.cf as IncomingRequestCfProperties | undefined,
+    nowMs: Date.now(),
+  });
+  c.executionCtx.waitUntil(flushCounters(c.env));
+  switch (outcome.status) {
+    case 202:
+      if (outcome.dropped) headers.set('x-edgebear-dropped', outcome.dropped);
+      return new Response('ok', { status: 202, headers });
+    case 400:
+      headers.set('Content-Type', 'application/json');
+      return new Response(errorBody(outcome.code, outcome.message), { status: 400, headers });
+    case 429:
+      headers.set('Content-Type', 'application/json');
+      headers.set('Retry-After', String(outcome.retryAfterSeconds));
+      return new Response(
+        errorBody('rate_limited', `too many events for this ${outcome.limit}; retry in ${outcome.retryAfterSeconds} s`),
+        { status: 429, headers },
+      );
+  }
+}
+
+/** POST /api/event (Edgebear and Plausible payloads) and POST /api/send (Umami payloads). */
+export const ingestRoutes = new Hono<{ Bindings: Env }>();
+
+ingestRoutes.options('/api/event', () => new Response(null, { status: 204, headers: CORS_HEADERS }));
+ingestRoutes.options('/api/send', () => new Response(null, { status: 204, headers: CORS_HEADERS }));
+
+for (const [path, format] of [
+  ['/api/event', 'edgebear'],
+  ['/api/send', 'umami'],
+] as const) {
+  ingestRoutes.post(path, async (c) => {
+    try {
+      return await handleEvent(c, format);
+    } catch (error) {
+      // Nothing was accepted: the event was not handed to the queue. Say so, so a server-side
+      // sender retries; beacons cannot, and that is the price of a dependency being down.
+      log('error', 'ingest failed', { path, error: error instanceof Error ? error.message : String(error) });
+      c.executionCtx.waitUntil(reportError(c.env, c.executionCtx, error, { path }));
+      const headers = new Headers(CORS_HEADERS);
+      headers.set('Content-Type', 'application/json');
+      headers.set('Retry-After', '5');
+      return new Response(errorBody('unavailable', 'the event could not be stored; retry later'), {
+        status: 503,
+        headers,
+      });
+    }
+  });
+}

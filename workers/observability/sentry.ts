@@ -1,0 +1,51 @@
+import type { Env } from '../env';
+
+const SECRET_PATTERN = /(password|secret|token|key|authorization|cookie|session)/i;
+
+/**
+ * Reports an unexpected error to Sentry when SENTRY_DSN is set. No PII: no IPs, cookies, headers
+ * or query strings are attached, and anything that looks like a secret is scrubbed. toucan-js is
+ * imported lazily so the ingest path does not pay for it until something goes wrong.
+ */
+export async function reportError(
+  env: Pick<Env, 'SENTRY_DSN' | 'ENVIRONMENT'>,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  error: unknown,
+  tags: Record<string, string> = {},
+): Promise<void> {
+  if (!env.SENTRY_DSN) return;
+  try {
+    const { Toucan } = await import('toucan-js');
+    const sentry = new Toucan({
+      dsn: env.SENTRY_DSN,
+      context: ctx,
+      environment: env.ENVIRONMENT,
+      sampleRate: 1,
+      tracesSampleRate: 0.01,
+      sendDefaultPii: false,
+      requestDataOptions: {
+        allowedHeaders: false,
+        allowedCookies: false,
+        allowedSearchParams: false,
+        allowedIps: false,
+      },
+      beforeSend(event) {
+        delete event.user;
+        if (event.request) {
+          delete event.request.headers;
+          delete event.request.cookies;
+          delete event.request.query_string;
+          delete event.request.data;
+        }
+        if (event.extra) {
+          for (const key of Object.keys(event.extra)) if (SECRET_PATTERN.test(key)) event.extra[key] = '[scrubbed]';
+        }
+        return event;
+      },
+    });
+    for (const [key, value] of Object.entries(tags)) sentry.setTag(key, value);
+    sentry.captureException(error);
+  } catch {
+    // Error reporting must never become the error.
+  }
+}
