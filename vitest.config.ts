@@ -1,6 +1,8 @@
-import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { TEST_CLICKHOUSE } from './test/setup/ports';
+
+const d1Migrations = await readD1Migrations('schema/d1');
 
 export default defineConfig({
   test: {
@@ -33,7 +35,9 @@ export default defineConfig({
                 METRICS_TOKEN: 'test-metrics-token',
                 ADMIN_TOKEN: 'test-admin-token',
                 ENVIRONMENT: 'test',
-                TEST_MIGRATIONS: [],
+                TEST_MIGRATIONS: d1Migrations,
+                // Short windows keep tests quick; the behaviour is the same as in production.
+                GROUP_COMMIT_MS: '50',
               },
             },
           }),
@@ -42,6 +46,7 @@ export default defineConfig({
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
           globalSetup: ['test/setup/clickhouse.global.ts'],
+          setupFiles: ['test/setup/workers.setup.ts'],
           testTimeout: 30_000,
         },
       },

@@ -1,0 +1,100 @@
+/**
+ * `npm run dev`: everything Edgebear needs, locally. Starts ClickHouse (unless one answers on
+ * 8123), applies ClickHouse and D1 migrations, seeds the demo site, builds the tracker, starts
+ * the Worker with wrangler dev on 127.0.0.1:8787 and fires its cron triggers on schedule.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { startClickHouseServer } from '../tools/clickhouse/server';
+import { isClickHouseUp } from '../tools/clickhouse/ping';
+import { migrateClickHouse } from './migrate';
+import { ensureDevVars } from './lib/dev-vars';
+import { applyLocalD1, seedDemoSite } from './lib/local-d1';
+import { runCronLoop } from './lib/cron-loop';
+
+const CLICKHOUSE_URL = 'http://127.0.0.1:8123';
+const WORKER_URL = 'http://127.0.0.1:8787';
+
+function step(text: string): void {
+  console.log(`\x1b[36m▸\x1b[0m ${text}`);
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  const vars = ensureDevVars();
+  const password = vars.CLICKHOUSE_PASSWORD ?? '';
+
+  let closeClickHouse: (() => Promise<void>) | null = null;
+  if (await isClickHouseUp(CLICKHOUSE_URL)) {
+    step(`ClickHouse already answers on ${CLICKHOUSE_URL}; using it`);
+  } else {
+    step('starting local ClickHouse (chDB) on 127.0.0.1:8123, data in .data/clickhouse');
+    const server = await startClickHouseServer({
+      port: 8123,
+      host: '127.0.0.1',
+      dataDir: '.data/clickhouse',
+      user: 'default',
+      password,
+    });
+    closeClickHouse = server.close;
+  }
+
+  step('applying ClickHouse migrations');
+  await migrateClickHouse({ url: CLICKHOUSE_URL, user: 'default', password, database: 'edgebear' });
+
+  step('applying D1 migrations and seeding the demo site (demo.test)');
+  applyLocalD1();
+  seedDemoSite();
+
+  step('building the tracker');
+  const build = spawnSync('npx', ['tsx', 'scripts/build-tracker.ts'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('tracker build failed');
+
+  step(`starting the Worker on ${WORKER_URL}`);
+  const wrangler: ChildProcess = spawn(
+    'npx',
+    ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', '8787', '--test-scheduled', '--show-interactive-dev-session=false'],
+    { stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
+  await waitFor(`${WORKER_URL}/demo/`, 60_000);
+  const stopCrons = runCronLoop(WORKER_URL);
+
+  console.log(`
+  Edgebear is running.
+    Worker + dashboard   ${WORKER_URL}/
+    Demo site            ${WORKER_URL}/demo/
+    Event endpoint       ${WORKER_URL}/api/event
+    Metrics              ${WORKER_URL}/metrics  (Authorization: Bearer $METRICS_TOKEN from .dev.vars)
+    ClickHouse (HTTP)    ${CLICKHOUSE_URL}  (user default, password in .dev.vars)
+`);
+
+  const shutdown = async (): Promise<void> => {
+    stopCrons();
+    wrangler.kill('SIGINT');
+    await closeClickHouse?.();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  wrangler.on('exit', (code) => {
+    stopCrons();
+    void closeClickHouse?.().finally(() => process.exit(code ?? 0));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+const DEV_VARS = '.dev.vars';
+
+/** Reads KEY=VALUE lines of .dev.vars (git-ignored; wrangler dev reads it for secrets). */
+export function readDevVars(path = DEV_VARS): Record<string, string> {
+  if (!existsSync(path)) return {};
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line);
+    if (match?.[1]) vars[match[1]] = match[2] ?? '';
+  }
+  return vars;
+}
+
+/**
+ * Creates .dev.vars with fresh random local secrets when it is missing, and adds any secret a
+ * newer version of the project needs. Secrets never live in git.
+ */
+export function ensureDevVars(path = DEV_VARS): Record<string, string> {
+  const vars = readDevVars(path);
+  let changed = false;
+  for (const key of ['CLICKHOUSE_PASSWORD', 'METRICS_TOKEN', 'ADMIN_TOKEN']) {
+    if (!vars[key]) {
+      vars[key] = randomBytes(18).toString('base64url');
+      changed = true;
+    }
+  }
+  if (changed) {
+    const body = Object.entries(vars)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join('\n');
+    writeFileSync(path, `# Local secrets for wrangler dev and the local ClickHouse. Not in git.\n${body}\n`);
+  }
+  return vars;
+}

@@ -1,0 +1,22 @@
+import { spawnSync } from 'node:child_process';
+
+function wrangler(args: string[]): string {
+  const result = spawnSync('npx', ['wrangler', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+  });
+  if (result.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Applies schema/d1 migrations to the local D1 that wrangler dev uses (.wrangler/state). */
+export function applyLocalD1(persistTo?: string): void {
+  wrangler(['d1', 'migrations', 'apply', 'DB', '--local', ...(persistTo ? ['--persist-to', persistTo] : [])]);
+}
+
+/** The demo site: accepts events from the demo page on localhost and 127.0.0.1. */
+export function seedDemoSite(persistTo?: string): void {
+  const sql = `INSERT OR IGNORE INTO sites (domain, public_key, timezone, allowed_hostnames)
+    VALUES ('demo.test', 'demo-test-site-key', 'UTC', '["localhost","127.0.0.1"]')`;
+  wrangler(['d1', 'execute', 'DB', '--local', '--command', sql, ...(persistTo ? ['--persist-to', persistTo] : [])]);
+}
