@@ -14,9 +14,17 @@ export function applyLocalD1(persistTo?: string): void {
   wrangler(['d1', 'migrations', 'apply', 'DB', '--local', ...(persistTo ? ['--persist-to', persistTo] : [])]);
 }
 
+/** Adds a site (if missing) to the local D1. Values are fixed by our own scripts, not user input. */
+export function seedSite(domain: string, allowedHostnames: string[], persistTo?: string): void {
+  if (!/^[a-z0-9.-]+$/.test(domain)) throw new Error(`not a domain: ${domain}`);
+  const allowed = JSON.stringify(allowedHostnames).replaceAll("'", "''");
+  const key = `${domain.replaceAll('.', '-')}-site-key`;
+  const sql = `INSERT OR IGNORE INTO sites (domain, public_key, timezone, allowed_hostnames)
+    VALUES ('${domain}', '${key}', 'UTC', '${allowed}')`;
+  wrangler(['d1', 'execute', 'DB', '--local', '--command', sql, ...(persistTo ? ['--persist-to', persistTo] : [])]);
+}
+
 /** The demo site: accepts events from the demo page on localhost and 127.0.0.1. */
 export function seedDemoSite(persistTo?: string): void {
-  const sql = `INSERT OR IGNORE INTO sites (domain, public_key, timezone, allowed_hostnames)
-    VALUES ('demo.test', 'demo-test-site-key', 'UTC', '["localhost","127.0.0.1"]')`;
-  wrangler(['d1', 'execute', 'DB', '--local', '--command', sql, ...(persistTo ? ['--persist-to', persistTo] : [])]);
+  seedSite('demo.test', ['localhost', '127.0.0.1'], persistTo);
 }

@@ -1,0 +1,80 @@
+/**
+ * Builds the tracking script variants from tracker/src into the Worker's static assets
+ * (public/script.js, public/script.full.js). One source; each variant switches features on
+ * or off with build-time constants, so unused code is removed, not just skipped.
+ *
+ *   npx tsx scripts/build-tracker.ts            # build into public/
+ *   npx tsx scripts/build-tracker.ts --verbose  # also print the sizes
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { minify } from 'terser';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface TrackerVariant {
+  /** File name under public/. */
+  file: string;
+  /** gzip -9 budget in bytes (docs/tracker.md, DESIGN.md "Budgets"). */
+  budget: number;
+  features: { engagement: boolean; clicks: boolean; performance: boolean };
+}
+
+export const TRACKER_VARIANTS: TrackerVariant[] = [
+  { file: 'script.js', budget: 900, features: { engagement: false, clicks: false, performance: false } },
+  { file: 'script.full.js', budget: 1500, features: { engagement: true, clicks: true, performance: true } },
+];
+
+/** Bundles and minifies one variant; returns the script text. */
+export async function buildTracker(features: TrackerVariant['features']): Promise<string> {
+  const bundled = await build({
+    entryPoints: [join(root, 'tracker/src/index.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    // Evergreen browsers; nothing in the source needs down-levelling helpers at this target.
+    target: 'es2017',
+    minify: true,
+    // Internal state fields end in `_` (see tracker/src/engagement.ts); wire keys never do.
+    mangleProps: /_$/,
+    define: {
+      FEATURE_ENGAGEMENT: String(features.engagement),
+      FEATURE_CLICKS: String(features.clicks),
+      FEATURE_PERFORMANCE: String(features.performance),
+    },
+    legalComments: 'none',
+  });
+  const code = bundled.outputFiles[0]?.text ?? '';
+  // terser after esbuild: it inlines single-use functions across the former module
+  // boundaries and runs several compress passes, which esbuild does not.
+  const minified = await minify(code, {
+    ecma: 2017,
+    toplevel: true,
+    compress: { passes: 3, unsafe: true, unsafe_arrows: true, unsafe_methods: true, pure_getters: true },
+    mangle: true,
+    format: { comments: false },
+  });
+  return minified.code ?? code;
+}
+
+/** Writes every variant into `outDir` (default: public/). */
+export async function buildAllTrackers(outDir = join(root, 'public')): Promise<{ file: string; text: string }[]> {
+  await mkdir(outDir, { recursive: true });
+  const built = [];
+  for (const variant of TRACKER_VARIANTS) {
+    const text = await buildTracker(variant.features);
+    await writeFile(join(outDir, variant.file), text);
+    built.push({ file: variant.file, text });
+  }
+  return built;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const built = await buildAllTrackers();
+  for (const { file, text } of built) {
+    if (process.argv.includes('--verbose')) console.log(`public/${file}: ${text.length} bytes`);
+  }
+  console.log(`built ${built.map((b) => `public/${b.file}`).join(', ')}`);
+}

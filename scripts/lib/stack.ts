@@ -1,0 +1,139 @@
+/**
+ * Starts a whole local Edgebear stack on ports of its choosing, in its own state directories:
+ * chDB-backed ClickHouse, migrations, local D1 with a seeded site, and `wrangler dev`. Used by
+ * the outage drill, the benchmarks and the end-to-end tests, so none of them touches the
+ * developer's `npm run dev` instance.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startClickHouseServer } from '../../tools/clickhouse/server';
+import { migrateClickHouse } from '../migrate';
+import { applyLocalD1, seedSite } from './local-d1';
+
+export interface StackOptions {
+  clickhousePort: number;
+  workerPort: number;
+  /** Extra vars for the Worker, e.g. GROUP_COMMIT_MS or rate limits. */
+  vars?: Record<string, string>;
+  sites?: { domain: string; allowedHostnames?: string[] }[];
+  quiet?: boolean;
+}
+
+export interface Stack {
+  workerUrl: string;
+  clickhouseUrl: string;
+  password: string;
+  stopClickHouse(): Promise<void>;
+  startClickHouse(): Promise<void>;
+  /** pid of the workerd process that runs the Worker itself (for CPU readings from /proc). */
+  workerPid(): number | null;
+  close(): Promise<void>;
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const root = join(tmpdir(), `edgebear-stack-${options.workerPort}-${process.pid}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const dataDir = join(root, 'clickhouse');
+  const persistTo = join(root, 'wrangler');
+  const password = 'stack-password';
+  const clickhouseUrl = `http://127.0.0.1:${options.clickhousePort}`;
+
+  let server: { close(): Promise<void> } | null = null;
+  const startClickHouse = async (): Promise<void> => {
+    server = await startClickHouseServer({ port: options.clickhousePort, host: '127.0.0.1', dataDir, user: 'default', password });
+  };
+  const stopClickHouse = async (): Promise<void> => {
+    await server?.close();
+    server = null;
+  };
+
+  await startClickHouse();
+  await migrateClickHouse({ url: clickhouseUrl, user: 'default', password, database: 'edgebear', quiet: true });
+  applyLocalD1(persistTo);
+  for (const site of options.sites ?? []) seedSite(site.domain, site.allowedHostnames ?? [], persistTo);
+
+  const vars: Record<string, string> = {
+    CLICKHOUSE_URL: clickhouseUrl,
+    CLICKHOUSE_PASSWORD: password,
+    METRICS_TOKEN: 'stack-metrics-token',
+    ADMIN_TOKEN: 'stack-admin-token',
+    ...options.vars,
+  };
+  const args = [
+    'wrangler',
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.workerPort),
+    '--persist-to',
+    persistTo,
+    '--inspector-port',
+    String(options.workerPort + 1000),
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    options.quiet ? 'error' : 'info',
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
+  const wrangler: ChildProcess = spawn('npx', args, {
+    stdio: options.quiet ? 'ignore' : 'inherit',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+    detached: true,
+  });
+  const workerUrl = `http://127.0.0.1:${options.workerPort}`;
+  await waitFor(`${workerUrl}/api/health`, 90_000);
+
+  return {
+    workerUrl,
+    clickhouseUrl,
+    password,
+    stopClickHouse,
+    startClickHouse,
+    workerPid: () => findWorkerPid(options.workerPort + 1000),
+    async close() {
+      if (wrangler.pid) {
+        try {
+          process.kill(-wrangler.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+      await stopClickHouse();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The Worker's own workerd is the one started with --inspector-addr=…:<inspectorPort>. */
+function findWorkerPid(inspectorPort: number): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline[0]?.endsWith('workerd') && cmdline.some((a) => a.includes('--inspector-addr'))) {
+        if (cmdline.some((a) => a.includes(String(inspectorPort)))) return Number(entry);
+      }
+    } catch {
+      // process ended while we looked
+    }
+  }
+  return null;
+}
