@@ -6,4 +6,11 @@ import { adminRoutes } from './admin';
 export const api = new Hono<{ Bindings: Env }>();
 
 api.get('/api/health', (c) => c.json({ ok: true }));
+
+// The baseline for `npm run bench`: the cheapest 202 this Worker can give, same runtime, same run.
+// Off in production, where it would only be an unmetered endpoint.
+api.post('/api/_bench/bare', (c) => {
+  if (c.env.ENVIRONMENT === 'production') return c.notFound();
+  return c.body('ok', 202);
+});
 api.route('/', adminRoutes);

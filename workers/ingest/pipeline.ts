@@ -58,7 +58,10 @@ export class IngestPipeline {
     this.commit = new GroupCommit({
       windowMs: config.groupCommitMs,
       send: (message) => env.EVENTS_QUEUE.send(message),
-      onSent: () => count('queue_messages_sent_total'),
+      onSent: (_events, bytes) => {
+        count('queue_messages_sent_total');
+        count('queue_message_bytes_total', bytes);
+      },
     });
   }
 

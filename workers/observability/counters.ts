@@ -12,6 +12,7 @@ export type CounterName =
   | 'events_rate_limited_total'
   | 'events_invalid_total'
   | 'queue_messages_sent_total'
+  | 'queue_message_bytes_total'
   | 'queue_send_failures_total'
   | 'limiter_do_calls_total'
   | 'limiter_failures_total'

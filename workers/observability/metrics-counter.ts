@@ -8,6 +8,7 @@ const HELP: Record<string, string> = {
   events_rate_limited_total: 'Events refused with 429, by limit.',
   events_invalid_total: 'Events refused with 400, by error code.',
   queue_messages_sent_total: 'Queue messages sent by group commit.',
+  queue_message_bytes_total: 'Bytes of event JSON sent in queue messages (for the cost estimate).',
   queue_send_failures_total: 'Group commits whose queue send failed (events answered 503).',
   limiter_do_calls_total: 'Calls from isolates to rate-limit Durable Objects.',
   limiter_failures_total: 'Rate-limit Durable Object calls that failed.',
