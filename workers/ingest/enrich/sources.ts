@@ -6,8 +6,9 @@
  * - hosts match the referrer host or any parent of it (`old.reddit.com` → `reddit.com`);
  *   `label.*` matches that label under any TLD or country suffix (`google.co.uk`, `amazon.de`);
  *   `android-app` hosts are app package names, which is what Android sends as the referrer.
- * - aliases are `utm_source` shorthands seen in the wild; the name, lower-cased, and every
- *   host are aliases too. Aliases ending in `ad`/`ads` (and `adwords`) mark paid traffic.
+ * - aliases (comma-separated) are `utm_source` shorthands seen in the wild; the name, lower-cased,
+ *   and every host are aliases too. Aliases ending in `ad`/`ads` (and `adwords`) mark paid traffic.
+ *   On a clash, names beat hosts beat aliases, and earlier rows beat later ones.
  * To add a source, add a row; nothing else refers to these names except the unit tests.
  */
 export type SourceCategory = 'search' | 'social' | 'video' | 'shopping' | 'email' | 'ai' | '';
@@ -18,9 +19,9 @@ const SOURCES: ReadonlyArray<readonly [string, SourceCategory, string, string?]>
     'Google',
     'search',
     'google.* com.google.android.googlequicksearchbox',
-    'adwords google_ads google-ads googleads',
+    'adwords,google_ads,google-ads,googleads',
   ],
-  ['Bing', 'search', 'bing.com', 'bing_ads microsoft_ads'],
+  ['Bing', 'search', 'bing.com', 'bing_ads,microsoft_ads'],
   ['DuckDuckGo', 'search', 'duckduckgo.com ddg.gg', 'ddg'],
   ['Yahoo!', 'search', 'yahoo.* search.yahoo.com', 'yahoo'],
   ['Yandex', 'search', 'yandex.* ya.ru', ''],
@@ -48,14 +49,14 @@ const SOURCES: ReadonlyArray<readonly [string, SourceCategory, string, string?]>
   ['Mistral', 'ai', 'chat.mistral.ai', 'le chat'],
   ['You.com', 'ai', 'you.com', ''],
   // Social networks and communities
-  ['Hacker News', 'social', 'news.ycombinator.com', 'hn hackernews'],
+  ['Hacker News', 'social', 'news.ycombinator.com', 'hn,hackernews'],
   ['Reddit', 'social', 'reddit.com redd.it com.reddit.frontpage', 'reddit_ads'],
-  ['X (Twitter)', 'social', 't.co x.com twitter.com', 'twitter x tw twitter_ads'],
-  ['Facebook', 'social', 'facebook.com fb.com fb.me', 'fb fb_ad fb_ads facebook_ad facebook_ads'],
-  ['Instagram', 'social', 'instagram.com', 'ig ig_ad ig_ads instagram_ads'],
-  ['LinkedIn', 'social', 'linkedin.com lnkd.in com.linkedin.android', 'li linkedin_ad linkedin_ads'],
+  ['X (Twitter)', 'social', 't.co x.com twitter.com', 'twitter,x,tw,twitter_ads'],
+  ['Facebook', 'social', 'facebook.com fb.com fb.me', 'fb,fb_ad,fb_ads,facebook_ad,facebook_ads'],
+  ['Instagram', 'social', 'instagram.com', 'ig,ig_ad,ig_ads,instagram_ads'],
+  ['LinkedIn', 'social', 'linkedin.com lnkd.in com.linkedin.android', 'li,linkedin_ad,linkedin_ads'],
   ['Pinterest', 'social', 'pinterest.* pin.it', 'pinterest_ads'],
-  ['TikTok', 'social', 'tiktok.com', 'tiktok_ad tiktok_ads'],
+  ['TikTok', 'social', 'tiktok.com', 'tiktok_ad,tiktok_ads'],
   ['Snapchat', 'social', 'snapchat.com', 'snapchat_ads'],
   ['Threads', 'social', 'threads.net threads.com', ''],
   ['Bluesky', 'social', 'bsky.app', 'bsky'],
@@ -80,7 +81,7 @@ const SOURCES: ReadonlyArray<readonly [string, SourceCategory, string, string?]>
   ['LINE', 'social', 'line.me', ''],
   ['Steam', 'social', 'steamcommunity.com', ''],
   // Video
-  ['YouTube', 'video', 'youtube.com youtu.be', 'yt yt_ad yt-ads youtube_ads'],
+  ['YouTube', 'video', 'youtube.com youtu.be', 'yt,yt_ad,yt-ads,youtube_ads'],
   ['Vimeo', 'video', 'vimeo.com', ''],
   ['Twitch', 'video', 'twitch.tv', ''],
   ['Dailymotion', 'video', 'dailymotion.com', ''],
@@ -116,22 +117,32 @@ const byWildcardLabel = new Map<string, KnownSource>();
 const byAlias = new Map<string, KnownSource>();
 const paidAliases = new Set<string>();
 
-for (const [name, category, hosts, aliases = ''] of SOURCES) {
-  const source = { name, category };
-  byAlias.set(name.toLowerCase(), source);
+// Three passes so that names beat hosts beat aliases when a string means two things.
+for (const [name, category] of SOURCES) {
+  addAlias(name.toLowerCase(), { name, category });
+}
+for (const [name, category, hosts] of SOURCES) {
+  const source = byAlias.get(name.toLowerCase()) ?? { name, category };
   for (const host of hosts.split(' ')) {
     if (host.endsWith('.*')) {
       byWildcardLabel.set(host.slice(0, -2), source);
     } else {
       byHost.set(host, source);
-      byAlias.set(host, source);
+      addAlias(host, source);
     }
   }
-  for (const alias of aliases.split(' ')) {
+}
+for (const [name, category, , aliases = ''] of SOURCES) {
+  const source = byAlias.get(name.toLowerCase()) ?? { name, category };
+  for (const alias of aliases.split(',')) {
     if (alias === '') continue;
-    byAlias.set(alias, source);
+    addAlias(alias, source);
     if (/ads?$/.test(alias) || alias === 'adwords') paidAliases.add(alias);
   }
+}
+
+function addAlias(alias: string, source: KnownSource): void {
+  if (!byAlias.has(alias)) byAlias.set(alias, source);
 }
 
 // `google.de`, `google.co.uk`, `google.com.br`: the label before a TLD or a country suffix.

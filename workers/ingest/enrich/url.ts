@@ -90,16 +90,46 @@ export function normaliseHostname(hostname: string): string {
 }
 
 /**
- * Percent-decodes runs of escapes that form valid UTF-8 and leaves the rest as sent. Reserved
+ * Percent-decodes escapes that form valid UTF-8 and leaves the others as sent. Reserved
  * characters (`/`, `?`, `#`, …) stay encoded, so decoding never changes the path's structure.
  */
 function safeDecode(text: string): string {
   if (!text.includes('%')) return text;
-  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-    try {
-      return decodeURI(run);
-    } catch {
-      return run;
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, decodeRun);
+}
+
+/** Decodes a run of escapes; when it is not valid UTF-8 as a whole, character by character. */
+function decodeRun(run: string): string {
+  try {
+    return decodeURI(run);
+  } catch {
+    // Fall through to the slow path: only runs with a broken sequence get here.
+  }
+  const escapes = run.match(/%../g) ?? [];
+  let out = '';
+  for (let i = 0; i < escapes.length; ) {
+    const lead = Number.parseInt((escapes[i] ?? '').slice(1), 16);
+    const size =
+      lead < 0x80
+        ? 1
+        : lead >= 0xc2 && lead < 0xe0
+          ? 2
+          : lead >= 0xe0 && lead < 0xf0
+            ? 3
+            : lead >= 0xf0 && lead < 0xf5
+              ? 4
+              : 0;
+    if (size > 0 && i + size <= escapes.length) {
+      try {
+        out += decodeURI(escapes.slice(i, i + size).join(''));
+        i += size;
+        continue;
+      } catch {
+        // Not a valid sequence: keep its first escape raw and resynchronise on the next.
+      }
     }
-  });
+    out += escapes[i] ?? '';
+    i++;
+  }
+  return out;
 }
