@@ -1,10 +1,19 @@
-import type { LeaseRequest, LeaseResponse, RateLimiter } from './rate-limiter';
+import { log } from '../observability/log';
+import type { LeaseRequest, LeaseResponse } from './rate-limiter';
 import { assertValidRule, type RateRule } from './rule';
 
 export { ipKey } from './ip-key';
 
 /** The answer to one `check`. */
 export type CheckResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * What a `LeasedLimiter` needs from the `RATE_LIMITER` namespace: the key's object, by name.
+ * `DurableObjectNamespace<RateLimiter>` is the one real implementation; tests wrap it to inject faults.
+ */
+export interface LeaseSource {
+  getByName(name: string): { lease(request: LeaseRequest): Promise<LeaseResponse> };
+}
 
 /** Options of a `LeasedLimiter`; only `prefix` and `failOpen` have no default. */
 export interface LeasedLimiterOptions {
@@ -109,7 +118,7 @@ export class LeasedLimiter {
   private nextSweepAt = 0;
 
   constructor(
-    private readonly ns: DurableObjectNamespace<RateLimiter>,
+    private readonly ns: LeaseSource,
     private readonly rule: RateRule,
     private readonly opts: LeasedLimiterOptions,
   ) {
@@ -202,11 +211,20 @@ export class LeasedLimiter {
         this.timeoutMs,
       );
     } catch (error) {
-      console.warn(`rate limiter ${this.opts.prefix}: lease call failed`, error);
+      log('warn', 'rate limiter lease call failed', {
+        prefix: this.opts.prefix,
+        error: error instanceof Error ? error.message : String(error),
+      });
       response = TIMED_OUT;
     }
     const done = this.now();
     if (response === TIMED_OUT) {
+      if (done - now >= this.timeoutMs) {
+        log('warn', 'rate limiter lease call timed out', {
+          prefix: this.opts.prefix,
+          timeoutMs: this.timeoutMs,
+        });
+      }
       this.stats.doErrors++;
       state.failedUntil = done + this.failureBackoffMs;
       return;
