@@ -26,13 +26,14 @@ export interface LeaseResponse {
 }
 
 /**
- * How long leased tokens stay spendable: 5 % of the period, between 1 s and 5 s
- * (3 s for a 60 s period). Short enough that tokens leased long ago cannot pile up on
- * top of fresh ones (the overshoot term `limit × ttl / period` stays ≤ 5 %), long enough
- * that a busy isolate spends its lease before it lapses.
+ * How long leased tokens stay spendable: a tenth of the period, between 1 s and 10 s (6 s for
+ * a 60 s period). Tokens leased long ago and spent late are the one way leases add to the
+ * overshoot, by at most `limit × ttl / period` (10 %, no more than the default local
+ * allowance); the longer the TTL, the fewer calls a key with a modest per-isolate rate needs
+ * (about one per TTL).
  */
 export function leaseTtlMs(rule: RateRule): number {
-  return Math.min(5_000, Math.max(1_000, Math.round(rule.periodSeconds * 50)));
+  return Math.min(10_000, Math.max(1_000, rule.periodSeconds * 100));
 }
 
 /** An object forgets its key after this long without a call (two periods: by then the bucket is full anyway). */
