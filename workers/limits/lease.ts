@@ -99,10 +99,13 @@ const TIMED_OUT = Symbol('timed out');
  * - **Failure.** A call that throws or takes longer than `timeoutMs` admits (`failOpen`) or
  *   denies, and the key is not asked again for `failureBackoffMs`.
  *
- * Worst-case overshoot: with I isolates seeing a key, over any window of W ≤ period seconds
- * it admits at most `limit + limit·(W + ttl)/period + I·A·(1 + W/period)`, i.e. at most
- * `I·A` more than an exact token bucket for a burst (W → 0). With the default A (10 % of
- * the limit) and one isolate per client, a burst gets at most 10 % over the limit.
+ * Worst-case overshoot, with I isolates seeing a key, ttl = `leaseTtlMs(rule)` and
+ * Lmax = `maxLeaseSize(rule)`: over any window of W ≤ period seconds it admits at most
+ * `limit + (limit + I·A)·W/period + I·A + min(limit·ttl/period, I·Lmax)`. An exact token
+ * bucket admits `limit + limit·W/period`, so the excess is the local allowances (A each, plus
+ * their refill) and tokens leased before the window but spent in it. For a client whose
+ * traffic one isolate serves (I = 1) a burst gets at most `limit + max(A, min(limit·ttl/period,
+ * Lmax))`: 10 % over with the defaults. docs/rate-limits.md has the derivation.
  *
  * Memory is bounded: keys idle for a period are forgotten, and at most `maxKeys` are kept.
  */
