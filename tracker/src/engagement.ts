@@ -7,7 +7,7 @@
 export interface Engagement {
   /** Engaged milliseconds not yet reported. */
   ms_: number;
-  /** When the open span started, or 0 while the page is not active. */
+  /** When the open span started, or 0 while the page is not active (`Date.now()` is never 0). */
   since_: number;
   /** Deepest scroll seen on this page, in percent of the document height. */
   depth_: number;

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { buildTracker, TRACKER_VARIANTS } from '../../../scripts/build-tracker';
+
+describe('tracker build', () => {
+  it('leaves the full variant’s features out of the core script', async () => {
+    const core = await buildTracker({ engagement: false, clicks: false, performance: false });
+    for (const featureOnly of ['engagement', 'Outbound Link: Click', 'PerformanceObserver']) {
+      expect(core).not.toContain(featureOnly);
+    }
+    expect(core).toContain('pageview');
+  });
+
+  it('builds every variant into one self-contained expression with no exports or imports', async () => {
+    for (const variant of TRACKER_VARIANTS) {
+      const code = await buildTracker(variant.features);
+      expect(code).toMatch(/^\(\(\)=>\{/);
+      expect(code).not.toMatch(/\bimport\b|\bexport\b|FEATURE_/);
+    }
+  });
+});
