@@ -1,0 +1,564 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateClickHouse } from '../../../scripts/migrate';
+import { type ClickHouseServer, startClickHouseServer } from '../../../tools/clickhouse/server';
+import type { EventRecord } from '../../../workers/events/record';
+
+const USER = 'default';
+const PASSWORD = 'rollup-test-password';
+const ROLLUPS = [
+  'events_hourly',
+  'geo_devices_hourly',
+  'pages_hourly',
+  'performance_hourly',
+  'sessions_hourly',
+  'sources_hourly',
+  'usage_hourly',
+];
+
+/** What the queue consumer sends with each batch: a retried batch must change nothing. */
+const IDEMPOTENT_SYNC: ClickHouseSettings = {
+  async_insert: 0,
+  insert_deduplicate: 1,
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+};
+const IDEMPOTENT_ASYNC: ClickHouseSettings = {
+  async_insert: 1,
+  wait_for_async_insert: 1,
+  async_insert_deduplicate: 1,
+  insert_deduplicate: 1,
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+};
+
+let dataDir: string;
+let server: ClickHouseServer;
+let client: ClickHouseClient;
+
+const HOUR = Date.UTC(2026, 10, 20, 10) / 1000;
+
+/** An event with every column set to its empty value, then `fields`. */
+function event(fields: Partial<EventRecord> & Pick<EventRecord, 'site_id' | 'kind'>): EventRecord {
+  return {
+    timestamp: HOUR,
+    event_id: '1',
+    name: fields.kind === 'pageview' ? 'pageview' : '',
+    visitor_id: '1',
+    session_id: '1',
+    hostname: 'example.com',
+    pathname: '/',
+    referrer: '',
+    referrer_source: '',
+    channel: 'Direct',
+    utm_source: '',
+    utm_medium: '',
+    utm_campaign: '',
+    utm_content: '',
+    utm_term: '',
+    click_id_param: '',
+    country: '',
+    region: '',
+    city: '',
+    device: 'Desktop',
+    browser: 'Chrome',
+    browser_version: '120',
+    os: 'Mac OS',
+    os_version: '14',
+    props: {},
+    revenue_amount: '0',
+    revenue_currency: '',
+    interactive: 1,
+    scroll_depth: null,
+    engaged_ms: null,
+    lcp_ms: null,
+    inp_ms: null,
+    cls: null,
+    fcp_ms: null,
+    ttfb_ms: null,
+    dns_ms: null,
+    connect_ms: null,
+    dom_interactive_ms: null,
+    load_ms: null,
+    ...fields,
+  };
+}
+
+async function insertEvents(events: EventRecord[], settings: ClickHouseSettings): Promise<void> {
+  await client.insert({
+    table: 'events',
+    values: events,
+    format: 'JSONEachRow',
+    clickhouse_settings: settings,
+  });
+}
+
+async function rows<T>(query: string, siteId: number): Promise<T[]> {
+  const result = await client.query({
+    query,
+    query_params: { site: siteId },
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  return result.json<T>();
+}
+
+/** One number per table, so a double-counted retry shows up wherever it happens. */
+async function totals(siteId: number): Promise<Record<string, number>> {
+  const [row] = await rows<Record<string, number>>(
+    `SELECT
+       (SELECT count() FROM events WHERE site_id = {site:UInt32}) AS events,
+       (SELECT sum(events) FROM usage_hourly WHERE site_id = {site:UInt32}) AS usage,
+       (SELECT sum(pageviews) FROM pages_hourly WHERE site_id = {site:UInt32}) AS pages,
+       (SELECT sum(events) FROM sessions_hourly WHERE site_id = {site:UInt32}) AS sessions,
+       (SELECT sum(pageviews) FROM sources_hourly WHERE site_id = {site:UInt32} AND dim = 'source') AS sources,
+       (SELECT sum(pageviews) FROM geo_devices_hourly WHERE site_id = {site:UInt32} AND dim = 'country') AS geo,
+       (SELECT sum(events) FROM events_hourly WHERE site_id = {site:UInt32}) AS goals,
+       (SELECT sum(samples) FROM performance_hourly WHERE site_id = {site:UInt32}) AS performance`,
+    siteId,
+  );
+  return row ?? {};
+}
+
+/** A batch touching every rollup: 2 pageviews, a custom event, an engagement and a performance sample. */
+function batch(siteId: number, idOffset: number): EventRecord[] {
+  const id = (n: number) => String(idOffset + n);
+  return [
+    event({ site_id: siteId, kind: 'pageview', event_id: id(1), session_id: id(100) }),
+    event({ site_id: siteId, kind: 'pageview', event_id: id(2), session_id: id(100), pathname: '/a' }),
+    event({ site_id: siteId, kind: 'custom', name: 'Signup', event_id: id(3), session_id: id(100) }),
+    event({ site_id: siteId, kind: 'engagement', event_id: id(4), session_id: id(100), engaged_ms: 5_000 }),
+    event({ site_id: siteId, kind: 'performance', event_id: id(5), session_id: id(100), lcp_ms: 1_000 }),
+  ];
+}
+
+const ONE_BATCH = {
+  events: 5,
+  usage: 5,
+  pages: 2,
+  sessions: 5,
+  sources: 2,
+  geo: 2,
+  goals: 1,
+  performance: 1,
+};
+const doubled = (counts: Record<string, number>) =>
+  Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, value * 2]));
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'edgebear-rollups-test-'));
+  server = await startClickHouseServer({ port: 0, dataDir, user: USER, password: PASSWORD });
+  await migrateClickHouse({
+    url: server.url,
+    user: USER,
+    password: PASSWORD,
+    database: 'edgebear',
+    log: () => {},
+  });
+  client = createClient({ url: server.url, username: USER, password: PASSWORD, database: 'edgebear' });
+});
+
+afterAll(async () => {
+  await client.close();
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('ClickHouse migrations', () => {
+  it('create events and every rollup with its view, and skip everything on a second run', async () => {
+    const again = await migrateClickHouse({
+      url: server.url,
+      user: USER,
+      password: PASSWORD,
+      database: 'edgebear',
+      log: () => {},
+    });
+    expect(again).toEqual({ applied: [], skipped: ['0001_events.sql', '0002_rollups.sql'] });
+
+    const tables = await rows<{ name: string; engine: string }>(
+      "SELECT name, engine FROM system.tables WHERE database = 'edgebear' AND {site:UInt32} = 0 ORDER BY name",
+      0,
+    );
+    const names = tables.map((table) => table.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['events', 'schema_migrations', ...ROLLUPS, ...ROLLUPS.map((t) => `${t}_mv`)]),
+    );
+    const views = tables.filter((table) => table.engine === 'MaterializedView').map((table) => table.name);
+    expect(views.sort()).toEqual(ROLLUPS.map((t) => `${t}_mv`).sort());
+    const recorded = await rows<{ name: string }>(
+      'SELECT name FROM schema_migrations WHERE {site:UInt32} = 0 ORDER BY name',
+      0,
+    );
+    expect(recorded).toEqual([{ name: '0001_events.sql' }, { name: '0002_rollups.sql' }]);
+  });
+});
+
+describe('idempotent inserts', () => {
+  it('a retried synchronous batch with the same insert_deduplication_token is counted once everywhere', async () => {
+    const site = 2;
+    const settings = { ...IDEMPOTENT_SYNC, insert_deduplication_token: 'batch-sync-1' };
+    await insertEvents(batch(site, 2_000), settings);
+    await insertEvents(batch(site, 2_000), settings);
+    expect(await totals(site)).toEqual(ONE_BATCH);
+
+    // A different batch (new token, new events) still counts.
+    await insertEvents(batch(site, 2_100), {
+      ...IDEMPOTENT_SYNC,
+      insert_deduplication_token: 'batch-sync-2',
+    });
+    expect(await totals(site)).toEqual(doubled(ONE_BATCH));
+  });
+
+  it('a retried async batch (async_insert_deduplicate) is counted once everywhere', async () => {
+    const site = 3;
+    const settings = { ...IDEMPOTENT_ASYNC, insert_deduplication_token: 'batch-async-1' };
+    await insertEvents(batch(site, 3_000), settings);
+    await insertEvents(batch(site, 3_000), settings);
+    expect(await totals(site)).toEqual(ONE_BATCH);
+
+    await insertEvents(batch(site, 3_100), {
+      ...IDEMPOTENT_ASYNC,
+      insert_deduplication_token: 'batch-async-2',
+    });
+    expect(await totals(site)).toEqual(doubled(ONE_BATCH));
+  });
+
+  it('without deduplicate_blocks_in_dependent_materialized_views a retry double-counts the rollups', async () => {
+    // Why the consumer must send the setting (ClickHouse before 26.2 defaults it to 0).
+    const site = 4;
+    const settings = {
+      ...IDEMPOTENT_SYNC,
+      deduplicate_blocks_in_dependent_materialized_views: 0,
+      insert_deduplication_token: 'batch-no-mv-dedup',
+    };
+    await insertEvents(batch(site, 4_000), settings);
+    await insertEvents(batch(site, 4_000), settings);
+    const counts = await totals(site);
+    expect(counts.events).toBe(5);
+    expect(counts.usage).toBe(10);
+  });
+});
+
+describe('hourly rollups', () => {
+  // Site 1, 10:00–11:00 UTC: visitor 1 reads two pages (Google), visitor 2 bounces on the home page
+  // (direct), visitor 3 signs up after one page (Twitter). Visitor 1 comes back at 11:05.
+  const site = 1;
+  const at = (minutes: number) => HOUR + minutes * 60;
+  const google = {
+    referrer: 'https://www.google.com/',
+    referrer_source: 'Google',
+    channel: 'Organic Search',
+  };
+  const twitter = { referrer: 'https://t.co/', referrer_source: 'Twitter', channel: 'Organic Social' };
+  const germany = { country: 'DE', region: 'BE', city: 'Berlin' };
+  const usa = { country: 'US', region: 'CA', city: 'San Francisco' };
+  const dataset: EventRecord[] = [
+    event({
+      site_id: site,
+      kind: 'pageview',
+      timestamp: at(0),
+      event_id: '1000',
+      visitor_id: '1',
+      session_id: '11',
+      ...google,
+      ...germany,
+    }),
+    event({
+      site_id: site,
+      kind: 'performance',
+      timestamp: at(0),
+      event_id: '1001',
+      visitor_id: '1',
+      session_id: '11',
+      ...google,
+      ...germany,
+      lcp_ms: 2_000,
+      inp_ms: 300,
+      cls: 0.3,
+      fcp_ms: 1_000,
+      ttfb_ms: 900,
+      interactive: 0,
+    }),
+    event({
+      site_id: site,
+      kind: 'pageview',
+      timestamp: at(1),
+      event_id: '1002',
+      visitor_id: '1',
+      session_id: '11',
+      pathname: '/pricing',
+      ...germany,
+    }),
+    event({
+      site_id: site,
+      kind: 'engagement',
+      timestamp: at(2),
+      event_id: '1003',
+      visitor_id: '1',
+      session_id: '11',
+      pathname: '/pricing',
+      ...germany,
+      engaged_ms: 30_000,
+      scroll_depth: 80,
+      interactive: 0,
+    }),
+    event({
+      site_id: site,
+      kind: 'pageview',
+      timestamp: at(5),
+      event_id: '2000',
+      visitor_id: '2',
+      session_id: '22',
+      ...usa,
+      device: 'Mobile',
+      browser: 'Safari',
+      browser_version: '17',
+      os: 'iOS',
+      os_version: '17',
+    }),
+    event({
+      site_id: site,
+      kind: 'pageview',
+      timestamp: at(10),
+      event_id: '3000',
+      visitor_id: '3',
+      session_id: '33',
+      pathname: '/pricing',
+      ...twitter,
+      ...usa,
+      browser: 'Firefox',
+      browser_version: '130',
+    }),
+    event({
+      site_id: site,
+      kind: 'custom',
+      name: 'Signup',
+      timestamp: at(11),
+      event_id: '3001',
+      visitor_id: '3',
+      session_id: '33',
+      pathname: '/pricing',
+      ...twitter,
+      ...usa,
+      browser: 'Firefox',
+      browser_version: '130',
+      revenue_amount: '10.5',
+      revenue_currency: 'EUR',
+    }),
+    event({
+      site_id: site,
+      kind: 'pageview',
+      timestamp: at(65),
+      event_id: '4000',
+      visitor_id: '1',
+      session_id: '12',
+      pathname: '/about',
+      ...germany,
+    }),
+  ];
+
+  beforeAll(async () => {
+    // Two inserts, so the rollups must merge states across parts like they do in production.
+    await insertEvents(dataset.slice(0, 4), { ...IDEMPOTENT_SYNC, insert_deduplication_token: 'dataset-1' });
+    await insertEvents(dataset.slice(4), { ...IDEMPOTENT_SYNC, insert_deduplication_token: 'dataset-2' });
+  });
+
+  it('pages_hourly: pageviews, visitors, engaged time and scroll depth per page', async () => {
+    const pages = await rows(
+      `SELECT toString(hour) AS hour, pathname, sum(pageviews) AS pageviews, uniqMerge(visitors) AS visitors,
+              sum(engaged_ms_sum) AS engaged_ms, sum(engaged_count) AS engagements,
+              sum(scroll_depth_sum) / sum(scroll_depth_count) AS scroll
+       FROM pages_hourly WHERE site_id = {site:UInt32}
+       GROUP BY hour, pathname ORDER BY hour, pathname`,
+      site,
+    );
+    expect(pages).toEqual([
+      {
+        hour: '2026-11-20 10:00:00',
+        pathname: '/',
+        pageviews: 2,
+        visitors: 2,
+        engaged_ms: 0,
+        engagements: 0,
+        scroll: null,
+      },
+      {
+        hour: '2026-11-20 10:00:00',
+        pathname: '/pricing',
+        pageviews: 2,
+        visitors: 2,
+        engaged_ms: 30_000,
+        engagements: 1,
+        scroll: 80,
+      },
+      {
+        hour: '2026-11-20 11:00:00',
+        pathname: '/about',
+        pageviews: 1,
+        visitors: 1,
+        engaged_ms: 0,
+        engagements: 0,
+        scroll: null,
+      },
+    ]);
+  });
+
+  it('sessions_hourly: visits, entry and exit pages, bounces, duration and entry source', async () => {
+    const visits = await rows(
+      `SELECT session_id, any(visitor_id) AS visitor, sum(pageviews) AS views,
+              argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit,
+              toUInt32(max(ended_at) - min(started_at)) AS duration,
+              sum(pageviews) = 1 AND sum(interactive_events) = 0 AS bounced,
+              argMinMerge(referrer_source) AS source, argMinMerge(channel) AS channel,
+              argMinMerge(country) AS country, argMinMerge(browser) AS browser
+       FROM sessions_hourly WHERE site_id = {site:UInt32}
+       GROUP BY session_id ORDER BY session_id`,
+      site,
+    );
+    expect(visits).toEqual([
+      {
+        session_id: 11,
+        visitor: 1,
+        views: 2,
+        entry: '/',
+        exit: '/pricing',
+        duration: 120,
+        bounced: 0,
+        source: 'Google',
+        channel: 'Organic Search',
+        country: 'DE',
+        browser: 'Chrome',
+      },
+      {
+        session_id: 12,
+        visitor: 1,
+        views: 1,
+        entry: '/about',
+        exit: '/about',
+        duration: 0,
+        bounced: 1,
+        source: '',
+        channel: 'Direct',
+        country: 'DE',
+        browser: 'Chrome',
+      },
+      {
+        session_id: 22,
+        visitor: 2,
+        views: 1,
+        entry: '/',
+        exit: '/',
+        duration: 0,
+        bounced: 1,
+        source: '',
+        channel: 'Direct',
+        country: 'US',
+        browser: 'Safari',
+      },
+      {
+        session_id: 33,
+        visitor: 3,
+        views: 1,
+        entry: '/pricing',
+        exit: '/pricing',
+        duration: 60,
+        bounced: 0,
+        source: 'Twitter',
+        channel: 'Organic Social',
+        country: 'US',
+        browser: 'Firefox',
+      },
+    ]);
+  });
+
+  it('sources_hourly and geo_devices_hourly: visitors, visits and pageviews per dimension value', async () => {
+    const sources = await rows(
+      `SELECT value, uniqMerge(visitors) AS visitors, uniqMerge(visits) AS visits,
+              sum(pageviews) AS pageviews, sum(events) AS events
+       FROM sources_hourly WHERE site_id = {site:UInt32} AND dim = 'source'
+       GROUP BY value ORDER BY value`,
+      site,
+    );
+    expect(sources).toEqual([
+      // Visitor 1's second page and return visit carry no referrer; visitor 2 came direct.
+      { value: '', visitors: 2, visits: 3, pageviews: 3, events: 0 },
+      { value: 'Google', visitors: 1, visits: 1, pageviews: 1, events: 0 },
+      { value: 'Twitter', visitors: 1, visits: 1, pageviews: 1, events: 1 },
+    ]);
+
+    const countries = await rows(
+      `SELECT value, uniqMerge(visitors) AS visitors, uniqMerge(visits) AS visits, sum(pageviews) AS pageviews
+       FROM geo_devices_hourly WHERE site_id = {site:UInt32} AND dim = 'country'
+       GROUP BY value ORDER BY value`,
+      site,
+    );
+    expect(countries).toEqual([
+      { value: 'DE', visitors: 1, visits: 2, pageviews: 3 },
+      { value: 'US', visitors: 2, visits: 2, pageviews: 2 },
+    ]);
+
+    const browsers = await rows(
+      `SELECT value, uniqMerge(visitors) AS visitors
+       FROM geo_devices_hourly WHERE site_id = {site:UInt32} AND dim = 'browser_version'
+       GROUP BY value ORDER BY value`,
+      site,
+    );
+    expect(browsers).toEqual([
+      { value: 'Chrome 120', visitors: 1 },
+      { value: 'Firefox 130', visitors: 1 },
+      { value: 'Safari 17', visitors: 1 },
+    ]);
+  });
+
+  it('events_hourly: goal conversions and revenue', async () => {
+    const goals = await rows(
+      `SELECT name, sum(events) AS events, uniqMerge(visitors) AS visitors,
+              toString(sum(revenue_amount)) AS revenue, revenue_currency
+       FROM events_hourly WHERE site_id = {site:UInt32}
+       GROUP BY name, revenue_currency`,
+      site,
+    );
+    expect(goals).toEqual([
+      { name: 'Signup', events: 1, visitors: 1, revenue: '10.5', revenue_currency: 'EUR' },
+    ]);
+  });
+
+  it('usage_hourly: events per kind for billing', async () => {
+    const usage = await rows(
+      `SELECT toString(kind) AS kind, sum(events) AS events FROM usage_hourly
+       WHERE site_id = {site:UInt32} GROUP BY kind ORDER BY kind`,
+      site,
+    );
+    expect(usage).toEqual([
+      { kind: 'custom', events: 1 },
+      { kind: 'engagement', events: 1 },
+      { kind: 'pageview', events: 5 },
+      { kind: 'performance', events: 1 },
+    ]);
+  });
+
+  it('performance_hourly: quantiles and Core Web Vitals bands', async () => {
+    const performance = await rows(
+      `SELECT pathname, sum(samples) AS samples, quantileTDigestMerge(0.75)(lcp_ms) AS lcp_p75,
+              quantilesTDigestMerge(0.5)(cls)[1] AS cls_p50,
+              sum(lcp_good) AS lcp_good, sum(inp_needs_improvement) AS inp_ni, sum(cls_poor) AS cls_poor,
+              sum(fcp_good) AS fcp_good, sum(ttfb_needs_improvement) AS ttfb_ni, sum(lcp_poor) AS lcp_poor
+       FROM performance_hourly WHERE site_id = {site:UInt32} GROUP BY pathname`,
+      site,
+    );
+    expect(performance).toHaveLength(1);
+    expect(performance[0]).toMatchObject({
+      pathname: '/',
+      samples: 1,
+      lcp_p75: 2_000,
+      lcp_good: 1,
+      inp_ni: 1,
+      cls_poor: 1,
+      fcp_good: 1,
+      ttfb_ni: 1,
+      lcp_poor: 0,
+    });
+    expect((performance[0] as { cls_p50: number }).cls_p50).toBeCloseTo(0.3, 5);
+  });
+});
