@@ -17,7 +17,7 @@ export interface TestClickHouse {
   stop(): Promise<void>;
 }
 
-// The engine is one per process, so concurrent callers here share one start.
+// The engine is one per process, so concurrent callers here share one start (and one migration).
 let starting: Promise<ClickHouseServer | undefined> | undefined;
 let users = 0;
 
@@ -48,17 +48,30 @@ async function startOrReuse(): Promise<ClickHouseServer | undefined> {
 
 /** Starts (or joins) the test ClickHouse and applies the migrations. */
 export async function startTestClickHouse(): Promise<TestClickHouse> {
-  starting ??= startOrReuse();
-  users++;
-  const owned = await starting;
-  // Migrations are idempotent, so a reused server is brought up to date as well.
-  await migrateClickHouse({
-    url: TEST_CLICKHOUSE.url,
-    user: TEST_CLICKHOUSE.user,
-    password: TEST_CLICKHOUSE.password,
-    database: TEST_CLICKHOUSE.database,
-    log: () => {},
+  starting ??= startOrReuse().then(async (owned) => {
+    try {
+      // Migrations are idempotent, so a reused server is brought up to date as well.
+      await migrateClickHouse({
+        url: TEST_CLICKHOUSE.url,
+        user: TEST_CLICKHOUSE.user,
+        password: TEST_CLICKHOUSE.password,
+        database: TEST_CLICKHOUSE.database,
+        log: () => {},
+      });
+      return owned;
+    } catch (error) {
+      await owned?.close();
+      throw error;
+    }
   });
+  let owned: ClickHouseServer | undefined;
+  try {
+    owned = await starting;
+  } catch (error) {
+    starting = undefined;
+    throw error;
+  }
+  users++;
   let stopped = false;
   return {
     url: TEST_CLICKHOUSE.url,

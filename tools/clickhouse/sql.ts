@@ -149,7 +149,8 @@ export function splitSqlStatements(sql: string): string[] {
   for (const token of tokenize(sql)) {
     if (token.type === 'punct' && token.text === ';' && depth === 0 && endsLine(sql, token.end)) {
       if (hasCode) statements.push(sql.slice(start, token.start).trim());
-      start = token.end;
+      // A comment after the semicolon belongs to the statement it ends, not to the next one.
+      start = lineEnd(sql, token.end);
       hasCode = false;
       continue;
     }

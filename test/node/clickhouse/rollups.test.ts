@@ -227,7 +227,7 @@ describe('idempotent inserts', () => {
   it('without deduplicate_blocks_in_dependent_materialized_views a retry double-counts the rollups', async () => {
     // Why the consumer must send the setting (ClickHouse before 26.2 defaults it to 0).
     const site = 4;
-    const settings = {
+    const settings: ClickHouseSettings = {
       ...IDEMPOTENT_SYNC,
       deduplicate_blocks_in_dependent_materialized_views: 0,
       insert_deduplication_token: 'batch-no-mv-dedup',
