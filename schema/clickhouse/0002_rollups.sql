@@ -16,7 +16,7 @@
 --   async_insert = 0
 -- (On ClickHouse >= 26.1 async_insert = 1, wait_for_async_insert = 1, async_insert_deduplicate = 1
 -- also works with these views; before 26.1 async inserts reject MV de-duplication, code 344.)
--- test/node/rollups.test.ts checks both modes against the engine this repo runs locally.
+-- test/node/clickhouse/rollups.test.ts checks both modes against the engine this repo runs locally.
 
 -- (a) Top pages: views, visitors, engaged time and scroll depth per page.
 CREATE TABLE IF NOT EXISTS pages_hourly
