@@ -4,12 +4,12 @@
  * the Worker with wrangler dev on 127.0.0.1:8787 and fires its cron triggers on schedule.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { startClickHouseServer } from '../tools/clickhouse/server';
 import { isClickHouseUp } from '../tools/clickhouse/ping';
-import { migrateClickHouse } from './migrate';
+import { startClickHouseServer } from '../tools/clickhouse/server';
+import { runCronLoop } from './lib/cron-loop';
 import { ensureDevVars } from './lib/dev-vars';
 import { applyLocalD1, seedDemoSite } from './lib/local-d1';
-import { runCronLoop } from './lib/cron-loop';
+import { migrateClickHouse } from './migrate';
 
 const CLICKHOUSE_URL = 'http://127.0.0.1:8123';
 const WORKER_URL = 'http://127.0.0.1:8787';
@@ -65,7 +65,16 @@ async function main(): Promise<void> {
   step(`starting the Worker on ${WORKER_URL}`);
   const wrangler: ChildProcess = spawn(
     'npx',
-    ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', '8787', '--test-scheduled', '--show-interactive-dev-session=false'],
+    [
+      'wrangler',
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      '8787',
+      '--test-scheduled',
+      '--show-interactive-dev-session=false',
+    ],
     { stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   );
   await waitFor(`${WORKER_URL}/demo/`, 60_000);

@@ -43,7 +43,8 @@ async function main(): Promise<void> {
             'content-type': 'text/plain',
             // Many visitors, so the per-IP limit stays out of the way of the per-site one.
             'cf-connecting-ip': `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}`,
-            'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+            'user-agent':
+              'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
           },
           body: JSON.stringify({ n: 'pageview', u: `https://${DOMAIN}/drill/${i}`, d: DOMAIN }),
         });
@@ -95,7 +96,9 @@ async function main(): Promise<void> {
     const paths = Number(totals?.paths ?? 0);
     const lost = accepted - paths;
     const duplicated = rows - paths;
-    console.log(`accepted ${accepted} · stored rows ${rows} · distinct events ${paths} · replayed messages ${replays}`);
+    console.log(
+      `accepted ${accepted} · stored rows ${rows} · distinct events ${paths} · replayed messages ${replays}`,
+    );
     console.log(`lost ${lost} · duplicated ${duplicated}`);
     const ok = accepted === EVENTS && lost === 0 && duplicated === 0;
     console.log(ok ? 'DRILL PASSED' : 'DRILL FAILED');

@@ -14,7 +14,10 @@ app.route('/', api);
 
 app.notFound((c) => {
   if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/admin/')) {
-    return c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
+    return c.json(
+      { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } },
+      404,
+    );
   }
   return c.env.ASSETS.fetch(c.req.raw);
 });

@@ -1,9 +1,7 @@
 import type { Env } from './env';
+import { parseRateRule, type RateRule } from './limits/rule';
 
-export interface RateRule {
-  limit: number;
-  periodSeconds: number;
-}
+export type { RateRule };
 
 /** Typed configuration, parsed from vars once per isolate. */
 export interface Config {
@@ -19,13 +17,11 @@ export class ConfigError extends Error {
 }
 
 function rule(name: string, text: string): RateRule {
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  const limit = Number(match?.[1]);
-  const periodSeconds = Number(match?.[2]);
-  if (!match || limit < 1 || periodSeconds < 1) {
-    throw new ConfigError(`${name} must look like N/S (N events per S seconds), got "${text}"`);
+  try {
+    return parseRateRule(text);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { limit, periodSeconds };
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {

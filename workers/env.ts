@@ -13,6 +13,8 @@ export interface Env {
   CLICKHOUSE_URL: string;
   CLICKHOUSE_USER: string;
   CLICKHOUSE_DATABASE: string;
+  /** '1' (default): async inserts with wait; '0' for ClickHouse before 26.1. */
+  CLICKHOUSE_ASYNC_INSERT?: string;
   RATE_LIMIT_PER_IP: string;
   RATE_LIMIT_PER_SITE: string;
   GROUP_COMMIT_MS: string;
@@ -23,4 +25,6 @@ export interface Env {
   METRICS_TOKEN?: string;
   ADMIN_TOKEN?: string;
   SENTRY_DSN?: string;
+  /** Keys the hash that names per-IP limiter objects, so a name cannot be reversed to an IP. */
+  IP_KEY_SECRET?: string;
 }

@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack, type Stack } from '../lib/stack';
+import { type Stack, startStack } from '../lib/stack';
 
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const SITES = ['bench-a.test', 'bench-b.test', 'bench-c.test'];
 
 export interface IngestFigures {
@@ -43,7 +44,9 @@ function cpuMs(pid: number): number {
 }
 
 async function metrics(stack: Stack): Promise<Record<string, number>> {
-  const res = await fetch(`${stack.workerUrl}/metrics`, { headers: { authorization: 'Bearer stack-metrics-token' } });
+  const res = await fetch(`${stack.workerUrl}/metrics`, {
+    headers: { authorization: 'Bearer stack-metrics-token' },
+  });
   const values: Record<string, number> = {};
   for (const line of (await res.text()).split('\n')) {
     if (!line || line.startsWith('#')) continue;
@@ -83,7 +86,12 @@ end
   return file;
 }
 
-function wrk(url: string, script: string, connections: number, seconds: number): { rps: number; requests: number; non2xx: number } {
+function wrk(
+  url: string,
+  script: string,
+  connections: number,
+  seconds: number,
+): { rps: number; requests: number; non2xx: number } {
   const out = spawnSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
     encoding: 'utf8',
     timeout: (seconds + 60) * 1000,
@@ -108,7 +116,11 @@ async function openLoop(stack: Stack, rate: number, seconds: number): Promise<nu
     inflight.push(
       fetch(`${stack.workerUrl}/api/event`, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain', 'user-agent': UA, 'cf-connecting-ip': `198.19.${(i >> 8) & 255}.${i & 255}` },
+        headers: {
+          'content-type': 'text/plain',
+          'user-agent': UA,
+          'cf-connecting-ip': `198.19.${(i >> 8) & 255}.${i & 255}`,
+        },
         body: JSON.stringify({ n: 'pageview', u: `https://${site}/open/${i}`, d: site }),
       }).then((r) => r.arrayBuffer().then(() => undefined)),
     );
@@ -138,7 +150,12 @@ export async function benchIngest(log: (s: string) => void = console.log): Promi
 
     log(`bare 202 route: wrk -c${connections} for ${seconds} s…`);
     let cpu0 = cpuMs(pid);
-    const bare = wrk(`${stack.workerUrl}/api/_bench/bare`, wrkScript('/api/_bench/bare', 5000), connections, seconds);
+    const bare = wrk(
+      `${stack.workerUrl}/api/_bench/bare`,
+      wrkScript('/api/_bench/bare', 5000),
+      connections,
+      seconds,
+    );
     const bareCpu = cpuMs(pid) - cpu0;
     await new Promise((r) => setTimeout(r, 2000));
 
@@ -187,7 +204,13 @@ export async function benchIngest(log: (s: string) => void = console.log): Promi
       queueBytesPerMessageAt20: bytesPerMessage,
       doCallsPer1000,
       insertsPer1000,
-      costPerMillion: { requests, cpu, queue, durableObjects, total: requests + cpu + queue + durableObjects },
+      costPerMillion: {
+        requests,
+        cpu,
+        queue,
+        durableObjects,
+        total: requests + cpu + queue + durableObjects,
+      },
       connections,
       seconds,
     };

@@ -21,7 +21,7 @@ export function readDevVars(path = DEV_VARS): Record<string, string> {
 export function ensureDevVars(path = DEV_VARS): Record<string, string> {
   const vars = readDevVars(path);
   let changed = false;
-  for (const key of ['CLICKHOUSE_PASSWORD', 'METRICS_TOKEN', 'ADMIN_TOKEN']) {
+  for (const key of ['CLICKHOUSE_PASSWORD', 'METRICS_TOKEN', 'ADMIN_TOKEN', 'IP_KEY_SECRET']) {
     if (!vars[key]) {
       vars[key] = randomBytes(18).toString('base64url');
       changed = true;

@@ -5,7 +5,8 @@ function wrangler(args: string[]): string {
     encoding: 'utf8',
     env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
   });
-  if (result.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`wrangler ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -21,7 +22,15 @@ export function seedSite(domain: string, allowedHostnames: string[], persistTo?:
   const key = `${domain.replaceAll('.', '-')}-site-key`;
   const sql = `INSERT OR IGNORE INTO sites (domain, public_key, timezone, allowed_hostnames)
     VALUES ('${domain}', '${key}', 'UTC', '${allowed}')`;
-  wrangler(['d1', 'execute', 'DB', '--local', '--command', sql, ...(persistTo ? ['--persist-to', persistTo] : [])]);
+  wrangler([
+    'd1',
+    'execute',
+    'DB',
+    '--local',
+    '--command',
+    sql,
+    ...(persistTo ? ['--persist-to', persistTo] : []),
+  ]);
 }
 
 /** The demo site: accepts events from the demo page on localhost and 127.0.0.1. */

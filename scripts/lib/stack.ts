@@ -58,7 +58,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   let server: { close(): Promise<void> } | null = null;
   const startClickHouse = async (): Promise<void> => {
-    server = await startClickHouseServer({ port: options.clickhousePort, host: '127.0.0.1', dataDir, user: 'default', password });
+    server = await startClickHouseServer({
+      port: options.clickhousePort,
+      host: '127.0.0.1',
+      dataDir,
+      user: 'default',
+      password,
+    });
   };
   const stopClickHouse = async (): Promise<void> => {
     await server?.close();
@@ -66,7 +72,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   await startClickHouse();
-  await migrateClickHouse({ url: clickhouseUrl, user: 'default', password, database: 'edgebear', quiet: true });
+  await migrateClickHouse({
+    url: clickhouseUrl,
+    user: 'default',
+    password,
+    database: 'edgebear',
+    log: () => {},
+  });
   applyLocalD1(persistTo);
   for (const site of options.sites ?? []) seedSite(site.domain, site.allowedHostnames ?? [], persistTo);
 

@@ -22,7 +22,12 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^edgebear_events_accepted_total [1-9]\d*$/m);
     expect(text).toMatch(/^edgebear_events_dropped_total\{reason="unknown_site"\} [1-9]\d*$/m);
     expect(text).toMatch(/^edgebear_events_invalid_total\{code="invalid_json"\} [1-9]\d*$/m);
-    for (const name of ['rows_inserted_total', 'insert_failures_total', 'queue_messages_sent_total', 'events_rate_limited_total']) {
+    for (const name of [
+      'rows_inserted_total',
+      'insert_failures_total',
+      'queue_messages_sent_total',
+      'events_rate_limited_total',
+    ]) {
       expect(text).toContain(`edgebear_${name}`);
     }
   });

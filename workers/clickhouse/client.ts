@@ -7,7 +7,9 @@ let cached: { key: string; client: ClickHouseClient } | null = null;
  * The Worker's ClickHouse client. Locally it talks to the chDB bridge on 127.0.0.1:8123, in
  * production to ClickHouse over HTTPS on 443; only CLICKHOUSE_URL and the credentials change.
  */
-export function clickhouse(env: Pick<Env, 'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE'>): ClickHouseClient {
+export function clickhouse(
+  env: Pick<Env, 'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE'>,
+): ClickHouseClient {
   const key = `${env.CLICKHOUSE_URL}|${env.CLICKHOUSE_USER}|${env.CLICKHOUSE_DATABASE}`;
   if (cached?.key === key) return cached.client;
   const client = createClient({

@@ -1,3 +1,4 @@
+import type { ClickHouseSettings } from '@clickhouse/client-web';
 import { clickhouse, isPermanentInsertError } from '../clickhouse/client';
 import type { Env } from '../env';
 import { isEventBatch } from '../events/batch';
@@ -8,17 +9,23 @@ import { parkDeadLetter } from './dead-letters';
 
 /**
  * Settings that make an insert idempotent. Queues deliver at least once, so the same message
- * can be inserted twice; the token (the message's batch id) makes ClickHouse drop the repeat,
- * in `events` and in the rollup views fed from it.
+ * can be inserted twice; the token (the message's batch id) makes ClickHouse drop the repeat in
+ * `events`, and `deduplicate_blocks_in_dependent_materialized_views` keeps the rollups fed from it
+ * from counting it twice (docs/clickhouse.md).
+ *
+ * Async inserts (`CLICKHOUSE_ASYNC_INSERT=1`, the default) let ClickHouse buffer many small
+ * inserts into few parts; waiting for the flush keeps "acked" meaning "stored". ClickHouse
+ * before 26.1 refuses async inserts together with view de-duplication (code 344): set the var to
+ * 0 there, and the same guarantees hold with synchronous inserts.
  */
-export function insertSettings(batchId: string): Record<string, string | number> {
+export function insertSettings(batchId: string, asyncInsert: boolean): ClickHouseSettings {
   return {
-    async_insert: 1,
-    wait_for_async_insert: 1,
-    async_insert_deduplicate: 1,
     insert_deduplicate: 1,
     deduplicate_blocks_in_dependent_materialized_views: 1,
     insert_deduplication_token: batchId,
+    ...(asyncInsert
+      ? { async_insert: 1, wait_for_async_insert: 1, async_insert_deduplicate: 1 }
+      : { async_insert: 0 }),
   };
 }
 
@@ -58,7 +65,7 @@ export async function consumeEvents(
           table: 'events',
           values: body.events,
           format: 'JSONEachRow',
-          clickhouse_settings: insertSettings(body.batch_id),
+          clickhouse_settings: insertSettings(body.batch_id, env.CLICKHOUSE_ASYNC_INSERT !== '0'),
         });
         count('rows_inserted_total', body.events.length);
         count('consumer_messages_total', 1, { outcome: 'inserted' });

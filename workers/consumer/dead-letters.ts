@@ -1,14 +1,16 @@
 import type { Env } from '../env';
+import { isEventBatch } from '../events/batch';
 import type { EventBatchMessage } from '../events/record';
 import { count, flushCounters } from '../observability/counters';
-import { isEventBatch } from '../events/batch';
 
 /** Stores a message that could not be inserted, keyed by its batch id (parking twice is harmless). */
 export async function parkDeadLetter(db: D1Database, body: unknown, fallbackId: string): Promise<void> {
   const batchId = isEventBatch(body) ? body.batch_id : `malformed-${fallbackId}`;
   const events = isEventBatch(body) ? body.events.length : 0;
   await db
-    .prepare('INSERT OR IGNORE INTO dead_letters (batch_id, body, events, received_at) VALUES (?1, ?2, ?3, ?4)')
+    .prepare(
+      'INSERT OR IGNORE INTO dead_letters (batch_id, body, events, received_at) VALUES (?1, ?2, ?3, ?4)',
+    )
     .bind(batchId, JSON.stringify(body ?? null), events, Math.floor(Date.now() / 1000))
     .run();
   count('dead_letters_total');

@@ -2,7 +2,13 @@ import type { Env } from '../env';
 import { rotateSalts } from '../ingest/salts';
 import { log } from '../observability/log';
 
-async function recordRun(db: D1Database, job: string, status: string, detail: string, nowMs: number): Promise<void> {
+async function recordRun(
+  db: D1Database,
+  job: string,
+  status: string,
+  detail: string,
+  nowMs: number,
+): Promise<void> {
   await db
     .prepare(
       `INSERT INTO job_runs (job, last_run_at, last_status, detail) VALUES (?1, ?2, ?3, ?4)
@@ -16,7 +22,10 @@ async function recordRun(db: D1Database, job: string, status: string, detail: st
  * Cron triggers. Salt rotation is idempotent, so it runs on every trigger: the daily one at 00:05
  * UTC, and the 15-minute one as a safety net should a daily run be missed.
  */
-export async function runScheduled(controller: Pick<ScheduledController, 'cron' | 'scheduledTime'>, env: Env): Promise<void> {
+export async function runScheduled(
+  controller: Pick<ScheduledController, 'cron' | 'scheduledTime'>,
+  env: Env,
+): Promise<void> {
   const now = controller.scheduledTime;
   try {
     const { deleted } = await rotateSalts(env.DB, now);

@@ -1,20 +1,24 @@
 import type { EventBatchMessage, EventRecord } from '../events/record';
+import { awaitShared } from '../runtime/shared-promise';
 
 /** Queue messages are limited to 128 KB; stay well under it, JSON overhead included. */
 export const MAX_MESSAGE_BYTES = 100_000;
+
+/** How long a request waits for its group's send beyond the window before answering 503. */
+const SEND_TIMEOUT_MS = 15_000;
 
 export interface GroupCommitOptions {
   /** How long the first event of a group waits for company before the group is sent. */
   windowMs: number;
   maxBytes?: number;
-  send: (message: EventBatchMessage) => Promise<void>;
+  send: (message: EventBatchMessage) => Promise<unknown>;
   onSent?: (events: number, bytes: number) => void;
 }
 
 interface Group {
   events: EventRecord[];
   bytes: number;
-  timer: ReturnType<typeof setTimeout> | null;
+  flushed: boolean;
   done: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -42,7 +46,8 @@ export class GroupCommit {
     const group = this.open ?? this.start();
     group.events.push(event);
     group.bytes += size;
-    return group.done;
+    // The send runs in the context of whichever request opened or filled the group.
+    return awaitShared(group.done, this.options.windowMs + SEND_TIMEOUT_MS, 'queue send');
   }
 
   private start(): Group {
@@ -54,15 +59,17 @@ export class GroupCommit {
     });
     // Every waiter handles the rejection; this keeps an unobserved group from being reported.
     done.catch(() => {});
-    const group: Group = { events: [], bytes: 0, timer: null, done, resolve, reject };
-    group.timer = setTimeout(() => this.flush(group), this.options.windowMs);
+    const group: Group = { events: [], bytes: 0, flushed: false, done, resolve, reject };
+    // The timer belongs to the request that opened the group; another request may flush the
+    // group first, and must not touch this timer (timers are per-request I/O in workerd).
+    setTimeout(() => this.flush(group), this.options.windowMs);
     this.open = group;
     return group;
   }
 
   private flush(group: Group): void {
-    if (group.timer) clearTimeout(group.timer);
-    group.timer = null;
+    if (group.flushed) return;
+    group.flushed = true;
     if (this.open === group) this.open = null;
     const message: EventBatchMessage = { v: 1, batch_id: crypto.randomUUID(), events: group.events };
     this.options.send(message).then(

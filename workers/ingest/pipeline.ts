@@ -17,8 +17,6 @@ import { SaltCache } from './salts';
 import { SiteCache } from './site-cache';
 import { eventId, sessionId, visitorId } from './visitor';
 
-export const MAX_BODY_BYTES = 16 * 1024;
-
 export interface IngestRequest {
   body: string;
   format: 'edgebear' | 'umami';
@@ -46,15 +44,17 @@ export class IngestPipeline {
   readonly ipLimiter: LeasedLimiter;
   readonly siteLimiter: LeasedLimiter;
   readonly commit: GroupCommit;
+  private readonly ipKeySecret: string | undefined;
 
-  constructor(
-    env: Env,
-    private readonly config: Config,
-  ) {
+  constructor(env: Env, config: Config) {
+    this.ipKeySecret = env.IP_KEY_SECRET;
     this.sites = new SiteCache(env.DB, config.siteCacheSeconds);
     this.salts = new SaltCache(env.DB);
     this.ipLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perIp, { prefix: 'ip', failOpen: true });
-    this.siteLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perSite, { prefix: 'site', failOpen: true });
+    this.siteLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perSite, {
+      prefix: 'site',
+      failOpen: true,
+    });
     this.commit = new GroupCommit({
       windowMs: config.groupCommitMs,
       send: (message) => env.EVENTS_QUEUE.send(message),
@@ -69,11 +69,10 @@ export class IngestPipeline {
     count('events_received_total');
     let event: ParsedEvent;
     try {
-      if (new TextEncoder().encode(request.body).length > MAX_BODY_BYTES) {
-        throw new PayloadError('body_too_large', `body must be at most ${MAX_BODY_BYTES} bytes`);
-      }
       event = request.format === 'umami' ? parseUmamiPayload(request.body) : parseEventPayload(request.body);
     } catch (error) {
+      // Umami's `identify` calls have nothing to store here (no per-visitor profiles): drop, do not fail.
+      if (error instanceof PayloadError && error.code === 'unsupported') return dropped('unsupported');
       if (error instanceof PayloadError) {
         count('events_invalid_total', 1, { code: error.code });
         return { status: 400, code: error.code, message: error.message };
@@ -88,20 +87,31 @@ export class IngestPipeline {
     if (!site) return dropped('unknown_site');
 
     const page = cleanPage(event.url, event.hashMode);
-    if (!isHostnameAllowed(page.hostname, site.domain, site.allowedHostnames)) return dropped('hostname_not_allowed');
+    if (!isHostnameAllowed(page.hostname, site.domain, site.allowedHostnames))
+      return dropped('hostname_not_allowed');
     const referrer = classifyReferrer(event.referrer, page.hostname, page.utm, page.clickIdParam);
-    if (referrer.referrer && isReferrerSpam(referrer.referrer.split('/')[0] ?? '')) return dropped('referrer_spam');
+    if (referrer.referrer && isReferrerSpam(referrer.referrer.split('/')[0] ?? ''))
+      return dropped('referrer_spam');
     if (site.respectDnt && (request.headers.get('dnt') === '1' || request.headers.get('sec-gpc') === '1')) {
       return dropped('do_not_track');
     }
 
-    const ipAllowed = await this.ipLimiter.check(await ipKey(request.ip));
+    const calls = this.ipLimiter.stats.doCalls + this.siteLimiter.stats.doCalls;
+    const errors = this.ipLimiter.stats.doErrors + this.siteLimiter.stats.doErrors;
+    const ipAllowed = await this.ipLimiter.check(await ipKey(request.ip, this.ipKeySecret));
+    const siteAllowed = ipAllowed.allowed ? await this.siteLimiter.check(String(site.id)) : ipAllowed;
+    count('limiter_do_calls_total', this.ipLimiter.stats.doCalls + this.siteLimiter.stats.doCalls - calls);
+    count('limiter_failures_total', this.ipLimiter.stats.doErrors + this.siteLimiter.stats.doErrors - errors);
     if (!ipAllowed.allowed) return limited('ip', ipAllowed.retryAfterSeconds);
-    const siteAllowed = await this.siteLimiter.check(String(site.id));
     if (!siteAllowed.allowed) return limited('site', siteAllowed.retryAfterSeconds);
 
     const timestamp = Math.floor(request.nowMs / 1000);
-    const visitor = await visitorId(await this.salts.keyFor(request.nowMs), site.id, request.ip, request.userAgent);
+    const visitor = await visitorId(
+      await this.salts.keyFor(request.nowMs),
+      site.id,
+      request.ip,
+      request.userAgent,
+    );
     const agent = parseUserAgent(request.userAgent, event.screenWidth);
     const geo = geoFromCf(request.cf);
     const perf = event.performance;

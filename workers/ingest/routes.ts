@@ -1,11 +1,12 @@
-import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { Hono } from 'hono';
 import { parseConfig } from '../config';
 import type { Env } from '../env';
 import { flushCounters } from '../observability/counters';
 import { log } from '../observability/log';
 import { reportError } from '../observability/sentry';
-import { IngestPipeline, MAX_BODY_BYTES } from './pipeline';
+import { MAX_BODY_BYTES } from './payload/json-body';
+import { IngestPipeline } from './pipeline';
 
 let pipeline: IngestPipeline | null = null;
 
@@ -64,7 +65,10 @@ async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | '
       headers.set('Content-Type', 'application/json');
       headers.set('Retry-After', String(outcome.retryAfterSeconds));
       return new Response(
-        errorBody('rate_limited', `too many events for this ${outcome.limit}; retry in ${outcome.retryAfterSeconds} s`),
+        errorBody(
+          'rate_limited',
+          `too many events for this ${outcome.limit}; retry in ${outcome.retryAfterSeconds} s`,
+        ),
         { status: 429, headers },
       );
   }

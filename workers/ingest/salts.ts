@@ -1,3 +1,4 @@
+import { awaitShared } from '../runtime/shared-promise';
 import { importSalt, saltDay } from './visitor';
 
 const DAY_MS = 86_400_000;
@@ -12,7 +13,10 @@ function randomSaltHex(): string {
  * isolates racing at midnight agree on one salt.
  */
 export async function ensureSalt(db: D1Database, day: string, nowMs: number): Promise<string> {
-  const existing = await db.prepare('SELECT salt FROM salts WHERE day = ?1').bind(day).first<{ salt: string }>();
+  const existing = await db
+    .prepare('SELECT salt FROM salts WHERE day = ?1')
+    .bind(day)
+    .first<{ salt: string }>();
   if (existing) return existing.salt;
   await db
     .prepare('INSERT OR IGNORE INTO salts (day, salt, created_at) VALUES (?1, ?2, ?3)')
@@ -54,6 +58,6 @@ export class SaltCache {
       });
       this.key = pending;
     }
-    return this.key;
+    return awaitShared(this.key, 10_000, 'salt load');
   }
 }

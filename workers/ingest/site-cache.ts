@@ -1,3 +1,5 @@
+import { awaitShared } from '../runtime/shared-promise';
+
 /** What the ingest path needs to know about a site. */
 export interface SiteConfig {
   id: number;
@@ -49,7 +51,7 @@ export class SiteCache {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.site;
     const running = this.inflight.get(key);
-    if (running) return running;
+    if (running) return awaitShared(running, 10_000, 'site lookup');
     const query = this.load(key).finally(() => this.inflight.delete(key));
     this.inflight.set(key, query);
     return query;

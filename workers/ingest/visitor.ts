@@ -19,7 +19,12 @@ export function importSalt(saltHex: string): Promise<CryptoKey> {
 }
 
 /** Hash that identifies a visitor for one day on one site; the IP never leaves this function. */
-export async function visitorId(key: CryptoKey, siteId: number, ip: string, userAgent: string): Promise<bigint> {
+export async function visitorId(
+  key: CryptoKey,
+  siteId: number,
+  ip: string,
+  userAgent: string,
+): Promise<bigint> {
   const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(`${siteId}\n${ip}\n${userAgent}`));
   return new DataView(mac).getBigUint64(0);
 }

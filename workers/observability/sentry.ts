@@ -38,7 +38,8 @@ export async function reportError(
           delete event.request.data;
         }
         if (event.extra) {
-          for (const key of Object.keys(event.extra)) if (SECRET_PATTERN.test(key)) event.extra[key] = '[scrubbed]';
+          for (const key of Object.keys(event.extra))
+            if (SECRET_PATTERN.test(key)) event.extra[key] = '[scrubbed]';
         }
         return event;
       },

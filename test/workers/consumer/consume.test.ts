@@ -56,21 +56,53 @@ function record(siteId: number, overrides: Partial<EventRecord> = {}): EventReco
 }
 
 function message(siteId: number, events = 3, batchId = crypto.randomUUID()): EventBatchMessage {
-  return { v: 1, batch_id: batchId, events: Array.from({ length: events }, (_, i) => record(siteId, { pathname: `/p${i}` })) };
+  return {
+    v: 1,
+    batch_id: batchId,
+    events: Array.from({ length: events }, (_, i) => record(siteId, { pathname: `/p${i}` })),
+  };
 }
 
 async function consume(bodies: unknown[], env: Env = testEnv, attempts = 1) {
   const batch = createMessageBatch(
     'edgebear-events',
-    bodies.map((body, i) => ({ id: `msg-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body })),
+    bodies.map((body, i) => ({
+      id: `msg-${i}-${crypto.randomUUID()}`,
+      timestamp: new Date(),
+      attempts,
+      body,
+    })),
   );
+  // The queue result records that a message was retried, not the delay asked for: observe it.
+  const delays: (number | undefined)[] = [];
+  const observed = {
+    ...batch,
+    queue: batch.queue,
+    messages: batch.messages.map((m) =>
+      Object.assign(Object.create(Object.getPrototypeOf(m)) as Message<unknown>, {
+        id: m.id,
+        timestamp: m.timestamp,
+        attempts: m.attempts,
+        body: m.body,
+        ack: () => m.ack(),
+        retry: (options?: QueueRetryOptions) => {
+          delays.push(options?.delaySeconds);
+          m.retry(options);
+        },
+      }),
+    ),
+    ackAll: () => batch.ackAll(),
+    retryAll: (options?: QueueRetryOptions) => batch.retryAll(options),
+  } as MessageBatch<unknown>;
   const ctx = createExecutionContext();
-  await consumeEvents(batch, env, ctx);
-  return { batch, result: await getQueueResult(batch, ctx) };
+  await consumeEvents(observed, env, ctx);
+  return { batch, delays, result: await getQueueResult(batch, ctx) };
 }
 
 async function countRows(siteId: number): Promise<number> {
-  const [row] = await rows<{ n: string }>('SELECT count() AS n FROM events WHERE site_id = {s:UInt32}', { s: siteId });
+  const [row] = await rows<{ n: string }>('SELECT count() AS n FROM events WHERE site_id = {s:UInt32}', {
+    s: siteId,
+  });
   return Number(row?.n ?? 0);
 }
 
@@ -95,10 +127,10 @@ describe('queue consumer', () => {
   it('retries with backoff when ClickHouse is unreachable, acking nothing', async () => {
     const site = nextSite++;
     const down = { ...testEnv, CLICKHOUSE_URL: 'http://127.0.0.1:9' } as Env;
-    const { result } = await consume([message(site), message(site)], down, 3);
+    const { result, delays } = await consume([message(site), message(site)], down, 3);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toHaveLength(2);
-    expect(result.retryMessages[0]?.delaySeconds).toBe(retryDelaySeconds(3));
+    expect(delays).toEqual([retryDelaySeconds(3), retryDelaySeconds(3)]);
     expect(await countRows(site)).toBe(0);
   });
 
@@ -138,7 +170,11 @@ describe('queue consumer', () => {
     const outcome = await replayDeadLetters(testEnv);
     expect(outcome.replayed).toBeGreaterThanOrEqual(1);
     // The real queue delivers the replayed message to the consumer, which inserts it once.
-    const stored = await waitForRows('SELECT pathname FROM events WHERE site_id = {s:UInt32}', { s: site }, 2);
+    const stored = await waitForRows(
+      'SELECT pathname FROM events WHERE site_id = {s:UInt32}',
+      { s: site },
+      2,
+    );
     expect(stored).toHaveLength(2);
     const left = await testEnv.DB.prepare('SELECT count(*) AS n FROM dead_letters WHERE batch_id = ?1')
       .bind(body.batch_id)

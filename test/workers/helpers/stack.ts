@@ -1,12 +1,15 @@
-import { env } from 'cloudflare:workers';
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { clickhouse } from '../../../workers/clickhouse/client';
 import type { Env } from '../../../workers/env';
 
 export const testEnv = env as unknown as Env;
 
 /** Calls the Worker's fetch handler, as a browser or a server-side sender would. */
-export function send(path: string, body: unknown, init: { ip?: string; ua?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function send(
+  path: string,
+  body: unknown,
+  init: { ip?: string; ua?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const headers = new Headers({
     'content-type': 'text/plain',
     'cf-connecting-ip': init.ip ?? '198.51.100.7',
@@ -29,7 +32,9 @@ export function workerFetch(path: string, init?: RequestInit): Promise<Response>
 let siteCounter = 0;
 
 /** Creates a site with a unique domain so test files never see each other's rows. */
-export async function createSite(options: { allowed?: string[]; respectDnt?: boolean } = {}): Promise<{ id: number; domain: string; key: string }> {
+export async function createSite(
+  options: { allowed?: string[]; respectDnt?: boolean } = {},
+): Promise<{ id: number; domain: string; key: string }> {
   siteCounter++;
   const unique = `${Date.now().toString(36)}${siteCounter}${Math.random().toString(36).slice(2, 6)}`;
   const domain = `site-${unique}.example`;
@@ -49,7 +54,12 @@ export async function rows<T>(query: string, params: Record<string, unknown> = {
 }
 
 /** Polls ClickHouse until `query` returns `expected` rows (the queue consumer is asynchronous). */
-export async function waitForRows<T>(query: string, params: Record<string, unknown>, expected: number, timeoutMs = 15_000): Promise<T[]> {
+export async function waitForRows<T>(
+  query: string,
+  params: Record<string, unknown>,
+  expected: number,
+  timeoutMs = 15_000,
+): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
   let last: T[] = [];
   while (Date.now() < deadline) {
@@ -60,6 +70,10 @@ export async function waitForRows<T>(query: string, params: Record<string, unkno
   return last;
 }
 
-export function pageview(domain: string, url = `https://${domain}/pricing?utm_source=newsletter`, extra: Record<string, unknown> = {}) {
+export function pageview(
+  domain: string,
+  url = `https://${domain}/pricing?utm_source=newsletter`,
+  extra: Record<string, unknown> = {},
+) {
   return { n: 'pageview', u: url, d: domain, r: 'https://news.ycombinator.com/item?id=1', w: 1280, ...extra };
 }

@@ -10,6 +10,7 @@ interface StoredEvent {
   referrer_source: string;
   channel: string;
   utm_source: string;
+  utm_medium: string;
   browser: string;
   os: string;
   device: string;
@@ -31,22 +32,42 @@ async function errorOf(res: Response): Promise<{ code: string; message: string }
 describe('POST /api/event', () => {
   it('accepts a Plausible pageview and stores it enriched in ClickHouse', async () => {
     const site = await createSite();
-    const res = await send('/api/event', pageview(site.domain));
+    const res = await send(
+      '/api/event',
+      pageview(site.domain, `https://${site.domain}/pricing?ref=x&utm_medium=social`),
+    );
     expect(res.status).toBe(202);
     expect(res.headers.get('x-edgebear-dropped')).toBeNull();
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    const stored = await waitForRows<StoredEvent>('SELECT * FROM events WHERE site_id = {site:UInt32}', { site: site.id }, 1);
+    const stored = await waitForRows<StoredEvent>(
+      'SELECT * FROM events WHERE site_id = {site:UInt32}',
+      { site: site.id },
+      1,
+    );
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
       kind: 'pageview',
       name: 'pageview',
       pathname: '/pricing',
       hostname: site.domain,
-      referrer_source: 'Hacker News',
-      utm_source: 'newsletter',
+      // A `ref` tag names the source ahead of the referrer, as in Plausible.
+      referrer_source: 'X (Twitter)',
+      utm_source: 'x',
+      utm_medium: 'social',
       browser: 'Chrome',
       os: 'Windows',
     });
+  });
+
+  it('names the source from the referrer when no tag names it', async () => {
+    const site = await createSite();
+    await send('/api/event', pageview(site.domain, `https://${site.domain}/`));
+    const stored = await waitForRows<StoredEvent>(
+      'SELECT * FROM events WHERE site_id = {site:UInt32}',
+      { site: site.id },
+      1,
+    );
+    expect(stored[0]).toMatchObject({ referrer_source: 'Hacker News', channel: 'Organic Social' });
   });
 
   it('accepts long keys, custom events with props and revenue, engagement and performance', async () => {
@@ -61,7 +82,13 @@ describe('POST /api/event', () => {
         revenue: { currency: 'EUR', amount: 9.99 },
       }),
       send('/api/event', { n: 'engagement', u: url, d: site.domain, sd: 75, e: 12_000, i: false }),
-      send('/api/event', { n: 'performance', u: url, d: site.domain, v: { lcp: 1234, cls: 0.05, ttfb: 90, dns: 4 }, i: false }),
+      send('/api/event', {
+        n: 'performance',
+        u: url,
+        d: site.domain,
+        v: { lcp: 1234, cls: 0.05, ttfb: 90, dns: 4 },
+        i: false,
+      }),
     ]);
     expect(sent.map((r) => r.status)).toEqual([202, 202, 202]);
     const stored = await waitForRows<StoredEvent>(
@@ -70,7 +97,11 @@ describe('POST /api/event', () => {
       3,
     );
     const byKind = Object.fromEntries(stored.map((e) => [e.kind, e]));
-    expect(byKind.custom).toMatchObject({ name: 'Signup', props: { plan: 'pro', seats: '3' }, revenue_currency: 'EUR' });
+    expect(byKind.custom).toMatchObject({
+      name: 'Signup',
+      props: { plan: 'pro', seats: '3' },
+      revenue_currency: 'EUR',
+    });
     expect(Number(byKind.custom?.revenue_amount)).toBeCloseTo(9.99, 6);
     expect(byKind.engagement).toMatchObject({ scroll_depth: 75, engaged_ms: 12_000 });
     expect(byKind.performance?.lcp_ms).toBe(1234);
@@ -81,10 +112,21 @@ describe('POST /api/event', () => {
     const site = await createSite();
     const res = await send('/api/send', {
       type: 'event',
-      payload: { website: site.key, hostname: site.domain, url: '/docs', referrer: '', screen: '390x844', language: 'en' },
+      payload: {
+        website: site.key,
+        hostname: site.domain,
+        url: '/docs',
+        referrer: '',
+        screen: '390x844',
+        language: 'en',
+      },
     });
     expect(res.status).toBe(202);
-    const stored = await waitForRows<StoredEvent>('SELECT * FROM events WHERE site_id = {site:UInt32}', { site: site.id }, 1);
+    const stored = await waitForRows<StoredEvent>(
+      'SELECT * FROM events WHERE site_id = {site:UInt32}',
+      { site: site.id },
+      1,
+    );
     expect(stored[0]).toMatchObject({ pathname: '/docs', kind: 'pageview' });
   });
 
@@ -113,18 +155,51 @@ describe('POST /api/event', () => {
       ['a missing domain', (d) => ({ n: 'pageview', u: `https://${d}/` }), 'missing_field'],
       ['a relative url', (d) => ({ n: 'pageview', u: '/about', d }), 'invalid_url'],
       ['a javascript: url', (d) => ({ n: 'pageview', u: 'javascript:alert(1)', d }), 'invalid_url'],
-      ['a url over 2,000 characters', (d) => ({ n: 'pageview', u: `https://${d}/${'a'.repeat(2001)}`, d }), 'too_long'],
-      ['a referrer over 2,000 characters', (d) => ({ n: 'pageview', u: `https://${d}/`, d, r: `https://x.com/${'a'.repeat(2001)}` }), 'too_long'],
-      ['an event name over 120 characters', (d) => ({ n: 'x'.repeat(121), u: `https://${d}/`, d }), 'too_long'],
+      [
+        'a url over 2,000 characters',
+        (d) => ({ n: 'pageview', u: `https://${d}/${'a'.repeat(2001)}`, d }),
+        'too_long',
+      ],
+      [
+        'a referrer over 2,000 characters',
+        (d) => ({ n: 'pageview', u: `https://${d}/`, d, r: `https://x.com/${'a'.repeat(2001)}` }),
+        'too_long',
+      ],
+      [
+        'an event name over 120 characters',
+        (d) => ({ n: 'x'.repeat(121), u: `https://${d}/`, d }),
+        'too_long',
+      ],
       [
         'more than 30 props',
-        (d) => ({ n: 'Click', u: `https://${d}/`, d, p: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v'])) }),
+        (d) => ({
+          n: 'Click',
+          u: `https://${d}/`,
+          d,
+          p: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v'])),
+        }),
         'too_many_props',
       ],
-      ['a prop key over 300 characters', (d) => ({ n: 'Click', u: `https://${d}/`, d, p: { ['k'.repeat(301)]: 'v' } }), 'too_long'],
-      ['a prop value over 2,000 characters', (d) => ({ n: 'Click', u: `https://${d}/`, d, p: { k: 'v'.repeat(2001) } }), 'too_long'],
-      ['revenue without a valid currency', (d) => ({ n: 'Buy', u: `https://${d}/`, d, $: { currency: 'EURO', amount: 1 } }), 'invalid_revenue'],
-      ['revenue with a non-numeric amount', (d) => ({ n: 'Buy', u: `https://${d}/`, d, $: { currency: 'EUR', amount: 'lots' } }), 'invalid_revenue'],
+      [
+        'a prop key over 300 characters',
+        (d) => ({ n: 'Click', u: `https://${d}/`, d, p: { ['k'.repeat(301)]: 'v' } }),
+        'too_long',
+      ],
+      [
+        'a prop value over 2,000 characters',
+        (d) => ({ n: 'Click', u: `https://${d}/`, d, p: { k: 'v'.repeat(2001) } }),
+        'too_long',
+      ],
+      [
+        'revenue without a valid currency',
+        (d) => ({ n: 'Buy', u: `https://${d}/`, d, $: { currency: 'EURO', amount: 1 } }),
+        'invalid_revenue',
+      ],
+      [
+        'revenue with a non-numeric amount',
+        (d) => ({ n: 'Buy', u: `https://${d}/`, d, $: { currency: 'EUR', amount: 'lots' } }),
+        'invalid_revenue',
+      ],
     ];
     for (const [what, body, code] of cases) {
       it(`${what} → ${code}`, async () => {
@@ -169,12 +244,30 @@ describe('POST /api/event', () => {
       expect(res.headers.get('x-edgebear-dropped')).toBe('hostname_not_allowed');
     });
 
-    it('subdomains and allowed hostnames pass', async () => {
+    it('subdomains pass when the site has no allow-list', async () => {
+      const site = await createSite();
+      const res = await send('/api/event', pageview(site.domain, `https://blog.${site.domain}/x`));
+      expect(res.headers.get('x-edgebear-dropped')).toBeNull();
+    });
+
+    it('an allow-list admits exactly its hostnames besides the domain', async () => {
       const site = await createSite({ allowed: ['staging.partner.example'] });
-      const a = await send('/api/event', pageview(site.domain, `https://blog.${site.domain}/x`));
-      const b = await send('/api/event', pageview(site.domain, 'https://staging.partner.example/x'));
-      expect(a.headers.get('x-edgebear-dropped')).toBeNull();
-      expect(b.headers.get('x-edgebear-dropped')).toBeNull();
+      const listed = await send('/api/event', pageview(site.domain, 'https://staging.partner.example/x'));
+      const own = await send('/api/event', pageview(site.domain, `https://${site.domain}/x`));
+      const other = await send('/api/event', pageview(site.domain, `https://blog.${site.domain}/x`));
+      expect(listed.headers.get('x-edgebear-dropped')).toBeNull();
+      expect(own.headers.get('x-edgebear-dropped')).toBeNull();
+      expect(other.headers.get('x-edgebear-dropped')).toBe('hostname_not_allowed');
+    });
+
+    it('Umami identify calls', async () => {
+      const site = await createSite();
+      const res = await send('/api/send', {
+        type: 'identify',
+        payload: { website: site.key, data: { plan: 'pro' } },
+      });
+      expect(res.status).toBe(202);
+      expect(res.headers.get('x-edgebear-dropped')).toBe('unsupported');
     });
 
     it('bots by user agent', async () => {
