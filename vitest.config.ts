@@ -50,6 +50,18 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/stack.global.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One browser and one stack on two cores: files run one after another.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -16,7 +16,7 @@ export function applyLocalD1(persistTo?: string): void {
 }
 
 /** Adds a site (if missing) to the local D1. Values are fixed by our own scripts, not user input. */
-export function seedSite(domain: string, allowedHostnames: string[], persistTo?: string): void {
+export function seedSite(domain: string, allowedHostnames: readonly string[], persistTo?: string): void {
   if (!/^[a-z0-9.-]+$/.test(domain)) throw new Error(`not a domain: ${domain}`);
   const allowed = JSON.stringify(allowedHostnames).replaceAll("'", "''");
   const key = `${domain.replaceAll('.', '-')}-site-key`;

@@ -14,10 +14,15 @@ import { applyLocalD1, seedSite } from './local-d1';
 
 export interface StackOptions {
   clickhousePort: number;
+  /**
+   * Use a ClickHouse that is already running (and migrated) instead of starting one. chDB is one
+   * engine per process, so a test runner that already hosts one passes it here.
+   */
+  externalClickHouse?: { url: string; password: string };
   workerPort: number;
   /** Extra vars for the Worker, e.g. GROUP_COMMIT_MS or rate limits. */
   vars?: Record<string, string>;
-  sites?: { domain: string; allowedHostnames?: string[] }[];
+  sites?: readonly { domain: string; allowedHostnames?: readonly string[] }[];
   quiet?: boolean;
 }
 
@@ -53,11 +58,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(root, { recursive: true });
   const dataDir = join(root, 'clickhouse');
   const persistTo = join(root, 'wrangler');
-  const password = 'stack-password';
-  const clickhouseUrl = `http://127.0.0.1:${options.clickhousePort}`;
+  const external = options.externalClickHouse;
+  const password = external?.password ?? 'stack-password';
+  const clickhouseUrl = external?.url ?? `http://127.0.0.1:${options.clickhousePort}`;
 
   let server: { close(): Promise<void> } | null = null;
   const startClickHouse = async (): Promise<void> => {
+    if (external) return;
     server = await startClickHouseServer({
       port: options.clickhousePort,
       host: '127.0.0.1',
@@ -72,13 +79,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   await startClickHouse();
-  await migrateClickHouse({
-    url: clickhouseUrl,
-    user: 'default',
-    password,
-    database: 'edgebear',
-    log: () => {},
-  });
+  if (!external)
+    await migrateClickHouse({
+      url: clickhouseUrl,
+      user: 'default',
+      password,
+      database: 'edgebear',
+      log: () => {},
+    });
   applyLocalD1(persistTo);
   for (const site of options.sites ?? []) seedSite(site.domain, site.allowedHostnames ?? [], persistTo);
 
