@@ -1,7 +1,13 @@
+/**
+ * Test ports, shifted by EDGEBEAR_TEST_PORT_OFFSET so two test runs on one machine (say, a fresh
+ * clone checked beside a working tree) do not collide.
+ */
+const OFFSET = Number(process.env.EDGEBEAR_TEST_PORT_OFFSET ?? 0) || 0;
+
 /** The ClickHouse instance tests start (never the developer's on 8123). */
 export const TEST_CLICKHOUSE = {
-  port: 18123,
-  url: 'http://127.0.0.1:18123',
+  port: 18123 + OFFSET,
+  url: `http://127.0.0.1:${18123 + OFFSET}`,
   user: 'default',
   password: 'test-password',
   database: 'edgebear',
@@ -9,7 +15,7 @@ export const TEST_CLICKHOUSE = {
 
 /** The end-to-end stack: its Worker port, its seeded sites and its vars. */
 export const E2E = {
-  workerPort: 18787,
+  workerPort: 18787 + OFFSET,
   sites: [
     { domain: 'demo.test', allowedHostnames: ['localhost', '127.0.0.1'] },
     { domain: 'e2e.test', allowedHostnames: ['localhost', '127.0.0.1'] },
