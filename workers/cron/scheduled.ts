@@ -1,6 +1,7 @@
 import type { Env } from '../env';
 import { rotateSalts } from '../ingest/salts';
 import { log } from '../observability/log';
+import { hardDeleteSites } from './site-deletion';
 
 async function recordRun(
   db: D1Database,
@@ -34,5 +35,16 @@ export async function runScheduled(
   } catch (error) {
     await recordRun(env.DB, 'salts', 'error', error instanceof Error ? error.message : 'unknown', now);
     throw error;
+  }
+  // Sites soft-deleted over 72 h ago lose their ClickHouse data and D1 rows (idempotent).
+  if (controller.cron === '*/15 * * * *') {
+    try {
+      const { deleted } = await hardDeleteSites(env, now);
+      await recordRun(env.DB, 'site_deletion', 'ok', `deleted ${deleted}`, now);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'unknown';
+      await recordRun(env.DB, 'site_deletion', 'error', message, now);
+      throw error;
+    }
   }
 }

@@ -4,6 +4,7 @@ import type { EventRecord } from '../events/record';
 import { ipKey, LeasedLimiter } from '../limits/lease';
 import { count } from '../observability/counters';
 import { botReason } from './drop/bots';
+import { isPathExcluded } from './drop/excluded-path';
 import { isHostnameAllowed } from './drop/hostname';
 import { isReferrerSpam } from './drop/spam';
 import { geoFromCf } from './enrich/geo';
@@ -89,6 +90,7 @@ export class IngestPipeline {
     const page = cleanPage(event.url, event.hashMode);
     if (!isHostnameAllowed(page.hostname, site.domain, site.allowedHostnames))
       return dropped('hostname_not_allowed');
+    if (isPathExcluded(page.pathname, site.excludedPaths)) return dropped('excluded_path');
     const referrer = classifyReferrer(event.referrer, page.hostname, page.utm, page.clickIdParam);
     if (referrer.referrer && isReferrerSpam(referrer.referrer.split('/')[0] ?? ''))
       return dropped('referrer_spam');

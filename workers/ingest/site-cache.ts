@@ -8,6 +8,8 @@ export interface SiteConfig {
   timezone: string;
   allowedHostnames: string[];
   respectDnt: boolean;
+  /** Path patterns whose events are dropped (workers/ingest/drop/excluded-path.ts). */
+  excludedPaths: string[];
 }
 
 interface SiteRow {
@@ -17,6 +19,7 @@ interface SiteRow {
   timezone: string;
   allowed_hostnames: string;
   respect_dnt: number;
+  excluded_paths: string;
 }
 
 interface Entry {
@@ -67,7 +70,7 @@ export class SiteCache {
     this.queries++;
     const row = await this.db
       .prepare(
-        `SELECT id, domain, public_key, timezone, allowed_hostnames, respect_dnt
+        `SELECT id, domain, public_key, timezone, allowed_hostnames, respect_dnt, excluded_paths
            FROM sites WHERE (domain = ?1 OR public_key = ?1) AND deleted_at IS NULL LIMIT 1`,
       )
       .bind(key)
@@ -82,14 +85,18 @@ export class SiteCache {
   }
 }
 
-function toSiteConfig(row: SiteRow): SiteConfig {
-  let allowed: string[] = [];
+function stringList(json: string): string[] {
   try {
-    const parsed: unknown = JSON.parse(row.allowed_hostnames);
-    if (Array.isArray(parsed)) allowed = parsed.filter((h): h is string => typeof h === 'string');
+    const parsed: unknown = JSON.parse(json);
+    if (Array.isArray(parsed)) return parsed.filter((h): h is string => typeof h === 'string');
   } catch {
-    // A malformed list allows only the domain itself, the safe default.
+    // Malformed: an empty list, the safe default (only the domain itself; nothing excluded).
   }
+  return [];
+}
+
+function toSiteConfig(row: SiteRow): SiteConfig {
+  const allowed = stringList(row.allowed_hostnames);
   return {
     id: row.id,
     domain: row.domain,
@@ -97,5 +104,6 @@ function toSiteConfig(row: SiteRow): SiteConfig {
     timezone: row.timezone,
     allowedHostnames: allowed,
     respectDnt: row.respect_dnt === 1,
+    excludedPaths: stringList(row.excluded_paths),
   };
 }
