@@ -1,6 +1,6 @@
 /**
  * Builds the tracking script variants from tracker/src into the Worker's static assets
- * (public/script.js, public/script.full.js). One source; each variant switches features on
+ * (public/script.js, public/script.perf.js, public/script.full.js). One source; each variant switches features on
  * or off with build-time constants, so unused code is removed, not just skipped.
  *
  *   npx tsx scripts/build-tracker.ts            # build into public/
@@ -24,6 +24,9 @@ export interface TrackerVariant {
 
 export const TRACKER_VARIANTS: TrackerVariant[] = [
   { file: 'script.js', budget: 900, features: { engagement: false, clicks: false, performance: false } },
+  // "Tracker with web vitals + browser timings" (DESIGN.md budgets).
+  { file: 'script.perf.js', budget: 1500, features: { engagement: false, clicks: false, performance: true } },
+  // Everything. Issue 3 asks ≤ 1,500 B for this too; it measures ~1,680 B (docs/tracker.md, "Which script").
   { file: 'script.full.js', budget: 1500, features: { engagement: true, clicks: true, performance: true } },
 ];
 
@@ -36,9 +39,10 @@ export async function buildTracker(features: TrackerVariant['features']): Promis
     format: 'iife',
     // Evergreen browsers (optional chaining: Chrome 80, Firefox 74, Safari 13.1); no helpers needed.
     target: 'es2020',
-    minify: true,
-    // Internal state fields end in `_` (see tracker/src/engagement.ts); wire keys never do.
-    mangleProps: /_$/,
+    // Syntax and whitespace only: terser mangles names after inlining. (It refuses to inline a
+    // function whose parameter shadows a name at the call site, which esbuild's short names cause.)
+    minifySyntax: true,
+    minifyWhitespace: true,
     define: {
       FEATURE_ENGAGEMENT: String(features.engagement),
       FEATURE_CLICKS: String(features.clicks),

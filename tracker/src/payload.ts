@@ -27,33 +27,32 @@ export interface Payload {
   v?: Record<string, number | undefined>;
 }
 
+/** What engagement and performance events add to the body. */
+export type PayloadExtra = Pick<Payload, 'i' | 'sd' | 'e' | 'v'>;
+
 /**
- * Builds the event body. Absent options stay `undefined`, which `JSON.stringify` leaves out,
- * so a plain pageview is just `{n,u,d,r,w}`; `extra` adds the engagement or performance fields.
- * (Positional parameters, not an object: they minify to single letters.)
+ * Builds the event body; `r` and `w` are `document.referrer` and the viewport width. Absent
+ * options stay `undefined`, which `JSON.stringify` leaves out, so a plain pageview is just
+ * `{n,u,d,r,w}`; `fields` adds the engagement or performance fields.
  */
 export function buildPayload(
-  name: string,
-  url: string,
-  domain: string,
-  referrer: string,
-  width: number,
-  hashMode: boolean,
-  options: EventOptions,
-  extra?: Pick<Payload, 'i' | 'sd' | 'e' | 'v'>,
+  eventName: string,
+  pageAddress: string,
+  site: string,
+  withFragment: boolean,
+  eventOptions: EventOptions,
+  fields?: PayloadExtra,
 ): Payload {
-  return Object.assign(
-    {
-      n: name,
-      u: url,
-      d: domain,
-      r: referrer,
-      w: width,
-      p: options.props,
-      $: options.revenue,
-      h: hashMode ? (1 as const) : undefined,
-      i: options.interactive,
-    },
-    extra,
-  );
+  return {
+    n: eventName,
+    u: pageAddress,
+    d: site,
+    r: document.referrer,
+    w: innerWidth,
+    p: eventOptions.props,
+    $: eventOptions.revenue,
+    h: withFragment ? 1 : undefined,
+    i: eventOptions.interactive,
+    ...fields,
+  };
 }

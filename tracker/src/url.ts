@@ -1,24 +1,19 @@
-/** The parts of `location` the tracker reads; a plain object in tests. */
-export interface PageLocation {
-  href: string;
-  pathname: string;
-  search: string;
-  hash: string;
-}
-
 /**
- * The page address sent as `u`.
+ * The page address sent as `u`, read from `location`.
  *
  * - The fragment is dropped unless the site uses hash routing: fragments can carry secrets
  *   (`#access_token=…` in OAuth implicit flows) and are not pages on most sites.
  * - With a canonical URL (`<link rel="canonical">`, when `data-canonical` is set) its origin and
  *   path replace the page's, but the page's own query string is kept so campaign tags
  *   (`utm_*`, `ref`) still reach the server.
+ *
+ * (The helpers read the `location` global rather than take it as a parameter: single-use
+ * functions without parameters inline into the built script, with parameters they do not.)
  */
-export function pageUrl(location: PageLocation, canonical: string | undefined, hashMode: boolean): string {
+export function pageUrl(canonicalUrl: string | undefined, withFragment: boolean): string {
   return (
-    (canonical ? canonical.split(/[?#]/)[0] + location.search : location.href.split('#')[0]) +
-    (hashMode ? location.hash : '')
+    (canonicalUrl ? canonicalUrl.split(/[?#]/)[0] + location.search : location.href.split('#')[0]) +
+    (withFragment ? location.hash : '')
   );
 }
 
@@ -27,6 +22,6 @@ export function pageUrl(location: PageLocation, canonical: string | undefined, h
  * hash mode. A change of query string alone (filters, search-as-you-type with replaceState) is
  * not a new pageview, nor is a pushState/replaceState/popstate that lands on the same path.
  */
-export function pageKey(location: PageLocation, hashMode: boolean): string {
-  return location.pathname + (hashMode ? location.hash : '');
+export function pageKey(withFragment: boolean): string {
+  return location.pathname + (withFragment ? location.hash : '');
 }

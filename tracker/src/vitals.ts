@@ -1,6 +1,8 @@
 /**
  * Web vitals and navigation timing from `PerformanceObserver` entries, without a library.
- * State fields end in `_` so the build may shorten them.
+ * Written for size: the server rounds and validates every value (workers/ingest/payload/
+ * measurements.ts), so the client sends raw numbers, and `NaN` (not measured) becomes `null` in
+ * JSON, which the server treats as absent. The state is this module's own: one page load.
  *
  * - LCP: start time of the last `largest-contentful-paint` entry (the browser stops emitting
  *   them after the first input).
@@ -8,25 +10,21 @@
  *   observed with the smallest allowed durationThreshold, 16 ms). Real INP is the 98th
  *   percentile of interactions, which is the longest one on pages with fewer than 50
  *   interactions — nearly all page views. Absent when there was no interaction.
- * - CLS: the largest session window of layout shifts (shifts less than 1 s apart, the window
- *   at most 5 s long, shifts right after input excluded), as defined on web.dev.
+ * - CLS: the sum of the layout shifts without recent input. web.dev's CLS is the largest
+ *   "session window" of shifts (< 1 s apart, window ≤ 5 s); the sum equals it whenever all
+ *   shifts fall in one window — the usual case, shifts during load — and is never smaller.
+ *   The windows cost bytes the size budget does not have (docs/tracker.md).
  * - FCP: the `first-contentful-paint` paint entry (read at report time).
  * LCP, FCP and TTFB count from activation, so prerendered pages are not penalised.
  */
-export interface Vitals {
-  lcp_?: number;
-  inp_?: number;
-  /** CLS; 0 from the start where layout shifts are observable, else undefined. */
-  cls_?: number;
-  /** Sum of the current layout-shift session window. */
-  window_: number;
-  /** Start times of the current window's first and latest shift. */
-  first_: number;
-  last_: number;
-}
 
 /** The entry types observed, all in one observer. */
 export const VITAL_ENTRY_TYPES = ['largest-contentful-paint', 'event', 'layout-shift'];
+
+let lcp: number | undefined;
+let inp: number | undefined;
+/** 0 from the start where layout shifts are observable (`startVitals`); else absent, not "no shift". */
+let cls: number | undefined;
 
 /** The fields of the observed `PerformanceEntry` subtypes that `recordEntry` reads. */
 export interface VitalEntry {
@@ -40,23 +38,30 @@ export interface VitalEntry {
   interactionId?: number;
 }
 
-export function newVitals(layoutShiftObservable: boolean): Vitals {
-  return { cls_: layoutShiftObservable ? 0 : undefined, window_: 0, first_: 0, last_: 0 };
+/** Starts the observer; returns a function that takes what it has not delivered yet. */
+export function startVitals(): () => void {
+  const supported = PerformanceObserver.supportedEntryTypes;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) recordEntry(entry);
+  });
+  for (const type of VITAL_ENTRY_TYPES) {
+    if (supported.includes(type)) {
+      // durationThreshold (Event Timing) is missing from TypeScript's DOM types.
+      observer.observe({ type, buffered: true, durationThreshold: 16 } as PerformanceObserverInit);
+      if (type === 'layout-shift') cls = 0;
+    }
+  }
+  return () => {
+    for (const entry of observer.takeRecords()) recordEntry(entry);
+  };
 }
 
-export function recordEntry(state: Vitals, entry: VitalEntry): void {
-  const t = entry.startTime;
-  if (entry.entryType === 'layout-shift') {
-    if (entry.hadRecentInput) return;
-    if (state.window_ && t - state.last_ < 1000 && t - state.first_ < 5000) state.window_ += entry.value || 0;
-    else {
-      state.window_ = entry.value || 0;
-      state.first_ = t;
-    }
-    state.last_ = t;
-    state.cls_ = Math.max(state.cls_ || 0, state.window_);
-  } else if (entry.interactionId) state.inp_ = Math.max(state.inp_ || 0, entry.duration);
-  else if (entry.entryType === 'largest-contentful-paint') state.lcp_ = t;
+export function recordEntry(entry: VitalEntry | PerformanceEntry): void {
+  const e = entry as VitalEntry;
+  if (e.interactionId) inp = Math.max(inp || 0, e.duration);
+  // Only layout-shift entries have hadRecentInput; comparing with `false` leaves the others out.
+  else if (e.hadRecentInput === false) cls = (cls || 0) + (e.value || 0);
+  else if (e.entryType === VITAL_ENTRY_TYPES[0]) lcp = e.startTime;
 }
 
 /** The fields of `PerformanceNavigationTiming` the breakdown reads (times from the time origin). */
@@ -72,41 +77,30 @@ export interface NavigationTiming {
   activationStart?: number;
 }
 
-/** The two look-ups of `window.performance` that `performanceValues` makes. */
-export interface PerformanceTimeline {
-  getEntriesByType(type: 'navigation'): unknown[];
-  getEntriesByName(name: 'first-contentful-paint'): { startTime: number }[];
-}
-
-/** Whole milliseconds; `undefined` (left out of the JSON) for anything not measured (NaN). */
-const ms = (t: number) => (t >= 0 ? Math.round(t) : undefined);
-
 /**
- * The `v` object of a performance event: whole milliseconds, CLS to 4 decimals, unmeasured
- * values left out.
+ * The `v` object of a performance event, in milliseconds (CLS unitless), read from the recorded
+ * entries and `performance`. Values not measured are `undefined` (left out of the JSON) or `NaN`
+ * (sent as `null`).
  *
  * - ttfb: `responseStart − activationStart` (redirects, DNS, connect and server time)
  * - dns: `domainLookupEnd − domainLookupStart`; conn: `connectEnd − connectStart` (incl. TLS)
  * - dom: `domInteractive`; load: `loadEventEnd` (absent if the page was left before load)
  */
-export function performanceValues(
-  state: Vitals,
-  timeline: PerformanceTimeline,
-): Record<string, number | undefined> {
-  // Where the navigation entry is missing every field reads as NaN and is left out.
-  const nav = (timeline.getEntriesByType('navigation')[0] || {}) as NavigationTiming;
-  const fcp = timeline.getEntriesByName('first-contentful-paint')[0];
-  const since = nav.activationStart || 0;
-  const fromActivation = (t: number) => ms(Math.max(0, t - since));
+export function performanceValues(): Record<string, number | undefined> {
+  // Where the navigation entry is missing every timing reads as undefined or NaN.
+  const nav = (performance.getEntriesByType('navigation')[0] || {}) as NavigationTiming;
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  // Math.max(0, NaN) is NaN: what was not measured stays unmeasured.
+  const fromActivation = (t?: number) => Math.max(0, (t as number) - (nav.activationStart || 0));
   return {
-    lcp: fromActivation(state.lcp_ as number),
-    inp: ms(state.inp_ as number),
-    cls: (state.cls_ as number) >= 0 ? Math.round((state.cls_ as number) * 1e4) / 1e4 : undefined,
-    fcp: fromActivation(fcp ? fcp.startTime : Number.NaN),
+    lcp: fromActivation(lcp),
+    inp,
+    cls,
+    fcp: fromActivation(fcp?.startTime),
     ttfb: fromActivation(nav.responseStart),
-    dns: ms(nav.domainLookupEnd - nav.domainLookupStart),
-    conn: ms(nav.connectEnd - nav.connectStart),
-    dom: ms(nav.domInteractive),
-    load: ms(nav.loadEventEnd || Number.NaN),
+    dns: nav.domainLookupEnd - nav.domainLookupStart,
+    conn: nav.connectEnd - nav.connectStart,
+    dom: nav.domInteractive,
+    load: nav.loadEventEnd || undefined,
   };
 }

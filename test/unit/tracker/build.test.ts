@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { buildTracker, TRACKER_VARIANTS } from '../../../scripts/build-tracker';
 
 describe('tracker build', () => {
-  it('leaves the full variant’s features out of the core script', async () => {
+  it('leaves the other variants’ features out of the core script', async () => {
     const core = await buildTracker({ engagement: false, clicks: false, performance: false });
     for (const featureOnly of ['engagement', 'Outbound Link: Click', 'PerformanceObserver']) {
       expect(core).not.toContain(featureOnly);
     }
     expect(core).toContain('pageview');
+  });
+
+  it('puts web vitals but not engagement or clicks into the performance variant', async () => {
+    const perf = await buildTracker({ engagement: false, clicks: false, performance: true });
+    expect(perf).toContain('PerformanceObserver');
+    expect(perf).not.toContain('engagement');
+    expect(perf).not.toContain('Outbound Link: Click');
   });
 
   it('builds every variant into one self-contained expression with no exports or imports', async () => {

@@ -1,14 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildPayload } from '../../../tracker/src/payload';
 
 const url = 'https://example.com/pricing';
 
+beforeEach(() => {
+  vi.stubGlobal('document', { referrer: 'https://hn.example/' });
+  vi.stubGlobal('innerWidth', 1280);
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+/** What goes over the wire. */
+const wire = (payload: unknown) => JSON.parse(JSON.stringify(payload));
+
 describe('buildPayload', () => {
   it('sends a pageview as just {n,u,d,r,w}', () => {
-    const body = JSON.stringify(
-      buildPayload('pageview', url, 'example.com', 'https://hn.example/', 1280, false, {}),
-    );
-    expect(JSON.parse(body)).toEqual({
+    expect(wire(buildPayload('pageview', url, 'example.com', false, {}))).toEqual({
       n: 'pageview',
       u: url,
       d: 'example.com',
@@ -18,11 +27,11 @@ describe('buildPayload', () => {
   });
 
   it('carries props and revenue of a custom event', () => {
-    const payload = buildPayload('Signup', url, 'example.com', '', 390, false, {
+    const payload = buildPayload('Signup', url, 'example.com', false, {
       props: { plan: 'pro' },
       revenue: { currency: 'EUR', amount: 9.99 },
     });
-    expect(JSON.parse(JSON.stringify(payload))).toMatchObject({
+    expect(wire(payload)).toMatchObject({
       n: 'Signup',
       p: { plan: 'pro' },
       $: { currency: 'EUR', amount: 9.99 },
@@ -30,13 +39,11 @@ describe('buildPayload', () => {
   });
 
   it('marks hash-mode events with h: 1', () => {
-    expect(buildPayload('pageview', `${url}#/a`, 'example.com', '', 1280, true, {}).h).toBe(1);
+    expect(buildPayload('pageview', `${url}#/a`, 'example.com', true, {}).h).toBe(1);
   });
 
   it('marks events the site flags as non-interactive with i: false', () => {
-    expect(buildPayload('Autoplay', url, 'example.com', '', 1280, false, { interactive: false }).i).toBe(
-      false,
-    );
+    expect(buildPayload('Autoplay', url, 'example.com', false, { interactive: false }).i).toBe(false);
   });
 
   it('adds engagement fields without leaking the callback into the body', () => {
@@ -44,21 +51,15 @@ describe('buildPayload', () => {
       'engagement',
       url,
       'example.com',
-      '',
-      1280,
       false,
       { callback: () => {} },
-      {
-        i: false,
-        sd: 80,
-        e: 12500,
-      },
+      { i: false, sd: 80, e: 12500 },
     );
-    expect(JSON.parse(JSON.stringify(payload))).toEqual({
+    expect(wire(payload)).toEqual({
       n: 'engagement',
       u: url,
       d: 'example.com',
-      r: '',
+      r: 'https://hn.example/',
       w: 1280,
       i: false,
       sd: 80,
