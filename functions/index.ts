@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Env } from '../workers/env';
 import { adminRoutes } from './admin';
+import { authRoutes } from './auth';
 
 /** The HTTP API the dashboard and integrators call, one module per resource. */
 export const api = new Hono<{ Bindings: Env }>();
@@ -14,3 +15,4 @@ api.post('/api/_bench/bare', (c) => {
   return c.body('ok', 202);
 });
 api.route('/', adminRoutes);
+api.route('/', authRoutes);

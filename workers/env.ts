@@ -20,6 +20,17 @@ export interface Env {
   GROUP_COMMIT_MS: string;
   SITE_CACHE_SECONDS: string;
   ENVIRONMENT: string;
+  // Accounts (functions/auth, functions/mail; see docs/api.md).
+  /** Sensitive auth POSTs per user-or-IP key, "<limit>/<seconds>"; default "5/60". */
+  AUTH_RATE_LIMIT?: string;
+  /** "true": signup needs an invite code. */
+  INVITE_ONLY?: string;
+  /** Dashboard origin for links in emails, e.g. "https://app.edgebear.example". */
+  APP_URL?: string;
+  /** Sender of account emails, e.g. "Edgebear <no-reply@edgebear.example>". */
+  MAIL_FROM?: string;
+  /** The provider's send endpoint (Postmark's JSON API). */
+  MAIL_PROVIDER_URL?: string;
   // Secrets (wrangler secret / .dev.vars), all optional so a missing one degrades clearly.
   CLICKHOUSE_PASSWORD?: string;
   METRICS_TOKEN?: string;
@@ -27,4 +38,8 @@ export interface Env {
   SENTRY_DSN?: string;
   /** Keys the hash that names per-IP limiter objects, so a name cannot be reversed to an IP. */
   IP_KEY_SECRET?: string;
+  /** Mail provider server token; without it mail goes to the D1 outbox only (read at /dev/mail). */
+  MAIL_API_TOKEN?: string;
+  /** Seals TOTP secrets in D1 (AES-GCM); required in production before 2FA can be set up. */
+  TOTP_ENCRYPTION_KEY?: string;
 }

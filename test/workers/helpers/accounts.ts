@@ -1,0 +1,91 @@
+import { workerFetch } from './stack';
+
+/** A signed-in test account, as the browser would hold it. */
+export interface TestAccount {
+  /** `eb_session=<id>`, ready for a `Cookie` header. */
+  cookie: string;
+  csrf: string;
+  userId: number;
+  billingProfileId: number;
+  email: string;
+  password: string;
+}
+
+let counter = 0;
+
+/** A documentation-range IP no other call of this run uses, so auth rate limits never collide. */
+export function uniqueIp(): string {
+  counter++;
+  const n = (Date.now() % 50_000) + counter * 7 + Math.floor(Math.random() * 1000);
+  return `2001:db8:${(n % 65_536).toString(16)}:${counter.toString(16)}::${Math.floor(Math.random() * 65_535).toString(16)}`;
+}
+
+export function uniqueEmail(label = 'user'): string {
+  counter++;
+  return `${label}-${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 6)}@example.com`;
+}
+
+/** The `name=value` pair of the `eb_session` cookie a response sets, or '' if none. */
+export function sessionCookieFrom(response: Response): string {
+  for (const line of response.headers.getSetCookie()) {
+    const pair = line.split(';')[0] ?? '';
+    if (pair.startsWith('eb_session=')) return pair;
+  }
+  return '';
+}
+
+/** JSON POST (or other method) as the dashboard makes it: same-origin, with cookie and CSRF token when given. */
+export function authFetch(
+  path: string,
+  options: {
+    method?: string;
+    body?: unknown;
+    cookie?: string;
+    csrf?: string;
+    ip?: string;
+    headers?: Record<string, string>;
+    cf?: Record<string, unknown>;
+  } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    'cf-connecting-ip': options.ip ?? uniqueIp(),
+    'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0',
+  };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.csrf) headers['x-csrf-token'] = options.csrf;
+  const init: RequestInit & { cf?: Record<string, unknown> } = {
+    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    headers: { ...headers, ...options.headers },
+  };
+  if (options.body !== undefined) init.body = JSON.stringify(options.body);
+  if (options.cf) init.cf = options.cf;
+  return workerFetch(path, init);
+}
+
+/**
+ * Signs up a fresh account through the real routes (unique email, unique IP) and returns the
+ * session cookie and CSRF token to call authenticated routes with.
+ */
+export async function signUp(
+  email: string = uniqueEmail(),
+  password = 'correct horse battery staple',
+): Promise<TestAccount> {
+  const response = await authFetch('/api/auth/signup', { body: { email, password } });
+  if (response.status !== 201) throw new Error(`signup failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { user: { id: number }; csrf_token: string };
+  const cookie = sessionCookieFrom(response);
+  const me = await authFetch('/api/auth/me', { cookie });
+  if (me.status !== 200) throw new Error(`me failed after signup: ${me.status}`);
+  const profile = await workerFetchBillingProfile(body.user.id);
+  return { cookie, csrf: body.csrf_token, userId: body.user.id, billingProfileId: profile, email, password };
+}
+
+async function workerFetchBillingProfile(userId: number): Promise<number> {
+  const { testEnv } = await import('./stack');
+  const row = await testEnv.DB.prepare('SELECT id FROM billing_profiles WHERE owner_user_id = ?1')
+    .bind(userId)
+    .first<{ id: number }>();
+  if (!row) throw new Error('no billing profile');
+  return row.id;
+}
