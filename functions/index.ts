@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import type { Env } from '../workers/env';
 import { adminRoutes } from './admin';
 import { authRoutes } from './auth';
+import { keyRoutes } from './keys';
+import { siteRoutes } from './sites';
 
 /** The HTTP API the dashboard and integrators call, one module per resource. */
 export const api = new Hono<{ Bindings: Env }>();
@@ -16,3 +18,5 @@ api.post('/api/_bench/bare', (c) => {
 });
 api.route('/', adminRoutes);
 api.route('/', authRoutes);
+api.route('/api/sites', siteRoutes);
+api.route('/api/keys', keyRoutes);
