@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Env } from '../workers/env';
 import { adminRoutes } from './admin';
 import { authRoutes } from './auth';
+import { devMailRoutes } from './dev/mail';
 import { keyRoutes } from './keys';
 import { siteRoutes } from './sites';
 
@@ -18,5 +19,6 @@ api.post('/api/_bench/bare', (c) => {
 });
 api.route('/', adminRoutes);
 api.route('/', authRoutes);
+api.route('/', devMailRoutes);
 api.route('/api/sites', siteRoutes);
 api.route('/api/keys', keyRoutes);

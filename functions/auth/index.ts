@@ -1,8 +1,12 @@
 import { Hono } from 'hono';
+import { emailVerificationRoutes } from './email-verification';
 import { loginRoutes } from './login';
 import { meRoutes } from './me';
 import type { AuthEnv } from './middleware';
+import { passwordRoutes } from './password-routes';
+import { sessionRoutes } from './sessions';
 import { signupRoutes } from './signup';
+import { twoFactorRoutes } from './two-factor';
 
 export type { Account, AuthEnv } from './middleware';
 export { requireCsrf, requireSession } from './middleware';
@@ -13,3 +17,7 @@ export const authRoutes = new Hono<AuthEnv>().basePath('/api/auth');
 authRoutes.route('/', signupRoutes);
 authRoutes.route('/', loginRoutes);
 authRoutes.route('/', meRoutes);
+authRoutes.route('/', emailVerificationRoutes);
+authRoutes.route('/', passwordRoutes);
+authRoutes.route('/', twoFactorRoutes);
+authRoutes.route('/', sessionRoutes);
