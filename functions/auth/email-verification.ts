@@ -14,7 +14,7 @@ export const emailVerificationRoutes = new Hono<AuthEnv>();
 // Token-authenticated: the link in the email opens the dashboard, which posts the token here.
 emailVerificationRoutes.post('/verify-email', requireJsonSameOrigin, async (c) => {
   const token = stringField(await readJson(c), 'token', 200);
-  await limitAttempt(c, [await ipLimitKey(c.env, clientInfo(c).ip)]);
+  await limitAttempt(c, [await ipLimitKey(c.env, clientInfo(c).ip, 'verify')]);
   const userId = await consumeEmailToken(c.env.DB, token, 'verify');
   if (userId === null) {
     throw new ApiError(400, 'invalid_token', 'This link is invalid or has expired. Ask for a new one.');
@@ -29,7 +29,7 @@ emailVerificationRoutes.post('/verify-email', requireJsonSameOrigin, async (c) =
 
 emailVerificationRoutes.post('/verify-email/resend', requireSession, requireCsrf, async (c) => {
   const account = c.get('account');
-  await limitAttempt(c, [await userLimitKey(c.env, account.email)]);
+  await limitAttempt(c, [await userLimitKey(c.env, account.email, 'verify')]);
   const user = await findUserById(c.env.DB, account.userId);
   if (!user) throw new ApiError(401, 'unauthorized', 'Please sign in first.');
   if (user.email_verified_at) return c.json({ ok: true, email_verified: true });

@@ -33,7 +33,10 @@ loginRoutes.post('/login', requireJsonSameOrigin, async (c) => {
   const password = stringField(body, 'password');
   const client = clientInfo(c);
   // Per IP (many accounts from one place) and per account (one account from many places).
-  await limitAttempt(c, [await ipLimitKey(c.env, client.ip), await userLimitKey(c.env, email)]);
+  await limitAttempt(c, [
+    await ipLimitKey(c.env, client.ip, 'login'),
+    await userLimitKey(c.env, email, 'login'),
+  ]);
 
   const user = await findUserByEmail(c.env.DB, email);
   // Unknown emails cost a full PBKDF2 run too, so timing does not reveal which emails exist.
@@ -73,7 +76,10 @@ loginRoutes.post('/login/2fa', requireJsonSameOrigin, requireCsrf, async (c) => 
   }
   const client = clientInfo(c);
   // Same account key as the password step: guesses at either factor share one budget.
-  await limitAttempt(c, [await ipLimitKey(c.env, client.ip), await userLimitKey(c.env, pending.email)]);
+  await limitAttempt(c, [
+    await ipLimitKey(c.env, client.ip, 'login'),
+    await userLimitKey(c.env, pending.email, 'login'),
+  ]);
 
   const user = await findUserById(c.env.DB, pending.userId);
   if (!user?.totp_enabled_at)

@@ -23,7 +23,10 @@ export const passwordRoutes = new Hono<AuthEnv>();
 
 passwordRoutes.post('/password-reset/request', requireJsonSameOrigin, async (c) => {
   const email = emailField(await readJson(c));
-  await limitAttempt(c, [await ipLimitKey(c.env, clientInfo(c).ip), await userLimitKey(c.env, email)]);
+  await limitAttempt(c, [
+    await ipLimitKey(c.env, clientInfo(c).ip, 'reset'),
+    await userLimitKey(c.env, email, 'reset'),
+  ]);
   const user = await findUserByEmail(c.env.DB, email);
   if (user) {
     const token = await issueEmailToken(c.env.DB, user.id, 'reset');
@@ -40,7 +43,7 @@ passwordRoutes.post('/password-reset/confirm', requireJsonSameOrigin, async (c) 
   const body = await readJson(c);
   const token = stringField(body, 'token', 200);
   const password = stringField(body, 'password');
-  await limitAttempt(c, [await ipLimitKey(c.env, clientInfo(c).ip)]);
+  await limitAttempt(c, [await ipLimitKey(c.env, clientInfo(c).ip, 'reset')]);
   const userId = await consumeEmailToken(c.env.DB, token, 'reset');
   const user = userId === null ? null : await findUserById(c.env.DB, userId);
   if (!user)
@@ -71,7 +74,7 @@ passwordRoutes.post('/change-password', requireSession, requireCsrf, async (c) =
   const body = await readJson(c);
   const current = stringField(body, 'current_password');
   const next = stringField(body, 'new_password');
-  await limitAttempt(c, [await userLimitKey(c.env, account.email)]);
+  await limitAttempt(c, [await userLimitKey(c.env, account.email, 'password')]);
   const user = await findUserById(c.env.DB, account.userId);
   const correct = user
     ? await verifyPassword(current, storedPassword(user))

@@ -28,14 +28,21 @@ function authLimiter(env: Env): LeasedLimiter {
   return limiter.instance;
 }
 
-/** The limiter key of a client IP: keyed hash, never the IP itself. */
-export async function ipLimitKey(env: Env, ip: string): Promise<string> {
-  return `ip:${await ipKey(ip || 'unknown', env.IP_KEY_SECRET)}`;
+/** The limiter key of a client IP for one action: keyed hash, never the IP itself. */
+export async function ipLimitKey(env: Env, ip: string, action: LimitedAction): Promise<string> {
+  return `ip:${action}:${await ipKey(ip || 'unknown', env.IP_KEY_SECRET)}`;
 }
 
-/** The limiter key of an account, by email, so the key exists before we know whether the account does. */
-export async function userLimitKey(env: Env, email: string): Promise<string> {
-  return `user:${(await hmac(env.IP_KEY_SECRET ?? 'edgebear auth limit', email)).slice(0, 32)}`;
+/** What a budget is for; each action has its own, so one cannot use up another. */
+export type LimitedAction = 'signup' | 'login' | 'reset' | 'verify' | 'password' | '2fa';
+
+/**
+ * The limiter key of an account for one action, by email (keyed hash, so Durable Object names
+ * do not show addresses), so the key exists before we know whether the account does. Login and
+ * its second step share 'login': guesses at either factor spend one budget.
+ */
+export async function userLimitKey(env: Env, email: string, action: LimitedAction): Promise<string> {
+  return `user:${action}:${(await hmac(env.IP_KEY_SECRET ?? 'edgebear auth limit', email)).slice(0, 32)}`;
 }
 
 /**

@@ -19,7 +19,8 @@ signupRoutes.post('/signup', requireJsonSameOrigin, async (c) => {
   const email = emailField(body);
   const password = stringField(body, 'password');
   const client = clientInfo(c);
-  await limitAttempt(c, [await ipLimitKey(c.env, client.ip), await userLimitKey(c.env, email)]);
+  // No account yet, so per IP only.
+  await limitAttempt(c, [await ipLimitKey(c.env, client.ip, 'signup')]);
 
   const problem = passwordProblem(password, email);
   if (problem) throw new ApiError(400, 'weak_password', problem);

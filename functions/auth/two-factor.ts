@@ -38,7 +38,7 @@ twoFactorRoutes.post('/2fa/setup', async (c) => {
 twoFactorRoutes.post('/2fa/enable', async (c) => {
   const account = c.get('account');
   const code = stringField(await readJson(c), 'code', 20);
-  await limitAttempt(c, [await userLimitKey(c.env, account.email)]);
+  await limitAttempt(c, [await userLimitKey(c.env, account.email, '2fa')]);
   const user = await currentUser(c.env.DB, account.userId);
   if (user.totp_enabled_at)
     throw new ApiError(409, 'already_enabled', 'Two-factor authentication is already on.');
@@ -76,7 +76,7 @@ twoFactorRoutes.post('/2fa/disable', async (c) => {
   const body = await readJson(c);
   const password = stringField(body, 'password');
   const code = stringField(body, 'code', 40);
-  await limitAttempt(c, [await userLimitKey(c.env, account.email)]);
+  await limitAttempt(c, [await userLimitKey(c.env, account.email, '2fa')]);
   const user = await currentUser(c.env.DB, account.userId);
   if (!user.totp_enabled_at) throw new ApiError(409, 'not_enabled', 'Two-factor authentication is not on.');
   const passwordOk = await verifyPassword(password, storedPassword(user));

@@ -89,3 +89,54 @@ async function workerFetchBillingProfile(userId: number): Promise<number> {
   if (!row) throw new Error('no billing profile');
   return row.id;
 }
+
+export interface OutboxMail {
+  id: number;
+  to_address: string;
+  subject: string;
+  text: string;
+  html: string;
+  kind: string;
+}
+
+/** Waits for a mail of `kind` to `to` in the outbox (account mail is sent after the response). */
+export async function waitForMail(
+  to: string,
+  kind: string,
+  count = 1,
+  timeoutMs = 5_000,
+): Promise<OutboxMail[]> {
+  const { testEnv } = await import('./stack');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { results } = await testEnv.DB.prepare(
+      'SELECT id, to_address, subject, text, html, kind FROM email_outbox WHERE to_address = ?1 AND kind = ?2 ORDER BY id',
+    )
+      .bind(to, kind)
+      .all<OutboxMail>();
+    if (results.length >= count || Date.now() > deadline) return results;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The token in the link of a verify or reset mail. */
+export function tokenFromMail(mail: OutboxMail): string {
+  const match = /token=([A-Za-z0-9_-]+)/.exec(mail.text);
+  if (!match?.[1]) throw new Error(`no token in mail ${mail.id}`);
+  return match[1];
+}
+
+/** POST /api/auth/login as a browser would. */
+export function logIn(
+  email: string,
+  password: string,
+  options: { ip?: string; cookie?: string; cf?: Record<string, unknown>; ua?: string } = {},
+): Promise<Response> {
+  return authFetch('/api/auth/login', {
+    body: { email, password },
+    ip: options.ip,
+    cookie: options.cookie,
+    cf: options.cf,
+    headers: options.ua ? { 'user-agent': options.ua } : {},
+  });
+}
