@@ -10,14 +10,16 @@ import { hmac } from './tokens';
  * with no local allowance: every attempt is counted by the key's Durable Object, so the limit
  * is exact across isolates, and a limiter outage refuses logins instead of admitting guesses.
  */
-let limiter: { rule: string; instance: LeasedLimiter } | null = null;
+let limiter: { rule: string; ns: Env['RATE_LIMITER']; instance: LeasedLimiter } | null = null;
 
 function authLimiter(env: Env): LeasedLimiter {
   const config = authConfig(env);
   const rule = `${config.rateRule.limit}/${config.rateRule.periodSeconds}`;
-  if (limiter?.rule !== rule) {
+  // A binding is stable for an isolate's life; comparing it too lets tests swap in a broken one.
+  if (limiter?.rule !== rule || limiter.ns !== env.RATE_LIMITER) {
     limiter = {
       rule,
+      ns: env.RATE_LIMITER,
       instance: new LeasedLimiter(env.RATE_LIMITER, config.rateRule, {
         prefix: 'auth',
         failOpen: false,

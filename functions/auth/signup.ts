@@ -7,7 +7,7 @@ import { verificationEmail } from './emails';
 import { emailField, optionalString, readJson, requireJsonSameOrigin, stringField } from './guards';
 import type { AuthEnv } from './middleware';
 import { hashPassword, passwordProblem } from './password';
-import { ipLimitKey, limitAttempt, userLimitKey } from './rate-limit';
+import { ipLimitKey, limitAttempt } from './rate-limit';
 import { startSession } from './sign-in';
 import { hashToken } from './tokens';
 
