@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     workerPort: 18887,
     sites: [{ domain: DOMAIN }],
     quiet: true,
+    logFile: process.env.DRILL_LOG ?? '.tmp-drill-wrangler.log',
   });
   const ch = createClient({ url: stack.clickhouseUrl, password: stack.password, database: 'edgebear' });
   try {

@@ -5,7 +5,7 @@
  * developer's `npm run dev` instance.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClickHouseServer } from '../../tools/clickhouse/server';
@@ -24,6 +24,8 @@ export interface StackOptions {
   vars?: Record<string, string>;
   sites?: readonly { domain: string; allowedHostnames?: readonly string[] }[];
   quiet?: boolean;
+  /** Where wrangler's output goes when quiet (default: discarded). */
+  logFile?: string;
 }
 
 export interface Stack {
@@ -110,11 +112,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     String(options.workerPort + 1000),
     '--show-interactive-dev-session=false',
     '--log-level',
-    options.quiet ? 'error' : 'info',
+    options.quiet && !options.logFile ? 'error' : 'info',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
+  const logFd = options.quiet && options.logFile ? openSync(options.logFile, 'w') : null;
   const wrangler: ChildProcess = spawn('npx', args, {
-    stdio: options.quiet ? 'ignore' : 'inherit',
+    stdio: logFd !== null ? ['ignore', logFd, logFd] : options.quiet ? 'ignore' : 'inherit',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
     detached: true,
   });
