@@ -304,6 +304,19 @@ describe('the tracking script in Chromium, against wrangler dev and ClickHouse',
     expect(performance?.fcp_ms).toBeGreaterThan(0);
   });
 
+  it('sends web vitals but no engagement from script.perf.js', async () => {
+    const page = await newPage();
+    const path = `${RUN}/perf/landing`;
+    await loaded(page, `${SITE}${path}`);
+    await page.waitForLoadState('load');
+    expect(pageErrors).toEqual([]);
+    await page.close({ runBeforeUnload: true });
+
+    const stored = await eventsUnder(path, 2);
+    expect(stored.map((row) => row.kind).sort()).toEqual(['pageview', 'performance']);
+    expect(stored.find((row) => row.kind === 'performance')?.ttfb_ms).not.toBeNull();
+  });
+
   it('loads the demo page from the Worker and records its pageview for demo.test', async () => {
     const page = await newPage();
     const since = Math.floor(Date.now() / 1000) - 5;
