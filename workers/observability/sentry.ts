@@ -2,6 +2,33 @@ import type { Env } from '../env';
 
 const SECRET_PATTERN = /(password|secret|token|key|authorization|cookie|session)/i;
 
+/** The subset of a Sentry event that can carry personal data or secrets. */
+export interface ScrubbableEvent {
+  user?: unknown;
+  request?: { url?: string; headers?: unknown; cookies?: unknown; query_string?: unknown; data?: unknown };
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Removes what could identify a visitor or leak a secret before an event leaves the Worker: the
+ * user, request headers (IP, cookies, authorization), query strings and bodies, and any extra
+ * field whose name looks like a secret. The URL is kept without its query string.
+ */
+export function scrubEvent<E extends ScrubbableEvent>(event: E): E {
+  delete event.user;
+  if (event.request) {
+    delete event.request.headers;
+    delete event.request.cookies;
+    delete event.request.query_string;
+    delete event.request.data;
+    if (event.request.url) event.request.url = event.request.url.split('?')[0];
+  }
+  if (event.extra) {
+    for (const key of Object.keys(event.extra)) if (SECRET_PATTERN.test(key)) event.extra[key] = '[scrubbed]';
+  }
+  return event;
+}
+
 /**
  * Reports an unexpected error to Sentry when SENTRY_DSN is set. No PII: no IPs, cookies, headers
  * or query strings are attached, and anything that looks like a secret is scrubbed. toucan-js is
