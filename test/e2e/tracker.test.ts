@@ -46,7 +46,11 @@ function startSite(worker: string): Promise<Server> {
       response.end('not found');
     }
   });
-  return new Promise((resolve) => server.listen(SITE_PORT, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    // A port in use (another run of this file?) fails the setup at once instead of hanging it.
+    server.once('error', reject);
+    server.listen(SITE_PORT, '127.0.0.1', () => resolve(server));
+  });
 }
 
 let site: Server;
@@ -274,8 +278,19 @@ describe('the tracking script in Chromium, against wrangler dev and ClickHouse',
     const path = `${RUN}/full/article`;
     await loaded(page, `${SITE}${path}`);
     await page.waitForLoadState('load');
-    // A click gives LCP its final value and INP an interaction; then read half the page.
+    // The first input ends LCP: wait until the browser has reported a candidate (in headless
+    // Chromium that can lag behind the load event), then click, which gives INP an interaction.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve) =>
+          new PerformanceObserver(() => resolve()).observe({
+            type: 'largest-contentful-paint',
+            buffered: true,
+          }),
+        ),
+    );
     await page.mouse.click(5, 5);
+    // Then read half the page.
     await page.mouse.wheel(0, 1_200);
     await page.waitForFunction(() => scrollY > 1_000);
     await page.waitForTimeout(600);
