@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { BIG_SITE_DOMAIN, FIRST_SEED_SITE_ID, seedSites } from '../../../scripts/lib/seed-catalog';
+import { Random, WeightedChoice } from '../../../scripts/lib/seed-random';
+import {
+  SEED_COLUMNS,
+  SiteTraffic,
+  sharedCatalog,
+  zoneOffsetSeconds,
+} from '../../../scripts/lib/seed-traffic';
+import { d1SitesSql, progressLine } from '../../../scripts/seed';
+import { sessionId } from '../../../workers/ingest/visitor';
+
+const END = Date.UTC(2026, 10, 26, 12) / 1000;
+const OPTS = { seed: 1, end: END, days: 30 };
+
+function visits(siteEvents: number, count: number, seed = 1): string[][] {
+  const [site] = seedSites(siteEvents * 10, 10);
+  if (!site) throw new Error('no site');
+  const traffic = new SiteTraffic(site, { ...OPTS, seed }, sharedCatalog());
+  const rows: string[] = [];
+  for (let i = 0; i < count; i++) traffic.nextVisit(rows);
+  return rows.map((row) => row.split('\t'));
+}
+
+const column = (name: (typeof SEED_COLUMNS)[number]) => SEED_COLUMNS.indexOf(name);
+
+describe('seed sites', () => {
+  it('gives the big site 30 % of the events, site ids from 1,000,001, and adds up exactly', () => {
+    const sites = seedSites(10_000_000);
+    expect(sites).toHaveLength(1000);
+    expect(sites[0]).toMatchObject({ id: FIRST_SEED_SITE_ID, domain: BIG_SITE_DOMAIN, events: 3_000_000 });
+    expect(sites.at(-1)?.id).toBe(1_001_000);
+    expect(sites.reduce((sum, s) => sum + s.events, 0)).toBe(10_000_000);
+    expect(new Set(sites.map((s) => s.domain)).size).toBe(1000);
+  });
+
+  it('writes D1 rows owned by the given billing profile', () => {
+    const sql = d1SitesSql(seedSites(1000, 2), 7);
+    expect(sql).toContain("(1000001, 'big.seed.test', 'seed-1000001', 'Europe/Berlin', 7)");
+  });
+});
+
+describe('seed traffic', () => {
+  it('is deterministic for a seed and differs across seeds', () => {
+    expect(visits(100_000, 50)).toEqual(visits(100_000, 50));
+    expect(visits(100_000, 50, 2)).not.toEqual(visits(100_000, 50));
+  });
+
+  it('writes one field per column, kinds the schema knows, times inside the window', () => {
+    for (const row of visits(100_000, 500)) {
+      expect(row).toHaveLength(SEED_COLUMNS.length);
+      expect(['pageview', 'custom', 'engagement', 'performance']).toContain(row[column('kind')]);
+      const t = Number(row[column('timestamp')]);
+      expect(t).toBeLessThan(END);
+      expect(t).toBeGreaterThanOrEqual(END - 30 * 86400);
+    }
+  });
+
+  it('derives session ids from visitor and hour exactly as ingest does', () => {
+    for (const row of visits(100_000, 200)) {
+      const visitor = BigInt(row[column('visitor_id')] ?? '0');
+      const t = Number(row[column('timestamp')]);
+      expect(row[column('session_id')]).toBe(sessionId(visitor, t).toString());
+    }
+  });
+
+  it('keeps event ids in time order, so entry and exit pages are the first and last pageview', () => {
+    for (const row of visits(100_000, 200)) {
+      const id = BigInt(row[column('event_id')] ?? '0');
+      expect(Number(id >> 22n) / 1000).toBeCloseTo(Number(row[column('timestamp')]), -1);
+    }
+  });
+
+  it('follows the daily cycle in the site time zone: afternoons busier than nights', () => {
+    const byHour = new Array(24).fill(0);
+    for (const row of visits(1_000_000, 5000)) {
+      const t = Number(row[column('timestamp')]);
+      const localHour = Math.floor(((t + zoneOffsetSeconds('Europe/Berlin', t)) % 86400) / 3600);
+      byHour[localHour]++;
+    }
+    expect(byHour[15]).toBeGreaterThan(4 * byHour[3]);
+  });
+
+  it('puts the home page first and lets a few pages take most views (Zipf)', () => {
+    const counts = new Map<string, number>();
+    const pageviews = visits(1_000_000, 5000).filter((r) => r[column('kind')] === 'pageview');
+    for (const row of pageviews) {
+      const page = row[column('pathname')] ?? '';
+      counts.set(page, (counts.get(page) ?? 0) + 1);
+    }
+    const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+    expect(ranked[0]?.[0]).toBe('/');
+    const top10 = ranked.slice(0, 10).reduce((sum, [, n]) => sum + n, 0);
+    expect(top10 / pageviews.length).toBeGreaterThan(0.3);
+  });
+
+  it('stops at the site quota exactly', () => {
+    const [site] = seedSites(1000, 1);
+    if (!site) throw new Error('no site');
+    const traffic = new SiteTraffic({ ...site, events: 1234 }, OPTS, sharedCatalog());
+    const rows: string[] = [];
+    while (traffic.remaining > 0) traffic.nextVisit(rows);
+    expect(rows).toHaveLength(1234);
+  });
+});
+
+describe('seed helpers', () => {
+  it('weighted choice follows its weights', () => {
+    const choice = new WeightedChoice(['a', 'b'], [3, 1]);
+    const random = new Random(5);
+    let a = 0;
+    for (let i = 0; i < 10_000; i++) if (choice.pick(random) === 'a') a++;
+    expect(a / 10_000).toBeCloseTo(0.75, 1);
+  });
+
+  it('progress line shows share, counts and rate', () => {
+    expect(progressLine(5_000_000, 10_000_000, 50)).toContain(
+      '50.0 %  5,000,000 / 10,000,000  100,000 rows/s  ETA 50 s',
+    );
+  });
+});
