@@ -5,6 +5,7 @@ import { authRoutes } from './auth';
 import { devMailRoutes } from './dev/mail';
 import { keyRoutes } from './keys';
 import { siteRoutes } from './sites';
+import { statsRoutes } from './stats';
 
 /** The HTTP API the dashboard and integrators call, one module per resource. */
 export const api = new Hono<{ Bindings: Env }>();
@@ -22,3 +23,4 @@ api.route('/', authRoutes);
 api.route('/', devMailRoutes);
 api.route('/api/sites', siteRoutes);
 api.route('/api/keys', keyRoutes);
+api.route('/', statsRoutes);

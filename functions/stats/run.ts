@@ -1,0 +1,306 @@
+import { clickhouse } from '../../workers/clickhouse/client';
+import type { Env } from '../../workers/env';
+import { ApiError } from '../errors';
+import type { ReadableSite } from './access';
+import {
+  autoGranularity,
+  clampLabel,
+  comparisonRange,
+  localDay,
+  type ResolvedRange,
+  resolveRange,
+  timeLabels,
+  zoneOffsetMs,
+} from './dates';
+import { type PlanInput, planQuery } from './plan';
+import { type Granularity, type Metric, type StoredMetric, TABLES } from './schema';
+import { type Filter, isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
+
+/** Rows the query layer returns: `d0…` dimension labels and `m_<metric>` values. */
+type Row = Record<string, string | number | null>;
+
+export interface ResultRow {
+  metrics: number[];
+  dimensions: string[];
+  comparison?: { dimensions: string[]; metrics: number[]; change: (number | null)[] };
+}
+
+export interface QueryResponse {
+  results: ResultRow[];
+  meta: Record<string, unknown>;
+  query: Record<string, unknown>;
+}
+
+/** Runs parameterised SQL; ClickHouse settings that the planner's SQL relies on are set here. */
+export type Executor = (sql: string, params: Record<string, unknown>) => Promise<Row[]>;
+
+export function clickhouseExecutor(env: Env): Executor {
+  return async function executeStatsQuery(sql, params) {
+    try {
+      const result = await clickhouse(env).query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: {
+          // Lets a visit row name its columns like the rollup's (`sum(pageviews) AS pageviews`).
+          prefer_column_name_to_alias: 1,
+          output_format_json_quote_64bit_integers: 1,
+          max_execution_time: 30,
+        },
+      });
+      return await result.json<Row>();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      // A pattern RE2 refuses (JavaScript accepted it) is the caller's mistake, not ours.
+      if (code === '427')
+        throw new ApiError(400, 'invalid_query', 'filters: a regular expression is not valid RE2 syntax');
+      throw error;
+    }
+  };
+}
+
+const DERIVED = new Set<Metric>(['percentage', 'conversion_rate']);
+
+function storedMetrics(metrics: Metric[]): StoredMetric[] {
+  const stored = metrics.filter((m): m is StoredMetric => !DERIVED.has(m));
+  if (metrics.some((m) => DERIVED.has(m)) && !stored.includes('visitors')) stored.push('visitors');
+  return stored;
+}
+
+function granularityOf(name: string, range: ResolvedRange): Granularity {
+  return name === 'time' ? autoGranularity(range) : (name.slice('time:'.length) as Granularity);
+}
+
+/** `time` becomes `time:<granularity>` for the planner. */
+function concreteDimensions(dimensions: string[], range: ResolvedRange): string[] {
+  return dimensions.map((d) => (d === 'time' ? `time:${autoGranularity(range)}` : d));
+}
+
+/** The filters without any condition on event:goal (the base of a conversion rate). */
+export function withoutGoals(filters: Filter[]): Filter[] {
+  const strip = (f: Filter): Filter | null => {
+    if (f.kind === 'condition') return f.dimension === 'event:goal' ? null : f;
+    if (f.kind === 'not') {
+      const inner = strip(f.filter);
+      return inner ? { kind: 'not', filter: inner } : null;
+    }
+    const kept = f.filters.map(strip).filter((x): x is Filter => x !== null);
+    return kept.length > 0 ? { kind: f.kind, filters: kept } : null;
+  };
+  return filters.map(strip).filter((x): x is Filter => x !== null);
+}
+
+function num(value: string | number | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** ISO 8601 with the site zone's offset, as the query echo shows range ends. */
+function isoInZone(seconds: number, tz: string): string {
+  const ms = seconds * 1000;
+  const offset = zoneOffsetMs(ms, tz);
+  const local = new Date(ms + offset).toISOString().slice(0, 19);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset) / 60_000;
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+function filterJson(f: Filter): unknown[] {
+  if (f.kind === 'condition') {
+    return f.caseSensitive
+      ? [f.op, f.dimension, f.values]
+      : [f.op, f.dimension, f.values, { case_sensitive: false }];
+  }
+  if (f.kind === 'not') return ['not', filterJson(f.filter)];
+  return [f.kind, f.filters.map(filterJson)];
+}
+
+/** Percentage change as Plausible shows it; rates (already percentages) change by their difference. */
+function change(metric: Metric, now: number, before: number): number | null {
+  if (metric === 'bounce_rate' || metric === 'conversion_rate' || metric === 'percentage') {
+    return round(now - before, 1);
+  }
+  if (before === 0) return now > 0 ? 100 : 0;
+  return Math.round(((now - before) / before) * 100);
+}
+
+interface Computed {
+  rows: { dims: string[]; values: Map<Metric, number> }[];
+  totalRows?: number;
+}
+
+async function firstEventDay(execute: Executor, siteId: number, tz: string): Promise<string | null> {
+  const rows = await execute(
+    `SELECT toUnixTimestamp(min(hour)) AS first, count() AS n FROM ${TABLES.usage} WHERE site_id = {site:UInt32}`,
+    { site: siteId },
+  );
+  const row = rows[0];
+  if (!row || num(row.n) === 0) return null;
+  return localDay(num(row.first) * 1000, tz);
+}
+
+/** Runs one period: the main query plus the extra queries percentage, conversion rate and total_rows need. */
+async function computePeriod(
+  execute: Executor,
+  site: ReadableSite,
+  query: ValidQuery,
+  range: ResolvedRange,
+  paging: { limit: number; offset: number },
+  wantTotalRows: boolean,
+): Promise<Computed> {
+  const dimensions = concreteDimensions(query.dimensions, range);
+  const base: PlanInput = {
+    siteId: site.id,
+    timezone: site.timezone,
+    range,
+    metrics: storedMetrics(query.metrics),
+    dimensions,
+    filters: query.filters,
+    orderBy: query.orderBy.map(([field, dir]) => [
+      field === 'time' ? (dimensions.find(isTimeDimension) ?? field) : field,
+      dir,
+    ]),
+    limit: paging.limit,
+    offset: paging.offset,
+  };
+  const main = planQuery(base);
+  const wantsPercentage = query.metrics.includes('percentage');
+  const wantsConversion = query.metrics.includes('conversion_rate');
+  const goalDims = dimensions.map((d, i) => (d === 'event:goal' ? -1 : i)).filter((i) => i >= 0);
+  const totals = wantsPercentage
+    ? planQuery({ ...base, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1, offset: 0 })
+    : null;
+  const conversionBase = wantsConversion
+    ? planQuery({
+        ...base,
+        metrics: ['visitors'],
+        dimensions: goalDims.map((i) => dimensions[i] as string),
+        filters: withoutGoals(query.filters),
+        orderBy: [],
+        limit: MAX_LIMIT,
+        offset: 0,
+      })
+    : null;
+  const [rows, totalRows, conversionRows] = await Promise.all([
+    execute(main.sql, main.params),
+    wantsPercentage && totals ? execute(totals.sql, totals.params) : Promise.resolve(null),
+    conversionBase ? execute(conversionBase.sql, conversionBase.params) : Promise.resolve(null),
+  ]);
+  const count = wantTotalRows ? await execute(main.countSql, main.params) : null;
+
+  const totalVisitors = num(totalRows?.[0]?.m_visitors);
+  const baseVisitors = new Map<string, number>();
+  for (const row of conversionRows ?? []) {
+    baseVisitors.set(JSON.stringify(goalDims.map((_, j) => String(row[`d${j}`]))), num(row.m_visitors));
+  }
+  const granularities = dimensions.map((d) => (isTimeDimension(d) ? granularityOf(d, range) : null));
+
+  return {
+    rows: rows.map((row) => {
+      const dims = dimensions.map((_, i) => {
+        const label = String(row[`d${i}`] ?? '');
+        const g = granularities[i];
+        return g ? clampLabel(label, g, range) : label;
+      });
+      const values = new Map<Metric, number>();
+      const visitors = num(row.m_visitors);
+      for (const metric of query.metrics) {
+        if (metric === 'percentage') {
+          values.set(metric, totalVisitors > 0 ? round((100 * visitors) / totalVisitors, 1) : 0);
+        } else if (metric === 'conversion_rate') {
+          const key = JSON.stringify(goalDims.map((i) => dims[i] as string));
+          const denominator = baseVisitors.get(key) ?? 0;
+          values.set(metric, denominator > 0 ? round((100 * visitors) / denominator, 2) : 0);
+        } else {
+          values.set(metric, num(row[`m_${metric}`]));
+        }
+      }
+      return { dims, values };
+    }),
+    totalRows: count ? num(count[0]?.n) : undefined,
+  };
+}
+
+/** Answers a validated query for one readable site. */
+export async function runStatsQuery(
+  execute: Executor,
+  site: ReadableSite,
+  query: ValidQuery,
+  nowMs: number = Date.now(),
+): Promise<QueryResponse> {
+  const tz = site.timezone;
+  const first =
+    query.dateRange.kind === 'preset' && query.dateRange.preset === 'all'
+      ? await firstEventDay(execute, site.id, tz)
+      : null;
+  const range = resolveRange(query.dateRange, tz, nowMs, first);
+  const timeIndex = query.dimensions.findIndex(isTimeDimension);
+  const granularity = timeIndex >= 0 ? granularityOf(query.dimensions[timeIndex] as string, range) : null;
+  if (granularity === 'minute' && (range.to - range.from) / 60 > 5_000) {
+    throw new ApiError(400, 'invalid_query', 'dimensions: time:minute is for ranges of a few days at most');
+  }
+
+  const current = await computePeriod(execute, site, query, range, query.pagination, query.include.totalRows);
+  const results: ResultRow[] = current.rows.map((row) => ({
+    metrics: query.metrics.map((m) => row.values.get(m) ?? 0),
+    dimensions: row.dims,
+  }));
+  const meta: Record<string, unknown> = {};
+  const echo: Record<string, unknown> = {
+    site_id: site.domain,
+    metrics: query.metrics,
+    date_range: [isoInZone(range.from, tz), isoInZone(range.to - 1, tz)],
+    dimensions: query.dimensions,
+    filters: query.filters.map(filterJson),
+    order_by: query.orderBy,
+    include: {
+      time_labels: query.include.timeLabels,
+      total_rows: query.include.totalRows,
+      ...(query.include.comparison ? { comparisons: query.include.comparison } : {}),
+    },
+    pagination: query.pagination,
+  };
+  const labels = granularity ? timeLabels(range, granularity, tz) : [];
+  if (query.include.timeLabels) meta.time_labels = labels;
+  if (query.include.totalRows) meta.total_rows = current.totalRows ?? 0;
+
+  const comparison = query.include.comparison;
+  if (comparison) {
+    const previousRange = comparisonRange(range, comparison.mode, tz, comparison.dateRange);
+    const previous = await computePeriod(
+      execute,
+      site,
+      query,
+      previousRange,
+      { limit: MAX_LIMIT, offset: 0 },
+      false,
+    );
+    echo.comparison_date_range = [isoInZone(previousRange.from, tz), isoInZone(previousRange.to - 1, tz)];
+    const previousLabels = granularity ? timeLabels(previousRange, granularity, tz) : [];
+    // Time buckets pair up by position (day 1 with day 1); other dimensions by value.
+    const keyOf = (dims: string[], labelList: string[]) =>
+      JSON.stringify(dims.map((d, i) => (i === timeIndex ? String(labelList.indexOf(d)) : d)));
+    const byKey = new Map(previous.rows.map((row) => [keyOf(row.dims, previousLabels), row]));
+    results.forEach((result, i) => {
+      const row = current.rows[i];
+      if (!row) return;
+      const match = byKey.get(keyOf(row.dims, labels));
+      const dims =
+        match?.dims ??
+        row.dims.map((d, j) => (j === timeIndex ? (previousLabels[labels.indexOf(d)] ?? d) : d));
+      const before = query.metrics.map((m) => match?.values.get(m) ?? 0);
+      result.comparison = {
+        dimensions: dims,
+        metrics: before,
+        change: query.metrics.map((m, j) => change(m, result.metrics[j] ?? 0, before[j] ?? 0)),
+      };
+    });
+  }
+  return { results, meta, query: echo };
+}

@@ -1,0 +1,248 @@
+/**
+ * The one place where Stats API names meet ClickHouse names. Every table, column and SQL
+ * expression the planner emits comes from the constants below; user input only ever reaches SQL
+ * as a query parameter (`{pN:Type}`). Renaming a column means changing it here and in the DDL.
+ */
+
+export const METRICS = [
+  'visitors',
+  'visits',
+  'pageviews',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+  'events',
+  'percentage',
+  'conversion_rate',
+  'scroll_depth',
+  'time_on_page',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** Metrics that the planner reads from ClickHouse; `percentage` and `conversion_rate` are derived from visitors. */
+export type StoredMetric = Exclude<Metric, 'percentage' | 'conversion_rate'>;
+
+export const TIME_DIMENSIONS = [
+  'time',
+  'time:minute',
+  'time:hour',
+  'time:day',
+  'time:week',
+  'time:month',
+] as const;
+export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
+export type Granularity = 'minute' | 'hour' | 'day' | 'week' | 'month';
+
+/** Columns of the per-visit row built from `sessions_hourly` (alias `s`), with their merge expression. */
+export const SESSION_COLUMNS = {
+  visitor_id: 'any(visitor_id)',
+  started_at: 'min(started_at)',
+  ended_at: 'max(ended_at)',
+  pageviews: 'sum(pageviews)',
+  interactive_events: 'sum(interactive_events)',
+  entry_page: 'argMinMerge(entry_page)',
+  exit_page: 'argMaxMerge(exit_page)',
+  referrer: 'argMinMerge(referrer)',
+  source: 'argMinMerge(referrer_source)',
+  channel: 'argMinMerge(channel)',
+  utm_source: 'argMinMerge(utm_source)',
+  utm_medium: 'argMinMerge(utm_medium)',
+  utm_campaign: 'argMinMerge(utm_campaign)',
+  utm_content: 'argMinMerge(utm_content)',
+  utm_term: 'argMinMerge(utm_term)',
+  country: 'argMinMerge(country)',
+  region: 'argMinMerge(region)',
+  city: 'argMinMerge(city)',
+  device: 'argMinMerge(device)',
+  browser: 'argMinMerge(browser)',
+  browser_version: 'argMinMerge(browser_version)',
+  os: 'argMinMerge(os)',
+  os_version: 'argMinMerge(os_version)',
+} as const;
+export type SessionColumn = keyof typeof SESSION_COLUMNS;
+
+/** Columns every visit row carries, whatever the query asks. */
+export const BASE_SESSION_COLUMNS: SessionColumn[] = [
+  'visitor_id',
+  'started_at',
+  'ended_at',
+  'pageviews',
+  'interactive_events',
+];
+
+/** A visit counts once it has a pageview or an interactive custom event (not a late engagement ping alone). */
+export const SESSION_IS_VISIT = '(s.pageviews > 0 OR s.interactive_events > 0)';
+
+/** Label Plausible uses for visits without a source or referrer. */
+export const DIRECT_NONE = 'Direct / None';
+
+interface VisitDimension {
+  scope: 'visit';
+  /** Column of the visit row. */
+  column: SessionColumn;
+  /** Empty values shown as Direct / None, as Plausible does for sources. */
+  directNone?: boolean;
+}
+
+interface EventDimension {
+  scope: 'event';
+  /** Expression over raw `events` (alias `e`). */
+  raw: string;
+  /** Column of `pages_hourly` (alias `p`), when that rollup can answer. */
+  pages?: string;
+  /** Column of `events_hourly` (alias `g`), when that rollup can answer. */
+  goals?: string;
+  /** Extra condition on raw rows whenever the dimension is used (goals are custom events only). */
+  rawCondition?: string;
+}
+
+export type DimensionSpec = VisitDimension | EventDimension;
+
+/** Fixed (non-time, non-props) dimensions. `event:props:<key>` is handled by {@link propsDimension}. */
+export const DIMENSIONS: Record<string, DimensionSpec> = {
+  'event:page': { scope: 'event', raw: 'e.pathname', pages: 'p.pathname' },
+  'event:hostname': { scope: 'event', raw: 'toString(e.hostname)', pages: 'toString(p.hostname)' },
+  'event:name': { scope: 'event', raw: 'toString(e.name)' },
+  'event:goal': {
+    scope: 'event',
+    raw: 'toString(e.name)',
+    goals: 'toString(g.name)',
+    rawCondition: "e.kind = 'custom'",
+  },
+  'visit:entry_page': { scope: 'visit', column: 'entry_page' },
+  'visit:exit_page': { scope: 'visit', column: 'exit_page' },
+  'visit:source': { scope: 'visit', column: 'source', directNone: true },
+  'visit:referrer': { scope: 'visit', column: 'referrer', directNone: true },
+  'visit:channel': { scope: 'visit', column: 'channel' },
+  'visit:utm_source': { scope: 'visit', column: 'utm_source' },
+  'visit:utm_medium': { scope: 'visit', column: 'utm_medium' },
+  'visit:utm_campaign': { scope: 'visit', column: 'utm_campaign' },
+  'visit:utm_content': { scope: 'visit', column: 'utm_content' },
+  'visit:utm_term': { scope: 'visit', column: 'utm_term' },
+  'visit:country': { scope: 'visit', column: 'country' },
+  'visit:region': { scope: 'visit', column: 'region' },
+  'visit:city': { scope: 'visit', column: 'city' },
+  'visit:device': { scope: 'visit', column: 'device' },
+  'visit:browser': { scope: 'visit', column: 'browser' },
+  'visit:browser_version': { scope: 'visit', column: 'browser_version' },
+  'visit:os': { scope: 'visit', column: 'os' },
+  'visit:os_version': { scope: 'visit', column: 'os_version' },
+};
+
+export const PROPS_PREFIX = 'event:props:';
+export const MAX_PROP_KEY_LENGTH = 300;
+
+/** SQL for a visit dimension over the visit row `s`. */
+export function visitDimensionSql(spec: VisitDimension): string {
+  const column = `s.${spec.column}`;
+  return spec.directNone ? `if(${column} = '', '${DIRECT_NONE}', ${column})` : column;
+}
+
+/** SQL for a custom property; `keyParam` is the placeholder holding the key. Missing → '(none)'. */
+export function propsDimensionSql(keyParam: string): string {
+  return `if(mapContains(e.props, ${keyParam}), e.props[${keyParam}], '(none)')`;
+}
+
+/**
+ * Time buckets as labels in the site's zone. `column` is a DateTime (UTC) column, `tz` the
+ * placeholder of the zone. Weeks start on Monday; months on the 1st.
+ */
+export function timeBucketSql(granularity: Granularity, column: string, tz: string): string {
+  switch (granularity) {
+    case 'minute':
+      return `formatDateTime(toStartOfMinute(toTimeZone(${column}, ${tz})), '%Y-%m-%d %H:%i:00', ${tz})`;
+    case 'hour':
+      return `formatDateTime(toStartOfHour(toTimeZone(${column}, ${tz})), '%Y-%m-%d %H:00:00', ${tz})`;
+    case 'day':
+      return `toString(toDate(${column}, ${tz}))`;
+    case 'week':
+      return `toString(toMonday(${column}, ${tz}))`;
+    case 'month':
+      return `toString(toStartOfMonth(${column}, ${tz}))`;
+  }
+}
+
+/**
+ * How each stored metric is computed from each source. A source that lacks a metric cannot
+ * answer a query asking for it, and the planner moves on to the next source.
+ *
+ * - `sessions`: one row per visit (`s`), built from `sessions_hourly`;
+ * - `raw`: two levels over raw `events`; the inner level is one row per (dimensions, visit)
+ *   with columns `visitor_id, pageviews, events, sd_sum, sd_count, eng_sum, eng_count` and, when
+ *   the visit row is joined, `s_pageviews, s_interactive, s_duration`;
+ * - `pages`: `pages_hourly` (`p`);
+ * - `goals`: `events_hourly` (`g`).
+ */
+export const METRIC_SQL: Record<
+  'sessions' | 'raw' | 'pages' | 'goals',
+  Partial<Record<StoredMetric, string>>
+> = {
+  sessions: {
+    visitors: 'uniq(s.visitor_id)',
+    visits: 'count()',
+    pageviews: 'sum(s.pageviews)',
+    views_per_visit: 'round(ifNotFinite(sum(s.pageviews) / count(), 0), 2)',
+    bounce_rate:
+      'round(ifNotFinite(100 * countIf(s.pageviews = 1 AND s.interactive_events = 0) / count(), 0))',
+    visit_duration: 'round(ifNotFinite(avg(toInt64(s.ended_at) - toInt64(s.started_at)), 0))',
+  },
+  raw: {
+    visitors: 'uniqIf(r.visitor_id, r.events > 0)',
+    visits: 'countIf(r.events > 0)',
+    pageviews: 'sum(r.pageviews)',
+    events: 'sum(r.events)',
+    views_per_visit: 'round(ifNotFinite(sumIf(r.s_pageviews, r.events > 0) / countIf(r.events > 0), 0), 2)',
+    bounce_rate:
+      'round(ifNotFinite(100 * countIf(r.events > 0 AND r.s_pageviews = 1 AND r.s_interactive = 0) / countIf(r.events > 0), 0))',
+    visit_duration: 'round(ifNotFinite(avgIf(r.s_duration, r.events > 0), 0))',
+    scroll_depth: 'round(ifNotFinite(sum(r.sd_sum) / sum(r.sd_count), 0))',
+    time_on_page: 'round(ifNotFinite(sum(r.eng_sum) / sum(r.eng_count) / 1000, 0))',
+  },
+  pages: {
+    visitors: 'uniqMerge(p.visitors)',
+    pageviews: 'sum(p.pageviews)',
+    scroll_depth: 'round(ifNotFinite(sum(p.scroll_depth_sum) / sum(p.scroll_depth_count), 0))',
+    time_on_page: 'round(ifNotFinite(sum(p.engaged_ms_sum) / sum(p.engaged_count) / 1000, 0))',
+  },
+  goals: {
+    visitors: 'uniqMerge(g.visitors)',
+    visits: 'uniqMerge(g.visits)',
+    events: 'sum(g.events)',
+  },
+};
+
+/** Inner (per dimensions × visit) columns of the raw plan. */
+export const RAW_INNER_COLUMNS = {
+  visitor_id: 'any(e.visitor_id)',
+  pageviews: "countIf(e.kind = 'pageview')",
+  events: "countIf(e.kind IN ('pageview', 'custom'))",
+  sd_sum: 'sum(ifNull(e.scroll_depth, 0))',
+  sd_count: 'count(e.scroll_depth)',
+  eng_sum: 'sum(ifNull(e.engaged_ms, 0))',
+  eng_count: 'count(e.engaged_ms)',
+} as const;
+
+/** Extra inner columns of the raw plan that need the visit row. */
+export const RAW_INNER_SESSION_COLUMNS = {
+  s_pageviews: 'any(s.pageviews)',
+  s_interactive: 'any(s.interactive_events)',
+  s_duration: 'any(toInt64(s.ended_at) - toInt64(s.started_at))',
+} as const;
+
+/** Metrics that describe whole visits and so need the visit row in the raw plan. */
+export const SESSION_METRICS: ReadonlySet<StoredMetric> = new Set([
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+]);
+
+/** Metrics that read engagement events (raw kinds must include them). */
+export const ENGAGEMENT_METRICS: ReadonlySet<StoredMetric> = new Set(['scroll_depth', 'time_on_page']);
+
+export const TABLES = {
+  events: 'events',
+  sessions: 'sessions_hourly',
+  pages: 'pages_hourly',
+  goals: 'events_hourly',
+  usage: 'usage_hourly',
+} as const;
