@@ -130,7 +130,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     password,
     stopClickHouse,
     startClickHouse,
-    workerPid: () => findWorkerPid(options.workerPort + 1000),
+    workerPid: () => findWorkerPid(wrangler.pid),
     async close() {
       if (wrangler.pid) {
         try {
@@ -145,14 +145,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 }
 
-/** The Worker's own workerd is the one started with --inspector-addr=…:<inspectorPort>. */
-function findWorkerPid(inspectorPort: number): number | null {
+function parentPid(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/**
+ * `wrangler dev` runs two workerd processes: a proxy, and the Worker itself, which is the one
+ * started with --inspector-addr. Ours is the one descending from the wrangler we spawned.
+ */
+function findWorkerPid(rootPid: number | undefined): number | null {
+  if (!rootPid) return null;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmdline[0]?.endsWith('workerd') && cmdline.some((a) => a.includes('--inspector-addr'))) {
-        if (cmdline.some((a) => a.includes(String(inspectorPort)))) return Number(entry);
+      if (!cmdline[0]?.endsWith('workerd') || !cmdline.some((a) => a.startsWith('--inspector-addr')))
+        continue;
+      for (let pid = Number(entry); pid > 1; pid = parentPid(pid)) {
+        if (pid === rootPid) return Number(entry);
       }
     } catch {
       // process ended while we looked
