@@ -1,0 +1,132 @@
+import { expect } from 'vitest';
+import type { SiteJson } from '../../../functions/sites/store';
+import { clickhouse } from '../../../workers/clickhouse/client';
+import type { EventRecord } from '../../../workers/events/record';
+import { type TestAccount, uniqueIp } from '../helpers/accounts';
+import { testEnv, workerFetch } from '../helpers/stack';
+import { call, uniqueDomain } from '../sites/client';
+
+export interface StatsResponse {
+  status: number;
+  body: {
+    results: {
+      metrics: number[];
+      dimensions: string[];
+      comparison?: { dimensions: string[]; metrics: number[]; change: (number | null)[] };
+    }[];
+    meta: { time_labels?: string[]; total_rows?: number };
+    query: Record<string, unknown>;
+    error?: { code: string; message: string };
+  };
+}
+
+/** POST /api/v2/query with the given credentials (none by default). */
+export async function statsQuery(
+  body: unknown,
+  auth: { cookie?: string; bearer?: string; headers?: Record<string, string> } = {},
+): Promise<StatsResponse> {
+  const headers = new Headers({
+    'content-type': 'application/json',
+    'cf-connecting-ip': uniqueIp(),
+    ...auth.headers,
+  });
+  if (auth.cookie) headers.set('cookie', auth.cookie);
+  if (auth.bearer) headers.set('authorization', `Bearer ${auth.bearer}`);
+  const res = await workerFetch('/api/v2/query', {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) as StatsResponse['body'] };
+}
+
+/** A site created through the real sites API. */
+export async function newSite(owner: TestAccount, timezone = 'Europe/Berlin'): Promise<SiteJson> {
+  const res = await call<{ site: SiteJson }>('POST', '/api/sites', {
+    as: owner,
+    body: { domain: uniqueDomain('stats'), timezone },
+  });
+  expect(res.status).toBe(201);
+  return res.body.site;
+}
+
+/** An API key of `owner`, optionally bound to one site. */
+export async function newKey(
+  owner: TestAccount,
+  options: { siteId?: number; scopes?: string[] } = {},
+): Promise<string> {
+  const res = await call<{ key: { secret: string } }>('POST', '/api/keys', {
+    as: owner,
+    body: { name: 'stats test', site_id: options.siteId, scopes: options.scopes ?? ['stats:read'] },
+  });
+  expect(res.status).toBe(201);
+  return res.body.key.secret;
+}
+
+let sequence = 0;
+
+/** One event row with quiet defaults; `at` is an ISO instant in UTC. */
+export function event(
+  siteId: number,
+  at: string,
+  fields: Partial<EventRecord> & { visitor: number; session: number },
+): EventRecord {
+  const { visitor, session, ...rest } = fields;
+  const seconds = Math.floor(Date.parse(at) / 1000);
+  sequence++;
+  return {
+    site_id: siteId,
+    timestamp: seconds,
+    event_id: String(BigInt(seconds) * 1000n + BigInt(sequence % 1000)),
+    kind: 'pageview',
+    name: 'pageview',
+    visitor_id: String(visitor),
+    session_id: String(session),
+    hostname: 'shop.example',
+    pathname: '/',
+    referrer: '',
+    referrer_source: '',
+    channel: 'Direct',
+    utm_source: '',
+    utm_medium: '',
+    utm_campaign: '',
+    utm_content: '',
+    utm_term: '',
+    click_id_param: '',
+    country: '',
+    region: '',
+    city: '',
+    device: '',
+    browser: '',
+    browser_version: '',
+    os: '',
+    os_version: '',
+    props: {},
+    revenue_amount: '0',
+    revenue_currency: '',
+    interactive: 1,
+    scroll_depth: null,
+    engaged_ms: null,
+    lcp_ms: null,
+    inp_ms: null,
+    cls: null,
+    fcp_ms: null,
+    ttfb_ms: null,
+    dns_ms: null,
+    connect_ms: null,
+    dom_interactive_ms: null,
+    load_ms: null,
+    ...rest,
+  };
+}
+
+/** Writes rows straight into `events`; the materialized views fill the rollups on insert. */
+export async function insertEvents(rows: EventRecord[]): Promise<void> {
+  await clickhouse(testEnv).insert({
+    table: 'events',
+    values: rows,
+    format: 'JSONEachRow',
+    clickhouse_settings: { async_insert: 0 },
+  });
+}
