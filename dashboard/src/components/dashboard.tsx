@@ -1,0 +1,166 @@
+/**
+ * The site dashboard, for an owner (/sites/:id) and a shared-link visitor (/share/:id) alike.
+ * Range and filters live in the URL, so a filtered view can be bookmarked and sent on.
+ */
+import { useState } from 'preact/hooks';
+import { type DateRange, parseRange, writeRange } from '../lib/date-range';
+import { addChip, type FilterChip, parseChips, removeChip, writeChips } from '../lib/filters';
+import { navigate, useLocation } from '../router';
+import type { KpiMetric, StatsAccess, View } from '../stats';
+import { FilterChips, RangePicker } from './controls';
+import { KpiRow, TopChart } from './overview';
+import { countryName, Panel, type PanelTab } from './panel';
+import { PerformancePanel } from './performance';
+import { RealtimePanel, VisitorsNow } from './realtime';
+import { Field } from './ui';
+
+const visitors = { metrics: ['visitors' as const], columns: ['Visitors'] };
+
+const PAGES: PanelTab[] = [
+  {
+    id: 'pages',
+    label: 'Top pages',
+    dimension: 'event:page',
+    metrics: ['visitors', 'pageviews'],
+    columns: ['Visitors', 'Pageviews'],
+  },
+  { id: 'entry-pages', label: 'Entry pages', dimension: 'visit:entry_page', ...visitors },
+  { id: 'exit-pages', label: 'Exit pages', dimension: 'visit:exit_page', ...visitors },
+];
+
+const UTM = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'] as const;
+
+const SOURCES: PanelTab[] = [
+  { id: 'sources', label: 'Sources', dimension: 'visit:source', ...visitors },
+  { id: 'referrers', label: 'Referrers', dimension: 'visit:referrer', ...visitors },
+  { id: 'channels', label: 'Channels', dimension: 'visit:channel', ...visitors },
+  ...UTM.map((u) => ({
+    id: u.replace('_', '-'),
+    label: `UTM ${u.slice(4)}`,
+    dimension: `visit:${u}`,
+    ...visitors,
+  })),
+];
+
+const LOCATIONS: PanelTab[] = [
+  { id: 'countries', label: 'Countries', dimension: 'visit:country', display: countryName, ...visitors },
+  { id: 'regions', label: 'Regions', dimension: 'visit:region', ...visitors },
+  { id: 'cities', label: 'Cities', dimension: 'visit:city', ...visitors },
+];
+
+const DEVICES: PanelTab[] = [
+  { id: 'devices', label: 'Devices', dimension: 'visit:device', ...visitors },
+  { id: 'browsers', label: 'Browsers', dimension: 'visit:browser', ...visitors },
+  { id: 'os', label: 'OS', dimension: 'visit:os', ...visitors },
+];
+
+function goalTabs(prop: string): PanelTab[] {
+  return [
+    {
+      id: 'goals',
+      label: 'Custom events',
+      dimension: 'event:goal',
+      metrics: ['visitors', 'events', 'conversion_rate'],
+      columns: ['Visitors', 'Events', 'Conversion rate'],
+    },
+    {
+      id: 'props',
+      label: 'Properties',
+      dimension: `event:props:${prop}`,
+      metrics: ['visitors', 'events'],
+      columns: ['Visitors', 'Events'],
+    },
+  ];
+}
+
+const PROP_NAME = /^[\w.-]{1,100}$/;
+
+export function Dashboard({
+  access,
+  title,
+  actions,
+}: {
+  access: StatsAccess;
+  title: string;
+  actions?: preact.ComponentChildren;
+}) {
+  const location = useLocation();
+  const view: View = { range: parseRange(location.search), chips: parseChips(location.search) };
+  const [metric, setMetric] = useState<KpiMetric>('visitors');
+  const [prop, setProp] = useState(location.search.get('prop') ?? '');
+
+  const update = (range: DateRange, chips: FilterChip[]) => {
+    const search = new URLSearchParams(location.search);
+    writeRange(search, range);
+    writeChips(search, chips);
+    const query = search.toString();
+    navigate(`${location.path}${query ? `?${query}` : ''}`, true);
+  };
+  const onFilter = (chip: FilterChip) => update(view.range, addChip(view.chips, chip));
+
+  return (
+    <div class="dashboard">
+      <div class="dashboard-head">
+        <div class="title-row">
+          <h1>{title}</h1>
+          <VisitorsNow access={access} />
+        </div>
+        <div class="toolbar">
+          <RangePicker range={view.range} onChange={(range) => update(range, view.chips)} />
+          {actions}
+        </div>
+        <FilterChips
+          chips={view.chips}
+          onRemove={(chip) => update(view.range, removeChip(view.chips, chip))}
+        />
+      </div>
+      <KpiRow access={access} view={view} selected={metric} onSelect={setMetric} />
+      <TopChart access={access} view={view} metric={metric} />
+      <div class="grid">
+        <Panel id="pages" title="Pages" tabs={PAGES} access={access} view={view} onFilter={onFilter} />
+        <Panel id="sources" title="Sources" tabs={SOURCES} access={access} view={view} onFilter={onFilter} />
+        <Panel
+          id="locations"
+          title="Locations"
+          tabs={LOCATIONS}
+          access={access}
+          view={view}
+          onFilter={onFilter}
+        />
+        <Panel id="devices" title="Devices" tabs={DEVICES} access={access} view={view} onFilter={onFilter} />
+        <Panel
+          id="goals"
+          title="Goals and properties"
+          tabs={goalTabs(PROP_NAME.test(prop) ? prop : '_')}
+          access={access}
+          view={view}
+          onFilter={onFilter}
+          needsInput={(tab) =>
+            tab.id === 'props' && !PROP_NAME.test(prop)
+              ? 'Enter a property name to break events down by it.'
+              : null
+          }
+          controls={(tab) =>
+            tab.id === 'props' ? (
+              <form
+                class="prop-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  const value = String(new FormData(e.currentTarget).get('prop') ?? '').trim();
+                  setProp(value);
+                }}
+              >
+                <Field label="Property">
+                  <input name="prop" defaultValue={prop} placeholder="e.g. plan" pattern="[\w.\-]{1,100}" />
+                </Field>
+                <button type="submit">Show</button>
+              </form>
+            ) : null
+          }
+        />
+        <RealtimePanel access={access} />
+        <PerformancePanel access={access} view={view} onFilter={onFilter} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * A breakdown panel: tabs of dimensions, the top rows with a bar each, a click on a row adds a
+ * filter, and the rows on screen can be saved as CSV.
+ */
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { downloadText, useAsync } from '../hooks';
+import { csvFileName, toCsv } from '../lib/csv';
+import { rangeSlug } from '../lib/date-range';
+import type { FilterChip } from '../lib/filters';
+import { formatExact, formatNumber, formatPercent } from '../lib/format';
+import { breakdownQuery, type Metric, query, type StatsAccess, type View } from '../stats';
+import { Empty, ErrorMessage, Loading } from './ui';
+
+export interface PanelTab {
+  id: string;
+  label: string;
+  dimension: string;
+  /** First metric sizes the bars and orders the rows. */
+  metrics: Metric[];
+  columns: string[];
+  /** How a dimension value is shown (e.g. a country code as its name). */
+  display?: (value: string) => string;
+  /** Rows are not filterable (e.g. a dimension the API cannot filter on). */
+  noFilter?: boolean;
+}
+
+export interface PanelProps {
+  title: string;
+  tabs: PanelTab[];
+  access: StatsAccess;
+  view: View;
+  onFilter(chip: FilterChip): void;
+  /** Controls shown above the rows for the active tab (e.g. the property name). */
+  controls?: (tab: PanelTab) => ComponentChildren;
+  /** Message for a tab that needs input before it can ask the API. */
+  needsInput?: (tab: PanelTab) => string | null;
+  id: string;
+}
+
+const regionNames =
+  typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : null;
+
+/** "DE" → "Germany"; unknown codes stay as they are. */
+export function countryName(code: string): string {
+  if (!/^[A-Z]{2}$/.test(code)) return code || '(unknown)';
+  try {
+    return regionNames?.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+function formatMetric(metric: Metric, value: number | null): string {
+  if (metric === 'percentage' || metric === 'conversion_rate' || metric === 'bounce_rate')
+    return formatPercent(value);
+  return formatNumber(value);
+}
+
+export function Panel({ title, tabs, access, view, onFilter, controls, needsInput, id }: PanelProps) {
+  const [active, setActive] = useState(0);
+  const tab = tabs[active] ?? (tabs[0] as PanelTab);
+  const waiting = needsInput?.(tab) ?? null;
+  const key = JSON.stringify([access.domain, view, tab.dimension, tab.metrics, waiting]);
+  const state = useAsync(
+    () =>
+      waiting
+        ? Promise.resolve({ results: [], meta: {} })
+        : query(access, breakdownQuery(view, tab.dimension, tab.metrics)),
+    key,
+  );
+  const rows = state.data?.results ?? [];
+  const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
+  const show = tab.display ?? ((v: string) => v || '(none)');
+
+  const exportCsv = () => {
+    const csv = toCsv(
+      [tab.label, ...tab.columns],
+      rows.map((r) => [r.dimensions[0] ?? '', ...r.metrics]),
+    );
+    downloadText(csvFileName(access.domain, tab.id, rangeSlug(view.range)), csv);
+  };
+
+  return (
+    <section class="panel card" aria-labelledby={`${id}-title`} data-panel={id}>
+      <header class="panel-head">
+        <h2 id={`${id}-title`}>{title}</h2>
+        <div class="tabs" role="tablist" aria-label={`${title} breakdowns`}>
+          {tabs.map((t, i) => (
+            <button
+              type="button"
+              role="tab"
+              aria-selected={i === active}
+              class={i === active ? 'tab active' : 'tab'}
+              onClick={() => setActive(i)}
+              key={t.id}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+      </header>
+      {controls?.(tab)}
+      <div class="panel-columns" aria-hidden="true">
+        <span>{tab.label}</span>
+        <span>{tab.columns.join(' · ')}</span>
+      </div>
+      <div role="tabpanel" aria-busy={state.loading} data-tab={tab.id}>
+        {waiting ? (
+          <Empty>{waiting}</Empty>
+        ) : state.error ? (
+          <ErrorMessage error={state.error} />
+        ) : state.loading && rows.length === 0 ? (
+          <Loading />
+        ) : rows.length === 0 ? (
+          <Empty>No data for this period.</Empty>
+        ) : (
+          <ul class={state.loading ? 'rows stale' : 'rows'}>
+            {rows.map((r) => {
+              const value = r.dimensions[0] ?? '';
+              const first = r.metrics[0] ?? 0;
+              const label = show(value);
+              const bar = (
+                <span class="bar" style={{ width: `${(first / max) * 100}%` }} aria-hidden="true" />
+              );
+              const numbers = (
+                <span class="values">
+                  {tab.metrics.map((m, i) => (
+                    <span key={m} title={`${tab.columns[i]}: ${formatExact(r.metrics[i])}`}>
+                      {formatMetric(m, r.metrics[i] ?? null)}
+                    </span>
+                  ))}
+                </span>
+              );
+              return (
+                <li key={value}>
+                  {tab.noFilter ? (
+                    <div class="row">
+                      {bar}
+                      <span class="label">{label}</span>
+                      {numbers}
+                    </div>
+                  ) : (
+                    <button
+                      type="button"
+                      class="row"
+                      title={`Filter by ${tab.label.toLowerCase()}: ${label}`}
+                      onClick={() => onFilter({ dimension: tab.dimension, value })}
+                    >
+                      {bar}
+                      <span class="label">{label}</span>
+                      {numbers}
+                    </button>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </div>
+      <footer class="panel-foot">
+        <button type="button" class="link-button" onClick={exportCsv} disabled={rows.length === 0}>
+          Export CSV
+        </button>
+      </footer>
+    </section>
+  );
+}
