@@ -4,6 +4,7 @@ import { adminRoutes } from './admin';
 import { authRoutes } from './auth';
 import { devMailRoutes } from './dev/mail';
 import { keyRoutes } from './keys';
+import { performanceRoutes } from './performance';
 import { siteRoutes } from './sites';
 import { statsRoutes } from './stats';
 
@@ -24,3 +25,4 @@ api.route('/', devMailRoutes);
 api.route('/api/sites', siteRoutes);
 api.route('/api/keys', keyRoutes);
 api.route('/', statsRoutes);
+api.route('/api/stats/performance', performanceRoutes);

@@ -1,0 +1,99 @@
+/**
+ * POST /api/stats/performance: web vitals and navigation timings of one site, as p50 / p75 / p95
+ * with Google's good / needs-improvement / poor split, overall, per page, or over time.
+ * See docs/performance-api.md.
+ */
+import { Hono } from 'hono';
+import { clickhouse } from '../../workers/clickhouse/client';
+import type { Env } from '../../workers/env';
+import { ApiError } from '../errors';
+import { authorizeSiteRead } from '../stats/access';
+import { BANDS, type BandedMetric, METRICS, type MetricName, planPerformance } from './plan';
+import { parsePerformanceQuery } from './query';
+import { resolveRange } from './range';
+
+export interface Percentiles {
+  p50: number | null;
+  p75: number | null;
+  p95: number | null;
+}
+
+export interface Bands {
+  good: number;
+  needs_improvement: number;
+  poor: number;
+}
+
+export interface PerformanceRow {
+  dimension: string | null;
+  samples: number;
+  metrics: Record<MetricName, Percentiles>;
+  bands: Record<BandedMetric, Bands>;
+}
+
+type ResultRow = Record<string, unknown>;
+
+/** CLS is a unitless score (4 decimals); everything else is whole milliseconds. */
+function round(metric: MetricName, value: unknown): number | null {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+  return metric === 'cls' ? Math.round(value * 10_000) / 10_000 : Math.round(value);
+}
+
+function count(value: unknown): number {
+  return typeof value === 'string' || typeof value === 'number' ? Number(value) : 0;
+}
+
+export function shapeRow(row: ResultRow): PerformanceRow {
+  const samples = count(row.samples);
+  const metrics = {} as Record<MetricName, Percentiles>;
+  for (const [name] of METRICS) {
+    const quantiles = row[`${name}_quantiles`];
+    const values = Array.isArray(quantiles) ? (quantiles as unknown[]) : [];
+    // An empty t-digest answers 0 or NaN; with no samples there is nothing to report.
+    metrics[name] =
+      samples === 0
+        ? { p50: null, p75: null, p95: null }
+        : { p50: round(name, values[0]), p75: round(name, values[1]), p95: round(name, values[2]) };
+  }
+  const bands = {} as Record<BandedMetric, Bands>;
+  for (const name of Object.keys(BANDS) as BandedMetric[]) {
+    bands[name] = {
+      good: count(row[`${name}_good`]),
+      needs_improvement: count(row[`${name}_needs_improvement`]),
+      poor: count(row[`${name}_poor`]),
+    };
+  }
+  const dimension = row.dimension;
+  return { dimension: typeof dimension === 'string' ? dimension : null, samples, metrics, bands };
+}
+
+export const performanceRoutes = new Hono<{ Bindings: Env }>();
+
+performanceRoutes.post('/', async function performanceStats(c) {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body must be a JSON object');
+  }
+  const query = parsePerformanceQuery(body);
+  const site = await authorizeSiteRead(c, query.siteRef);
+  const range = resolveRange(query.dateRange, site.timezone, Date.now());
+  const plan = planPerformance(query, site.id, range, site.timezone);
+  const result = await clickhouse(c.env).query({
+    query: plan.sql,
+    query_params: plan.params,
+    format: 'JSONEachRow',
+  });
+  const rows = (await result.json<ResultRow>()).map(shapeRow);
+  // Without a dimension there is always one row, even for a range without samples.
+  const results = query.dimension === null || rows.length > 0 ? rows : [];
+  return c.json({
+    results,
+    meta: {
+      source: plan.source,
+      time_zone: site.timezone,
+      date_range: [new Date(range.from * 1000).toISOString(), new Date(range.to * 1000).toISOString()],
+    },
+  });
+});
