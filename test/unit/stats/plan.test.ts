@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { dayRange, resolveRange } from '../../../functions/stats/dates';
+import { chooseSource, type PlanInput, planQuery } from '../../../functions/stats/plan';
+import type { Filter } from '../../../functions/stats/validate';
+
+const DAY = dayRange('2026-10-05', '2026-10-05', 'Europe/Berlin');
+
+function input(overrides: Partial<PlanInput> = {}): PlanInput {
+  return {
+    siteId: 42,
+    timezone: 'Europe/Berlin',
+    range: DAY,
+    metrics: ['visitors'],
+    dimensions: [],
+    filters: [],
+    orderBy: [],
+    limit: 100,
+    offset: 0,
+    ...overrides,
+  };
+}
+
+const is = (dimension: string, values: string[]): Filter => ({
+  kind: 'condition',
+  op: 'is',
+  dimension,
+  values,
+  caseSensitive: true,
+});
+
+describe('chooseSource: rollups where they answer, raw events where they cannot', () => {
+  const cases: [string, Partial<PlanInput>, string][] = [
+    [
+      'visit metrics, no breakdown',
+      { metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'] },
+      'sessions',
+    ],
+    [
+      'a visit breakdown with a visit filter',
+      { dimensions: ['visit:source'], filters: [is('visit:country', ['DE'])] },
+      'sessions',
+    ],
+    ['time buckets of visits', { dimensions: ['time:day'], metrics: ['visitors', 'pageviews'] }, 'sessions'],
+    [
+      'pages with scroll depth',
+      { dimensions: ['event:page'], metrics: ['visitors', 'pageviews', 'scroll_depth'] },
+      'pages',
+    ],
+    [
+      'a page filter with page metrics',
+      { filters: [is('event:page', ['/'])], metrics: ['pageviews'] },
+      'pages',
+    ],
+    ['goals', { dimensions: ['event:goal'], metrics: ['visitors', 'events'] }, 'goals'],
+    ['events need raw rows (the sessions rollup counts every kind)', { metrics: ['events'] }, 'raw'],
+    ['props are only in raw rows', { dimensions: ['event:props:plan'] }, 'raw'],
+    [
+      'a page filter with a visit breakdown',
+      { dimensions: ['visit:source'], filters: [is('event:page', ['/'])] },
+      'raw',
+    ],
+    [
+      'a page breakdown with a visit filter',
+      { dimensions: ['event:page'], filters: [is('visit:country', ['DE'])] },
+      'raw',
+    ],
+    ['visits per page', { dimensions: ['event:page'], metrics: ['visits'] }, 'raw'],
+    ['event names include pageviews', { dimensions: ['event:name'], metrics: ['events'] }, 'raw'],
+    [
+      'the realtime window is finer than an hour',
+      { range: resolveRange({ kind: 'preset', preset: 'realtime' }, 'UTC', Date.now()) },
+      'raw',
+    ],
+    [
+      'a half-hour zone does not fit hourly buckets',
+      { range: dayRange('2026-10-05', '2026-10-05', 'Asia/Kolkata'), timezone: 'Asia/Kolkata' },
+      'raw',
+    ],
+  ];
+  for (const [name, overrides, expected] of cases) {
+    it(`${name} → ${expected}`, () => {
+      expect(chooseSource(input(overrides))).toBe(expected);
+    });
+  }
+});
+
+describe('planQuery: user values are parameters, never SQL text', () => {
+  const EVIL = "x'); DROP TABLE events; -- {site:UInt32}";
+  const allOps = (dimension: string): Filter[] =>
+    (['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'] as const).map((op) => ({
+      kind: 'condition',
+      op,
+      dimension,
+      values: [EVIL, `${EVIL}2`],
+      caseSensitive: op.length % 2 === 0,
+    }));
+
+  const plans: [string, Partial<PlanInput>][] = [
+    ['sessions', { filters: allOps('visit:source'), dimensions: ['visit:country'] }],
+    ['pages', { filters: allOps('event:page'), dimensions: ['event:page'], metrics: ['pageviews'] }],
+    ['goals', { filters: allOps('event:goal'), dimensions: ['event:goal'], metrics: ['events'] }],
+    [
+      'raw',
+      {
+        filters: [
+          { kind: 'or', filters: allOps(`event:props:${EVIL}`) },
+          { kind: 'not', filter: { kind: 'and', filters: allOps('visit:entry_page') } },
+        ],
+        dimensions: [`event:props:${EVIL}`, 'visit:source', 'time:hour'],
+        metrics: ['visitors', 'events', 'bounce_rate'],
+      },
+    ],
+  ];
+  for (const [source, overrides] of plans) {
+    it(`${source}: no filter value or property key appears in the SQL; all travel as params`, () => {
+      const plan = planQuery(input(overrides));
+      expect(plan.source).toBe(source);
+      expect(plan.sql).not.toContain('DROP');
+      expect(plan.sql).not.toContain(EVIL);
+      expect(plan.countSql).not.toContain('DROP');
+      const values = JSON.stringify(Object.values(plan.params));
+      expect(values).toContain('DROP TABLE events');
+      // Every placeholder in the SQL has a parameter.
+      for (const [, name] of plan.sql.matchAll(/\{(\w+):[^}]+\}/g)) {
+        expect(plan.params, name).toHaveProperty(name as string);
+      }
+      // No quoted literal in the SQL except the fixed ones of the mapping module.
+      const literals = [...plan.sql.matchAll(/'([^']*)'/g)].map((m) => m[1]);
+      for (const literal of literals) {
+        expect([
+          '',
+          'pageview',
+          'custom',
+          'engagement',
+          'Direct / None',
+          '(none)',
+          '%Y-%m-%d %H:00:00',
+          '%Y-%m-%d %H:%i:00',
+        ]).toContain(literal);
+      }
+    });
+  }
+
+  it('site, range, zone and paging are parameters too', () => {
+    const plan = planQuery(input({ dimensions: ['time:day'], limit: 7, offset: 14 }));
+    expect(plan.params).toMatchObject({
+      site: 42,
+      from: '2026-10-04 22:00:00',
+      to: '2026-10-05 22:00:00',
+      tz: 'Europe/Berlin',
+      limit: 7,
+      offset: 14,
+    });
+    expect(plan.sql).toContain('{site:UInt32}');
+    expect(plan.sql).toContain('{tz:String}');
+    expect(plan.sql).toContain('LIMIT {limit:UInt32} OFFSET {offset:UInt32}');
+    expect(plan.sql).not.toContain('Europe/Berlin');
+  });
+
+  it('reads each rollup through its own table', () => {
+    expect(planQuery(input()).sql).toContain('FROM sessions_hourly');
+    expect(planQuery(input({ dimensions: ['event:page'], metrics: ['pageviews'] })).sql).toContain(
+      'FROM pages_hourly',
+    );
+    expect(planQuery(input({ dimensions: ['event:goal'], metrics: ['events'] })).sql).toContain(
+      'FROM events_hourly',
+    );
+    const raw = planQuery(input({ metrics: ['events'] })).sql;
+    expect(raw).toContain('FROM events AS e');
+    expect(raw).not.toContain('JOIN');
+    expect(planQuery(input({ metrics: ['bounce_rate', 'events'] })).sql).toContain('INNER JOIN');
+  });
+
+  it('orders by time first, else by the first metric, and breaks ties by the dimensions', () => {
+    expect(planQuery(input({ dimensions: ['visit:source', 'time:day'] })).sql).toContain(
+      'ORDER BY d1 ASC, d0 ASC, d1 ASC',
+    );
+    expect(planQuery(input({ dimensions: ['visit:source'], metrics: ['visits', 'visitors'] })).sql).toContain(
+      'ORDER BY m_visits DESC, d0 ASC',
+    );
+    expect(
+      planQuery(input({ dimensions: ['visit:source'], orderBy: [['visit:source', 'desc']] })).sql,
+    ).toContain('ORDER BY d0 DESC, d0 ASC');
+  });
+});
