@@ -1,7 +1,9 @@
+import { send } from './send';
+
 /**
- * Engagement of the current page view: the deepest scroll and the time the page was visible and
- * focused. Times are integer milliseconds (`Date.now()`), counted in spans: a span opens when the
- * page becomes active and closes when it is hidden or loses focus.
+ * Engagement of the current page view: the deepest scroll and the time the page was visible.
+ * Times are integer milliseconds (`Date.now()`), counted in spans: a span opens when the page
+ * becomes visible and closes when it is hidden.
  *
  * The state is this module's own (one page view at a time; `startEngagement` begins the next),
  * and the functions read the page's globals directly: in the built script that inlines to a few
@@ -9,49 +11,48 @@
  */
 
 /** Engaged milliseconds not yet reported. */
-let engagedMs = 0;
-/** When the open span started, or 0 while the page is not active (`Date.now()` is never 0). */
-let since = 0;
+let engagedMs: number;
+/** When the open span started; 0 (or not yet set) while the page is hidden. */
+let since: number;
 /** Deepest scroll seen on this page view, in percent of the document height. */
-let depth = 0;
-/** Depth in the last engagement event sent, -1 before the first. */
-let sentDepth = -1;
+let depth: number;
+/**
+ * Depth in the last engagement event sent, 0 before the first: the depth of a page is never 0
+ * (the viewport has a height), so the first report always goes out.
+ */
+let sentDepth: number;
 
 /** Begins a new page view (a load or an SPA navigation). */
 export function startEngagement(): void {
-  engagedMs = depth = 0;
-  sentDepth = -1;
+  engagedMs = depth = sentDepth = 0;
   recordActivity();
 }
 
 /**
- * Records the page's state at an activity signal (load, focus, blur, scroll, visibility change):
- * closes the open engaged span, opens a new one if the page is active (visible and focused), and
- * keeps the deepest scroll: the bottom of the viewport over the document height, in percent. The
- * server rounds it; the cap guards against overscroll.
+ * Records the page's state at an activity signal (load, scroll, visibility change): closes the
+ * open span, opens a new one if the page is visible, and keeps the deepest scroll: the bottom of
+ * the viewport over the document height, in percent. The server rounds it; the cap guards
+ * against overscroll (the server refuses more than 100).
  */
 export function recordActivity(): void {
-  const now = Date.now();
-  if (since) engagedMs += now - since;
-  since = !document.hidden && document.hasFocus() ? now : 0;
-  depth = Math.max(
-    depth,
-    Math.min(100, ((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100),
-  );
+  // Two clock reads rather than a variable: the few microseconds between them do not matter,
+  // and the expression-only body inlines better.
+  if (since) engagedMs += Date.now() - since;
+  since = document.hidden ? 0 : Date.now();
+  depth = Math.max(depth, Math.min(100, ((scrollY + innerHeight) / document.body.scrollHeight) * 100));
 }
 
 /**
- * Takes what is to be reported, counting the open span up to now: `e` the engaged ms since the
- * last report (the server sums them per page view), `sd` the deepest scroll so far (the server
- * keeps the maximum) and `i: false`: engagement is not an interaction. Returns `undefined` when
- * neither changed, so hiding a page twice in a row sends one event.
+ * Sends the engagement of the page view at `url`, counting the open span up to now: `e` the
+ * engaged ms since the last report (the server sums them per page view), `sd` the deepest scroll
+ * so far (the server keeps the maximum) and `i: false`: engagement is not an interaction. Sends
+ * nothing when neither changed, so hiding a page twice in a row sends one event.
  */
-export function takeEngagement(): { i: false; sd: number; e: number } | undefined {
+export function reportEngagement(url: string): void {
   recordActivity();
-  const e = engagedMs;
-  if (e || depth > sentDepth) {
-    engagedMs = 0;
+  if (engagedMs || depth > sentDepth) {
+    send('engagement', url, { i: false, sd: depth, e: engagedMs });
     sentDepth = depth;
-    return { i: false, sd: depth, e };
+    engagedMs = 0;
   }
 }

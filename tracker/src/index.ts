@@ -3,15 +3,16 @@
  * (FEATURE_* switches); docs/tracker.md is the user's manual. Decisions live in the small
  * modules next to this file; this one only wires them to the page, and is written with the
  * gzipped size in mind (see scripts/bench/tracker-size.ts): the modules read the page's globals
- * and keep their state in module variables, so everything inlines into one closure.
+ * and the options, and keep their state in module variables, so everything inlines into one
+ * closure. The build wraps the whole script in try/catch: an unexpected browser (no
+ * `PerformanceObserver`, no `currentScript`…) leaves it silent rather than breaking the page.
  */
-import { linkEventName } from './clicks';
-import { recordActivity, startEngagement, takeEngagement } from './engagement';
-import { isExcluded } from './exclusion';
-import { buildPayload, type EventOptions, type PayloadExtra } from './payload';
-import { post } from './transport';
+import { trackLinkClick } from './clicks';
+import { recordActivity, reportEngagement, startEngagement } from './engagement';
+import { type EventOptions, send, track } from './send';
+
 import { pageKey, pageUrl } from './url';
-import { performanceValues, startVitals } from './vitals';
+import { startVitals, takePerformance } from './vitals';
 
 /** `window.edgebear`: the stub's queue (`q`) until the script has loaded. */
 interface Edgebear {
@@ -25,113 +26,64 @@ declare global {
   }
 }
 
-function start(): void {
-  const script = document.currentScript as HTMLScriptElement;
-  const data = script.dataset;
-  const domain = data.domain || location.hostname;
-  const api = data.api || new URL('/api/event', script.src).href;
-  const hashMode = 'hash' in data;
-  const canonical = 'canonical' in data;
-  const allowLocal = 'local' in data;
-  const respectDnt = 'respectDnt' in data;
+/** Path (+ fragment) of the last pageview, for de-duplication. */
+let lastKey: string | undefined;
+/** `u` of the last pageview: engagement is reported against the page it belongs to. */
+let currentUrl!: string;
+/** `u` of the page load until its performance event is sent: soft navigations have no vitals of their own. */
+let landingUrl: string;
 
-  /** Path (+ fragment) of the last pageview, for de-duplication. */
-  let lastKey: string | undefined;
-  /** `u` of the last pageview: engagement is reported against the page it belongs to. */
-  let currentUrl = '';
-
-  const currentPageUrl = () =>
-    pageUrl(
-      canonical ? document.querySelector<HTMLLinkElement>('link[rel=canonical]')?.href : undefined,
-      hashMode,
-    );
-
-  /** Sends one event unless excluded; the callback runs either way. Never throws into the page. */
-  const send = (name: string, url: string, options: EventOptions = {}, extra?: PayloadExtra) => {
-    const done = () => options.callback?.();
-    try {
-      if (isExcluded(allowLocal, respectDnt)) done();
-      else post(api, JSON.stringify(buildPayload(name, url, domain, hashMode, options, extra)), done);
-    } catch {
-      // A blocked or missing API: analytics must never break the page.
+/**
+ * Sends a pageview unless the path (+ fragment in hash mode) is the one last counted; called on
+ * load, pushState, replaceState, popstate, hashchange and a back/forward-cache restore.
+ */
+const page = (event?: Event) => {
+  const key = pageKey();
+  if (key !== lastKey || (event as PageTransitionEvent | undefined)?.persisted) {
+    if (FEATURE_ENGAGEMENT) {
+      if (lastKey) reportEngagement(currentUrl);
+      startEngagement();
     }
-  };
-
-  /** The public `edgebear(name, options)`. */
-  const track = (name: string, options?: EventOptions) => send(name, currentPageUrl(), options);
-
-  /** Sends the engagement of the page view that is ending or being hidden, if anything changed. */
-  const reportEngagement = () => {
-    const values = takeEngagement();
-    if (values) send('engagement', currentUrl, {}, values);
-  };
-
-  /**
-   * Sends a pageview unless the path (+ fragment in hash mode) is the one last counted; called on
-   * load, pushState, replaceState, popstate, hashchange and a back/forward-cache restore.
-   */
-  const page = (event?: Event) => {
-    const key = pageKey(hashMode);
-    if (key !== lastKey || (event as PageTransitionEvent | undefined)?.persisted) {
-      if (FEATURE_ENGAGEMENT) {
-        if (lastKey) reportEngagement();
-        startEngagement();
-      }
-      lastKey = key;
-      currentUrl = currentPageUrl();
-      send('pageview', currentUrl);
-    }
-  };
-
-  for (const method of ['pushState', 'replaceState'] as const) {
-    const original = history[method];
-    history[method] = function patched(this: History, ...args: Parameters<History['pushState']>) {
-      original.apply(this, args);
-      page();
-    };
+    lastKey = key;
+    currentUrl = pageUrl();
+    send('pageview', currentUrl);
   }
-  // hashchange is harmless without hash mode: the path did not change, so it is de-duplicated.
-  for (const type of ['popstate', 'hashchange', 'pageshow']) addEventListener(type, page);
+};
 
-  if (FEATURE_CLICKS) {
-    // auxclick: a middle-click opens the link too.
-    for (const type of ['click', 'auxclick'])
-      addEventListener(type, (event) => {
-        const link = (event.target as Element).closest?.<HTMLAnchorElement>('a[href]');
-        const name = link && (event as MouseEvent).button < 2 && linkEventName(link);
-        if (name) track(name, { props: { url: (link as HTMLAnchorElement).href } });
-      });
-  }
+for (const method of ['pushState', 'replaceState'] as const) {
+  const original = history[method];
+  history[method] = function patched(this: History, ...args: Parameters<History['pushState']>) {
+    original.apply(this, args);
+    page();
+  };
+}
+// hashchange is harmless without hash mode: the path did not change, so it is de-duplicated.
+for (const type of ['popstate', 'hashchange', 'pageshow']) addEventListener(type, page);
 
-  const queued = window.edgebear?.q || [];
-  window.edgebear = track;
-  page();
-  for (const args of queued) track(...(args as unknown as [string, EventOptions]));
-
-  if (FEATURE_ENGAGEMENT || FEATURE_PERFORMANCE) {
-    // Last, because old browsers without PerformanceObserver throw here (caught below).
-    // Once per page load, for the URL that was loaded: soft navigations have no vitals of their own.
-    let landingUrl = FEATURE_PERFORMANCE && currentUrl;
-    const flushVitals = FEATURE_PERFORMANCE && startVitals();
-    if (FEATURE_ENGAGEMENT)
-      for (const type of ['focus', 'blur', 'scroll']) addEventListener(type, recordActivity);
-    // Fired on tab switch, minimising, navigating away and closing alike; pagehide is not needed.
-    addEventListener('visibilitychange', () => {
-      if (FEATURE_ENGAGEMENT) recordActivity();
-      if (document.hidden) {
-        if (FEATURE_ENGAGEMENT) reportEngagement();
-        if (FEATURE_PERFORMANCE && landingUrl && flushVitals) {
-          flushVitals();
-          send('performance', landingUrl, {}, { i: false, v: performanceValues() });
-          landingUrl = '';
-        }
-      }
-    });
-  }
+if (FEATURE_CLICKS) {
+  // auxclick: a middle-click opens the link too.
+  for (const type of ['click', 'auxclick']) addEventListener(type, trackLinkClick as EventListener);
 }
 
-try {
-  start();
-} catch {
-  // An unexpected browser: stay silent rather than break the host page.
+const queued = window.edgebear?.q;
+window.edgebear = track;
+page();
+queued?.map((args) => track(...(args as unknown as [string, EventOptions])));
+
+if (FEATURE_ENGAGEMENT || FEATURE_PERFORMANCE) {
+  if (FEATURE_PERFORMANCE) landingUrl = currentUrl;
+  if (FEATURE_ENGAGEMENT) addEventListener('scroll', recordActivity);
+  // Fired on tab switch, minimising, navigating away and closing alike; pagehide is not needed.
+  addEventListener('visibilitychange', () => {
+    if (FEATURE_ENGAGEMENT) recordActivity();
+    if (document.hidden) {
+      if (FEATURE_ENGAGEMENT) reportEngagement(currentUrl);
+      if (FEATURE_PERFORMANCE && landingUrl) {
+        send('performance', landingUrl, { i: false, v: takePerformance() });
+        landingUrl = '';
+      }
+    }
+  });
+  // Last, because old browsers without PerformanceObserver throw here.
+  if (FEATURE_PERFORMANCE) startVitals();
 }

@@ -1,19 +1,22 @@
+import { canonical, hashMode } from './options';
+
 /**
- * The page address sent as `u`, read from `location`.
+ * The page address sent as `u`, read from `location` (and the document, for the canonical link).
  *
  * - The fragment is dropped unless the site uses hash routing: fragments can carry secrets
  *   (`#access_token=…` in OAuth implicit flows) and are not pages on most sites.
- * - With a canonical URL (`<link rel="canonical">`, when `data-canonical` is set) its origin and
- *   path replace the page's, but the page's own query string is kept so campaign tags
- *   (`utm_*`, `ref`) still reach the server.
- *
- * (The helpers read the `location` global rather than take it as a parameter: single-use
- * functions without parameters inline into the built script, with parameters they do not.)
+ * - With `data-canonical` and a `<link rel="canonical">`, its origin and path replace the page's,
+ *   but the page's own query string is kept so campaign tags (`utm_*`, `ref`) still reach the server.
  */
-export function pageUrl(canonicalUrl: string | undefined, withFragment: boolean): string {
+export function pageUrl(): string {
+  // Origin and path of the canonical link or of the page, then the page's query and route.
   return (
-    (canonicalUrl ? canonicalUrl.split(/[?#]/)[0] + location.search : location.href.split('#')[0]) +
-    (withFragment ? location.hash : '')
+    (
+      (canonical && document.querySelector<HTMLLinkElement>('link[rel=canonical]')?.href) ||
+      location.href
+    ).split(/[?#]/)[0] +
+    location.search +
+    (hashMode ? location.hash : '')
   );
 }
 
@@ -22,6 +25,6 @@ export function pageUrl(canonicalUrl: string | undefined, withFragment: boolean)
  * hash mode. A change of query string alone (filters, search-as-you-type with replaceState) is
  * not a new pageview, nor is a pushState/replaceState/popstate that lands on the same path.
  */
-export function pageKey(withFragment: boolean): string {
-  return location.pathname + (withFragment ? location.hash : '');
+export function pageKey(): string {
+  return location.pathname + (hashMode ? location.hash : '');
 }

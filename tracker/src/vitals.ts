@@ -18,13 +18,11 @@
  * LCP, FCP and TTFB count from activation, so prerendered pages are not penalised.
  */
 
-/** The entry types observed, all in one observer. */
-export const VITAL_ENTRY_TYPES = ['largest-contentful-paint', 'event', 'layout-shift'];
-
 let lcp: number | undefined;
 let inp: number | undefined;
 /** 0 from the start where layout shifts are observable (`startVitals`); else absent, not "no shift". */
 let cls: number | undefined;
+let observer: PerformanceObserver;
 
 /** The fields of the observed `PerformanceEntry` subtypes that `recordEntry` reads. */
 export interface VitalEntry {
@@ -38,30 +36,32 @@ export interface VitalEntry {
   interactionId?: number;
 }
 
-/** Starts the observer; returns a function that takes what it has not delivered yet. */
-export function startVitals(): () => void {
-  const supported = PerformanceObserver.supportedEntryTypes;
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) recordEntry(entry);
-  });
-  for (const type of VITAL_ENTRY_TYPES) {
-    if (supported.includes(type)) {
-      // durationThreshold (Event Timing) is missing from TypeScript's DOM types.
-      observer.observe({ type, buffered: true, durationThreshold: 16 } as PerformanceObserverInit);
-      if (type === 'layout-shift') cls = 0;
-    }
-  }
-  return () => {
-    for (const entry of observer.takeRecords()) recordEntry(entry);
-  };
+/** Starts observing, from the entries buffered before the script ran. */
+export function startVitals(): void {
+  observer = new PerformanceObserver((list) => list.getEntries().map(recordEntry));
+  PerformanceObserver.supportedEntryTypes.map(observeType);
 }
 
-export function recordEntry(entry: VitalEntry | PerformanceEntry): void {
-  const e = entry as VitalEntry;
+/**
+ * Observes `type` if it is one of the vitals' entry types: `event`, `largest-contentful-paint`
+ * or `layout-shift`, matched with a pattern (no other type starts with "event" or "la") over the
+ * browser's `supportedEntryTypes`. Matching rather than naming the three saves their names in
+ * the script, and observes only what the browser supports, so it logs no warnings.
+ */
+function observeType(type: string): void {
+  if (/^(event|la)/.test(type)) {
+    // durationThreshold (Event Timing) is missing from TypeScript's DOM types.
+    observer.observe({ type, buffered: true, durationThreshold: 16 } as PerformanceObserverInit);
+    if (type === 'layout-shift') cls = 0;
+  }
+}
+
+export function recordEntry(e: VitalEntry): void {
   if (e.interactionId) inp = Math.max(inp || 0, e.duration);
   // Only layout-shift entries have hadRecentInput; comparing with `false` leaves the others out.
-  else if (e.hadRecentInput === false) cls = (cls || 0) + (e.value || 0);
-  else if (e.entryType === VITAL_ENTRY_TYPES[0]) lcp = e.startTime;
+  else if (e.hadRecentInput === false) cls = (cls as number) + (e.value as number);
+  // The remaining observed type starting with "l": largest-contentful-paint.
+  else if (e.entryType[0] === 'l') lcp = e.startTime;
 }
 
 /** The fields of `PerformanceNavigationTiming` the breakdown reads (times from the time origin). */
@@ -78,29 +78,29 @@ export interface NavigationTiming {
 }
 
 /**
- * The `v` object of a performance event, in milliseconds (CLS unitless), read from the recorded
- * entries and `performance`. Values not measured are `undefined` (left out of the JSON) or `NaN`
- * (sent as `null`).
+ * The `v` object of a performance event, in milliseconds (CLS unitless), from the entries
+ * recorded so far (including those the observer has not delivered yet) and `performance`.
+ * Values not measured are `undefined` (left out of the JSON) or `NaN` (sent as `null`).
  *
  * - ttfb: `responseStart − activationStart` (redirects, DNS, connect and server time)
  * - dns: `domainLookupEnd − domainLookupStart`; conn: `connectEnd − connectStart` (incl. TLS)
- * - dom: `domInteractive`; load: `loadEventEnd` (absent if the page was left before load)
+ * - dom: `domInteractive`; load: `loadEventEnd` (`NaN`, absent, if the page was left before load)
  */
-export function performanceValues(): Record<string, number | undefined> {
+export function takePerformance(): Record<string, number | undefined> {
+  observer.takeRecords().map(recordEntry);
   // Where the navigation entry is missing every timing reads as undefined or NaN.
   const nav = (performance.getEntriesByType('navigation')[0] || {}) as NavigationTiming;
-  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
   // Math.max(0, NaN) is NaN: what was not measured stays unmeasured.
   const fromActivation = (t?: number) => Math.max(0, (t as number) - (nav.activationStart || 0));
   return {
     lcp: fromActivation(lcp),
     inp,
     cls,
-    fcp: fromActivation(fcp?.startTime),
+    fcp: fromActivation(performance.getEntriesByName('first-contentful-paint')[0]?.startTime),
     ttfb: fromActivation(nav.responseStart),
     dns: nav.domainLookupEnd - nav.domainLookupStart,
     conn: nav.connectEnd - nav.connectStart,
     dom: nav.domInteractive,
-    load: nav.loadEventEnd || undefined,
+    load: nav.loadEventEnd || Number.NaN,
   };
 }

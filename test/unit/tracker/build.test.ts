@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildTracker, TRACKER_VARIANTS } from '../../../scripts/build-tracker';
 
@@ -17,11 +18,18 @@ describe('tracker build', () => {
     expect(perf).not.toContain('Outbound Link: Click');
   });
 
-  it('builds every variant into one self-contained expression with no exports or imports', async () => {
+  it('builds every variant into one closure inside one try, with no exports or imports', async () => {
     for (const variant of TRACKER_VARIANTS) {
       const code = await buildTracker(variant.features);
-      expect(code).toMatch(/^\(\(\)=>\{/);
+      expect(code).toMatch(/^try\{\(\(\)=>\{.*\}\)\(\)\}catch\{\}$/s);
       expect(code).not.toMatch(/\bimport\b|\bexport\b|FEATURE_/);
+    }
+  });
+
+  it('keeps every variant within its gzip -9 budget (docs/tracker.md, "Which script")', async () => {
+    for (const variant of TRACKER_VARIANTS) {
+      const code = await buildTracker(variant.features);
+      expect(gzipSync(code, { level: 9 }).length, variant.file).toBeLessThanOrEqual(variant.budget);
     }
   });
 });

@@ -4,13 +4,23 @@ const viewport = 800;
 const documentHeight = 4000;
 /** Times are `Date.now()` values in the tracker; offsets from a fixed instant read better. */
 const t0 = Date.UTC(2026, 10, 1);
+const URL_A = 'https://example.com/a';
 
-/** The page the module reads: visibility, focus, scroll position and sizes. */
-const page = { hidden: false, focused: true, scrollY: 0, height: documentHeight };
+/** The page the module reads: visibility, scroll position and sizes. */
+const page = { hidden: false, scrollY: 0, height: documentHeight };
 
-/** A fresh copy of the module: its state is one page view's, kept in module variables. */
+/** What the module sent: the fields of each engagement event, with the page URL. */
+let sent: { url: string; fields: unknown }[];
+
+/** A fresh copy of the module (its state is one page view's, kept in module variables). */
 async function load() {
   vi.resetModules();
+  vi.doMock('../../../tracker/src/send', () => ({
+    send: (name: string, url: string, fields: unknown) => {
+      expect(name).toBe('engagement');
+      sent.push({ url, fields });
+    },
+  }));
   return import('../../../tracker/src/engagement');
 }
 
@@ -20,15 +30,22 @@ function at(ms: number, state: Partial<typeof page> = {}): void {
   Object.assign(page, state);
 }
 
+/** The fields of the engagement event the next report sends, or undefined when it sends none. */
+function report(engagement: { reportEngagement(url: string): void }) {
+  const before = sent.length;
+  engagement.reportEngagement(URL_A);
+  return sent.length > before ? sent.at(-1)?.fields : undefined;
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
-  Object.assign(page, { hidden: false, focused: true, scrollY: 0, height: documentHeight });
+  sent = [];
+  Object.assign(page, { hidden: false, scrollY: 0, height: documentHeight });
   vi.stubGlobal('document', {
     get hidden() {
       return page.hidden;
     },
-    hasFocus: () => page.focused,
-    documentElement: {
+    body: {
       get scrollHeight() {
         return page.height;
       },
@@ -39,98 +56,96 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  vi.doUnmock('../../../tracker/src/send');
   vi.useRealTimers();
   vi.unstubAllGlobals();
   Reflect.deleteProperty(globalThis, 'scrollY');
 });
 
 describe('engagement', () => {
-  it('counts only the time the page was visible and focused', async () => {
-    const { recordActivity, startEngagement, takeEngagement } = await load();
+  it('counts only the time the page was visible', async () => {
+    const engagement = await load();
     at(1_000);
-    startEngagement();
+    engagement.startEngagement();
     at(4_000, { hidden: true }); // hidden after 3 s
-    recordActivity();
+    engagement.recordActivity();
     at(60_000, { hidden: false }); // back after a minute away
-    recordActivity();
-    at(61_000, { focused: false }); // another window in front
-    recordActivity();
-    at(70_000, { focused: true });
-    recordActivity();
-    at(71_000, { hidden: true });
-    expect(takeEngagement()?.e).toBe(5_000);
+    engagement.recordActivity();
+    at(62_000, { hidden: true });
+    expect(report(engagement)).toMatchObject({ e: 5_000 });
   });
 
   it('does not count time on a page that loaded in the background', async () => {
-    const { startEngagement, takeEngagement } = await load();
+    const engagement = await load();
     at(0, { hidden: true });
-    startEngagement();
+    engagement.startEngagement();
     at(30_000);
-    expect(takeEngagement()?.e).toBe(0);
+    expect(report(engagement)).toMatchObject({ e: 0 });
   });
 
   it('keeps the deepest scroll in percent of the document, at most 100', async () => {
-    const { recordActivity, startEngagement, takeEngagement } = await load();
+    const engagement = await load();
     at(0);
-    startEngagement();
+    engagement.startEngagement();
     at(10, { scrollY: 1_200 }); // bottom of the viewport at 2000 of 4000
-    recordActivity();
+    engagement.recordActivity();
     at(20, { scrollY: 0 }); // scrolled back up
-    recordActivity();
-    expect(takeEngagement()?.sd).toBe(50);
+    engagement.recordActivity();
+    expect(report(engagement)).toMatchObject({ sd: 50 });
     at(30, { scrollY: 3_500 }); // overscroll past the end
-    recordActivity();
-    expect(takeEngagement()?.sd).toBe(100);
+    engagement.recordActivity();
+    expect(report(engagement)).toMatchObject({ sd: 100 });
   });
 
   it('reports 100 % for a page shorter than the viewport', async () => {
-    const { startEngagement, takeEngagement } = await load();
-    at(0, { height: viewport });
-    startEngagement();
-    expect(takeEngagement()?.sd).toBe(100);
+    const engagement = await load();
+    at(0, { height: viewport / 2 });
+    engagement.startEngagement();
+    expect(report(engagement)).toMatchObject({ sd: 100 });
   });
 
-  it('reports engaged time as increments, so the server can sum them per page view', async () => {
-    const { recordActivity, startEngagement, takeEngagement } = await load();
+  it('reports engaged time as increments, non-interactive, for the page it belongs to', async () => {
+    const engagement = await load();
     at(0);
-    startEngagement();
+    engagement.startEngagement();
     at(2_000, { hidden: true });
-    expect(takeEngagement()).toEqual({ i: false, sd: 20, e: 2_000 });
+    expect(report(engagement)).toEqual({ i: false, sd: 20, e: 2_000 });
     at(10_000, { hidden: false });
-    recordActivity();
+    engagement.recordActivity();
     at(11_000, { hidden: true });
-    expect(takeEngagement()).toEqual({ i: false, sd: 20, e: 1_000 });
+    expect(report(engagement)).toEqual({ i: false, sd: 20, e: 1_000 });
+    expect(sent.map((event) => event.url)).toEqual([URL_A, URL_A]);
   });
 
   it('sends nothing when neither time nor depth changed since the last report', async () => {
-    const { startEngagement, takeEngagement } = await load();
+    const engagement = await load();
     at(0, { hidden: true });
-    startEngagement();
-    expect(takeEngagement()).toBeDefined();
+    engagement.startEngagement();
+    expect(report(engagement)).toBeDefined();
     at(100);
-    expect(takeEngagement()).toBeUndefined();
+    expect(report(engagement)).toBeUndefined();
   });
 
-  it('counts the open span up to the report when the page is still active', async () => {
-    const { recordActivity, startEngagement, takeEngagement } = await load();
+  it('counts the open span up to the report when the page is still visible', async () => {
+    const engagement = await load();
     at(0);
-    startEngagement();
-    at(1_500); // e.g. a scroll while active
-    recordActivity();
+    engagement.startEngagement();
+    at(1_500); // e.g. a scroll while visible
+    engagement.recordActivity();
     at(4_000);
-    expect(takeEngagement()?.e).toBe(4_000);
+    expect(report(engagement)).toMatchObject({ e: 4_000 });
   });
 
   it('starts the next page view from zero after an SPA navigation', async () => {
-    const { recordActivity, startEngagement, takeEngagement } = await load();
+    const engagement = await load();
     at(0);
-    startEngagement();
+    engagement.startEngagement();
     at(3_000, { scrollY: 3_200 });
-    recordActivity();
-    expect(takeEngagement()).toEqual({ i: false, sd: 100, e: 3_000 });
+    engagement.recordActivity();
+    expect(report(engagement)).toEqual({ i: false, sd: 100, e: 3_000 });
     at(3_000, { scrollY: 0 });
-    startEngagement();
+    engagement.startEngagement();
     at(4_000);
-    expect(takeEngagement()).toEqual({ i: false, sd: 20, e: 1_000 });
+    expect(report(engagement)).toEqual({ i: false, sd: 20, e: 1_000 });
   });
 });
