@@ -14,6 +14,7 @@ describe('group commit', () => {
     const sent: EventBatchMessage[] = [];
     const commit = new GroupCommit({
       windowMs: 30,
+      maxEvents: 1_000,
       send: async (m) => {
         sent.push(m);
       },
@@ -23,9 +24,17 @@ describe('group commit', () => {
     expect(sent[0]?.events).toHaveLength(200);
   });
 
+  it('sends a full group at once instead of waiting for the window', async () => {
+    const sent: EventBatchMessage[] = [];
+    const commit = new GroupCommit({ windowMs: 60_000, maxEvents: 50, send: async (m) => void sent.push(m) });
+    // The window (60 s) is longer than the test timeout: finishing at all proves no group waited.
+    await Promise.all(Array.from({ length: 150 }, (_, i) => commit.add(fakeRecord(i))));
+    expect(sent.map((m) => m.events.length)).toEqual([50, 50, 50]);
+  });
+
   it('keeps every message under the queue size limit however many events arrive', async () => {
     const sent: EventBatchMessage[] = [];
-    const commit = new GroupCommit({ windowMs: 30, send: async (m) => void sent.push(m) });
+    const commit = new GroupCommit({ windowMs: 30, maxEvents: 10_000, send: async (m) => void sent.push(m) });
     await Promise.all(Array.from({ length: 600 }, (_, i) => commit.add(fakeRecord(i, 900))));
     expect(sent.length).toBeGreaterThan(1);
     for (const m of sent) expect(JSON.stringify(m).length).toBeLessThan(128 * 1024);
