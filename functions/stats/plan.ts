@@ -22,7 +22,7 @@ import {
 import { type Filter, filterDimensions, isTimeDimension } from './validate';
 
 /** Which table family answers a query; the first that can, in this order, is chosen. */
-export type Source = 'sessions' | 'pages' | 'goals' | 'raw';
+export type Source = 'geo' | 'sessions' | 'pages' | 'goals' | 'raw';
 
 /** What the planner needs: already validated, with the range resolved in the site's zone. */
 export interface PlanInput {
@@ -89,6 +89,11 @@ export function chooseSource(input: PlanInput): Source {
     input.metrics.every((m) => METRIC_SQL[source][m] !== undefined);
   const eventSpecs = specs.filter((s) => s !== 'props' && s !== 'time' && s.scope === 'event');
   const visitSpecs = specs.filter((s) => s !== 'props' && s !== 'time' && s.scope === 'visit');
+  const distinct = new Set(named);
+  const only = specs[0];
+  if (distinct.size === 1 && typeof only === 'object' && only.scope === 'visit' && only.geo && can('geo')) {
+    if (input.dimensions.some((d) => !isTimeDimension(d))) return 'geo';
+  }
   if (eventSpecs.length === 0 && can('sessions')) return 'sessions';
   if (visitSpecs.length === 0 && eventSpecs.length > 0) {
     const eventNames = named.filter((n) => n.startsWith('event:'));
@@ -291,6 +296,32 @@ function planGoals(input: PlanInput): Plan {
   return finish(input, 'goals', inner, params);
 }
 
+function planGeo(input: PlanInput): Plan {
+  const params = new Params();
+  let dim = '';
+  const resolve: Resolver = (name) => {
+    const spec = dimensionSpec(name);
+    if (typeof spec !== 'object' || spec.scope !== 'visit' || !spec.geo)
+      throw new Error(`${name} not in geo`);
+    dim = spec.geo;
+    return { sql: 'x.value' };
+  };
+  const dims = input.dimensions.map((name, i) => {
+    const granularity = GRANULARITY[name];
+    return `${granularity ? timeBucketSql(granularity, 'x.hour', TZ) : resolve(name).sql} AS d${i}`;
+  });
+  const filters = whereFilters(input.filters, resolve, params);
+  const where = [
+    'x.site_id = {site:UInt32}',
+    `x.dim = ${params.add('String', dim)}`,
+    'x.hour >= {from:DateTime}',
+    'x.hour < {to:DateTime}',
+    ...filters,
+  ];
+  const inner = `SELECT ${[...dims, metricList(input, 'geo')].join(', ')} FROM ${TABLES.geo} AS x WHERE ${where.join(' AND ')}`;
+  return finish(input, 'geo', inner, params);
+}
+
 function planRaw(input: PlanInput): Plan {
   const params = new Params();
   const columns = new Set<SessionColumn>();
@@ -349,6 +380,8 @@ function planRaw(input: PlanInput): Plan {
  */
 export function planQuery(input: PlanInput): Plan {
   switch (chooseSource(input)) {
+    case 'geo':
+      return planGeo(input);
     case 'sessions':
       return planSessions(input);
     case 'pages':

@@ -82,6 +82,11 @@ interface VisitDimension {
   column: SessionColumn;
   /** Empty values shown as Direct / None, as Plausible does for sources. */
   directNone?: boolean;
+  /**
+   * The `dim` of `geo_devices_hourly` holding the same value. Exact for visits: location and device
+   * come from the IP and user agent, which are constant within a visit (they make its visitor id).
+   */
+  geo?: string;
 }
 
 interface EventDimension {
@@ -119,13 +124,13 @@ export const DIMENSIONS: Record<string, DimensionSpec> = {
   'visit:utm_campaign': { scope: 'visit', column: 'utm_campaign' },
   'visit:utm_content': { scope: 'visit', column: 'utm_content' },
   'visit:utm_term': { scope: 'visit', column: 'utm_term' },
-  'visit:country': { scope: 'visit', column: 'country' },
-  'visit:region': { scope: 'visit', column: 'region' },
-  'visit:city': { scope: 'visit', column: 'city' },
-  'visit:device': { scope: 'visit', column: 'device' },
-  'visit:browser': { scope: 'visit', column: 'browser' },
+  'visit:country': { scope: 'visit', column: 'country', geo: 'country' },
+  'visit:region': { scope: 'visit', column: 'region', geo: 'region' },
+  'visit:city': { scope: 'visit', column: 'city', geo: 'city' },
+  'visit:device': { scope: 'visit', column: 'device', geo: 'device' },
+  'visit:browser': { scope: 'visit', column: 'browser', geo: 'browser' },
   'visit:browser_version': { scope: 'visit', column: 'browser_version' },
-  'visit:os': { scope: 'visit', column: 'os' },
+  'visit:os': { scope: 'visit', column: 'os', geo: 'os' },
   'visit:os_version': { scope: 'visit', column: 'os_version' },
 };
 
@@ -170,11 +175,12 @@ export function timeBucketSql(granularity: Granularity, column: string, tz: stri
  * - `raw`: two levels over raw `events`; the inner level is one row per (dimensions, visit)
  *   with columns `visitor_id, pageviews, events, sd_sum, sd_count, eng_sum, eng_count` and, when
  *   the visit row is joined, `s_pageviews, s_interactive, s_duration`;
+ * - `geo`: `geo_devices_hourly` (`x`), one location or device dimension and filters on it only;
  * - `pages`: `pages_hourly` (`p`);
  * - `goals`: `events_hourly` (`g`).
  */
 export const METRIC_SQL: Record<
-  'sessions' | 'raw' | 'pages' | 'goals',
+  'sessions' | 'geo' | 'raw' | 'pages' | 'goals',
   Partial<Record<StoredMetric, string>>
 > = {
   sessions: {
@@ -185,6 +191,12 @@ export const METRIC_SQL: Record<
     bounce_rate:
       'round(ifNotFinite(100 * countIf(s.pageviews = 1 AND s.interactive_events = 0) / count(), 0))',
     visit_duration: 'round(ifNotFinite(avg(toInt64(s.ended_at) - toInt64(s.started_at)), 0))',
+  },
+  geo: {
+    visitors: 'uniqMerge(x.visitors)',
+    visits: 'uniqMerge(x.visits)',
+    pageviews: 'sum(x.pageviews)',
+    events: 'sum(x.pageviews) + sum(x.events)',
   },
   raw: {
     visitors: 'uniqIf(r.visitor_id, r.events > 0)',
@@ -244,5 +256,6 @@ export const TABLES = {
   sessions: 'sessions_hourly',
   pages: 'pages_hourly',
   goals: 'events_hourly',
+  geo: 'geo_devices_hourly',
   usage: 'usage_hourly',
 } as const;

@@ -40,6 +40,26 @@ describe('chooseSource: rollups where they answer, raw events where they cannot'
       { dimensions: ['visit:source'], filters: [is('visit:country', ['DE'])] },
       'sessions',
     ],
+    [
+      'a location breakdown',
+      { dimensions: ['visit:country'], metrics: ['visitors', 'visits', 'pageviews'] },
+      'geo',
+    ],
+    [
+      'a device breakdown over time, filtered on devices',
+      { dimensions: ['time:day', 'visit:device'], filters: [is('visit:device', ['Mobile'])] },
+      'geo',
+    ],
+    [
+      'a location breakdown with bounce rate',
+      { dimensions: ['visit:country'], metrics: ['bounce_rate'] },
+      'sessions',
+    ],
+    [
+      'a device breakdown filtered on location',
+      { dimensions: ['visit:device'], filters: [is('visit:country', ['DE'])] },
+      'sessions',
+    ],
     ['time buckets of visits', { dimensions: ['time:day'], metrics: ['visitors', 'pageviews'] }, 'sessions'],
     [
       'pages with scroll depth',
@@ -97,6 +117,7 @@ describe('planQuery: user values are parameters, never SQL text', () => {
 
   const plans: [string, Partial<PlanInput>][] = [
     ['sessions', { filters: allOps('visit:source'), dimensions: ['visit:country'] }],
+    ['geo', { filters: allOps('visit:browser'), dimensions: ['visit:browser', 'time:week'] }],
     ['pages', { filters: allOps('event:page'), dimensions: ['event:page'], metrics: ['pageviews'] }],
     ['goals', { filters: allOps('event:goal'), dimensions: ['event:goal'], metrics: ['events'] }],
     [
