@@ -54,6 +54,13 @@ export function App() {
 
   useEffect(() => {
     whenUnauthorized(() => setUser(null));
+    // The sign-in pages and shared links do not need to know who is signed in, so they do not
+    // ask (a signed-out visitor's 401 would only be noise in the console).
+    const path = window.location.pathname;
+    if (PUBLIC.includes(path.replace(/\/+$/, '')) || path.startsWith('/share/')) {
+      setUser(null);
+      return;
+    }
     get<{ user: User; csrf_token: string }>('/api/auth/me', { expect401: true }).then(
       (me) => {
         setCsrfToken(me.csrf_token);

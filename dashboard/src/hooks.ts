@@ -3,35 +3,53 @@ import { useEffect, useState } from 'preact/hooks';
 export interface AsyncState<T> {
   data: T | null;
   error: Error | null;
+  /** True from the render in which `key` changes until its answer arrives. */
   loading: boolean;
+}
+
+interface Stored<T> {
+  key: string | null;
+  data: T | null;
+  error: Error | null;
+  settled: boolean;
 }
 
 /**
  * Runs `load` whenever `key` changes and keeps the latest answer; an answer that arrives after a
- * newer request started is dropped, so a slow response never overwrites a fresh one.
+ * newer request started is dropped, so a slow response never overwrites a fresh one. `data`
+ * stays the previous answer while the next one loads (panels dim it rather than blank out).
  */
 export function useAsync<T>(load: () => Promise<T>, key: string): AsyncState<T> & { reload(): void } {
-  const [state, setState] = useState<AsyncState<T>>({ data: null, error: null, loading: true });
+  const [state, setState] = useState<Stored<T>>({ key: null, data: null, error: null, settled: false });
   const [nonce, setNonce] = useState(0);
+  const requestKey = `${key}#${nonce}`;
   // `key` names everything `load` reads, so `load` itself is not a dependency.
   useEffect(() => {
     let live = true;
-    setState((s) => ({ data: s.data, error: null, loading: true }));
     load().then(
-      (data) => live && setState({ data, error: null, loading: false }),
+      (data) => live && setState({ key: requestKey, data, error: null, settled: true }),
       (error: unknown) =>
         live &&
         setState({
+          key: requestKey,
           data: null,
           error: error instanceof Error ? error : new Error(String(error)),
-          loading: false,
+          settled: true,
         }),
     );
     return () => {
       live = false;
     };
-  }, [key, nonce]);
-  return { ...state, reload: () => setNonce((n) => n + 1) };
+  }, [requestKey]);
+  // Loading is derived, not stored: in the very render where `key` changes, the data on hand
+  // already counts as stale.
+  const loading = !state.settled || state.key !== requestKey;
+  return {
+    data: state.data,
+    error: loading ? null : state.error,
+    loading,
+    reload: () => setNonce((n) => n + 1),
+  };
 }
 
 /** Saves `text` as a file through a temporary link (no server round trip). */

@@ -159,7 +159,12 @@ export function Panel({ title, tabs, access, view, onFilter, controls, needsInpu
         )}
       </div>
       <footer class="panel-foot">
-        <button type="button" class="link-button" onClick={exportCsv} disabled={rows.length === 0}>
+        <button
+          type="button"
+          class="link-button"
+          onClick={exportCsv}
+          disabled={state.loading || rows.length === 0}
+        >
           Export CSV
         </button>
       </footer>

@@ -229,7 +229,7 @@ export function PerformancePanel({
           type="button"
           class="link-button"
           onClick={exportCsv}
-          disabled={(perPage.data?.results.length ?? 0) === 0}
+          disabled={perPage.loading || (perPage.data?.results.length ?? 0) === 0}
         >
           Export CSV
         </button>

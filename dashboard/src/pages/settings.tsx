@@ -16,10 +16,13 @@ const lines = (text: string) =>
     .map((l) => l.trim())
     .filter((l) => l !== '');
 
-/** The link to hand out: the API's URL plus the domain the shared view asks the API about. */
+/**
+ * The link to hand out: this dashboard's origin (the one the owner is using, which APP_URL may
+ * not be in development), the link id, and the domain the shared view asks the API about.
+ */
 export function shareUrl(site: Site): string | null {
   if (!site.shared_link) return null;
-  const url = new URL(site.shared_link.url, window.location.origin);
+  const url = new URL(`/share/${encodeURIComponent(site.shared_link.id)}`, window.location.origin);
   url.searchParams.set('site', site.domain);
   return url.toString();
 }

@@ -1,0 +1,199 @@
+/**
+ * `npm run screenshots`: regenerates docs/screenshots/*.png, the dashboard's main views, from a
+ * private stack (its own ClickHouse and `wrangler dev` on ports of their own, so a running
+ * `npm run dev` or test run is left alone) with a month of synthetic traffic for one site.
+ *
+ *   npx tsx scripts/screenshots.ts
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildDashboard } from './build-dashboard';
+import { SEED_COLUMNS, SiteTraffic, sharedCatalog } from './lib/seed-traffic';
+import { startStack } from './lib/stack';
+import { clickhouseRequest } from './seed';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'docs/screenshots');
+const PORTS = { clickhousePort: 18624, workerPort: 18687 };
+const DOMAIN = 'shop.example.com';
+const EMAIL = 'owner@example.com';
+const PASSWORD = 'correct horse battery staple';
+const EVENTS = 60_000;
+
+function log(message: string): void {
+  console.log(`screenshots: ${message}`);
+}
+
+/** A month of traffic plus a few visits in the last minutes, so the realtime panel has some. */
+async function seedTraffic(
+  clickhouse: { url: string; password: string },
+  siteId: number,
+  timezone: string,
+): Promise<number> {
+  const now = Math.floor(Date.now() / 1000);
+  const opts = { ...clickhouse, user: 'default', database: 'edgebear' };
+  const insert = `INSERT INTO events (${SEED_COLUMNS.join(', ')}) FORMAT TabSeparated`;
+  let written = 0;
+  const runs = [
+    { seed: 7, end: now, days: 60, events: EVENTS },
+    { seed: 8, end: now, days: 1, events: 3000 },
+  ];
+  for (const run of runs) {
+    const traffic = new SiteTraffic(
+      { id: siteId, domain: DOMAIN, timezone, events: run.events },
+      { seed: run.seed, end: run.end, days: run.days },
+      sharedCatalog(),
+    );
+    let rows: string[] = [];
+    while (traffic.remaining > 0) traffic.nextVisit(rows);
+    if (run.days === 1) {
+      // Realtime: the day's rows moved to end now, of which only the last half hour is kept.
+      const last = Math.max(...rows.map((r) => Number(r.split('\t')[1])));
+      rows = rows
+        .map((r) => r.split('\t'))
+        .map((cols) => [cols[0], String(Number(cols[1]) + now - last), ...cols.slice(2)].join('\t'))
+        .filter((r) => Number(r.split('\t')[1]) >= now - 1800);
+    }
+    const kept = rows;
+    if (kept.length === 0) continue;
+    await clickhouseRequest(opts, insert, `${kept.join('\n')}\n`);
+    written += kept.length;
+  }
+  return written;
+}
+
+/** Waits until no panel shows its loading state (all API calls answered). */
+async function settle(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(
+    () => document.querySelectorAll('.state.loading, [aria-busy="true"], .stale').length === 0,
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+  // uPlot draws on the next frame after a resize.
+  await page.waitForTimeout(400);
+}
+
+async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
+  await settle(page);
+  await page.screenshot({ path: join(out, `${name}.png`), fullPage });
+  log(`wrote docs/screenshots/${name}.png`);
+}
+
+async function main(): Promise<void> {
+  await mkdir(out, { recursive: true });
+  log('building the dashboard');
+  await buildDashboard();
+  log('starting a private stack');
+  const stack = await startStack({ ...PORTS, quiet: true });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--hide-scrollbars',
+    ],
+  });
+  const contexts: BrowserContext[] = [];
+  const newContext = async (options: Parameters<typeof browser.newContext>[0] = {}) => {
+    const context = await browser.newContext({
+      deviceScaleFactor: 1,
+      timezoneId: 'Europe/Berlin',
+      ...options,
+    });
+    contexts.push(context);
+    return context;
+  };
+  try {
+    const url = stack.workerUrl;
+
+    const anonymous = await newContext({ viewport: { width: 1280, height: 800 } });
+    const loginPage = await anonymous.newPage();
+    await loginPage.goto(`${url}/login`);
+    await loginPage.getByLabel('Email').waitFor();
+    await shoot(loginPage, 'login', false);
+
+    const owner = await newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await owner.newPage();
+    await page.goto(`${url}/signup`);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByLabel('Domain').fill(DOMAIN);
+    await page.getByLabel('Time zone').selectOption('Europe/Berlin');
+    await page.getByRole('button', { name: 'Add site' }).click();
+    await page.getByRole('link', { name: 'Open the dashboard' }).waitFor();
+    const siteId = Number(
+      (await page.getByRole('link', { name: 'Open the dashboard' }).getAttribute('href'))?.split('/').pop(),
+    );
+    for (const domain of ['blog.example.org', 'docs.example.net']) {
+      const res = await owner.request.post(`${url}/api/sites`, {
+        data: { domain, timezone: 'UTC' },
+        headers: { 'X-CSRF-Token': await csrf(owner, url) },
+      });
+      if (!res.ok()) throw new Error(`creating ${domain}: ${res.status()}`);
+    }
+    log(`seeding ${EVENTS.toLocaleString('en-US')} events for ${DOMAIN} (site ${siteId})`);
+    const rows = await seedTraffic(
+      { url: stack.clickhouseUrl, password: stack.password },
+      siteId,
+      'Europe/Berlin',
+    );
+    log(`inserted ${rows.toLocaleString('en-US')} rows`);
+
+    await page.goto(`${url}/sites`);
+    await shoot(page, 'sites', false);
+
+    await page.goto(`${url}/sites/${siteId}?period=30d`);
+    await shoot(page, 'dashboard-light');
+
+    await page.locator('[data-panel="pages"] button.row').nth(1).click();
+    await shoot(page, 'dashboard-filtered', false);
+
+    await page.goto(`${url}/sites/${siteId}/settings`);
+    await shoot(page, 'settings');
+
+    const dark = await newContext({
+      viewport: { width: 1280, height: 800 },
+      colorScheme: 'dark',
+      storageState: await owner.storageState(),
+    });
+    const darkPage = await dark.newPage();
+    await darkPage.goto(`${url}/sites/${siteId}?period=30d`);
+    await shoot(darkPage, 'dashboard-dark');
+
+    const phone = await newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      storageState: await owner.storageState(),
+    });
+    const phonePage = await phone.newPage();
+    await phonePage.goto(`${url}/sites/${siteId}?period=7d`);
+    await shoot(phonePage, 'dashboard-mobile');
+  } finally {
+    for (const context of contexts) await context.close();
+    await browser.close();
+    await stack.close();
+  }
+}
+
+async function csrf(context: BrowserContext, url: string): Promise<string> {
+  const me = await context.request.get(`${url}/api/auth/me`);
+  return ((await me.json()) as { csrf_token: string }).csrf_token;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,375 @@
+/**
+ * The dashboard in headless Chromium against the real stack (`wrangler dev` + the test
+ * ClickHouse, test/setup/stack.global.ts): sign up through the pages, add a site, give it a
+ * small, hand-made set of events straight in ClickHouse (one row for every panel, and a page
+ * path that is an HTML injection attempt), then read, filter, change the range, export a CSV,
+ * and open a password-protected shared link. No dialog may open and nothing may be logged as
+ * an error in the console.
+ *
+ * Needs the built dashboard in public/ (`npm run build`, which `npm test` runs first).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clickhouse, workerUrl } from './helpers';
+
+const XSS_PATH = '<img src=x onerror=alert(1)>';
+const DOMAIN = `dash-${randomBytes(4).toString('hex')}.test`;
+const PASSWORD = 'correct horse battery staple';
+const SHARE_PASSWORD = 'shared secret 42';
+
+let browser: Browser;
+/** The current test's first context (the signed-in owner). */
+let context: BrowserContext;
+let contexts: BrowserContext[] = [];
+/** Console errors, uncaught exceptions and dialogs of the current test's pages. */
+let problems: string[];
+/** Console errors that a test expects (e.g. the 401 a password-protected link answers first). */
+let tolerated: RegExp[];
+
+beforeAll(async () => {
+  if (!existsSync(join(import.meta.dirname, '../../public/index.html'))) {
+    throw new Error('public/index.html is missing: run `npm run build` before the e2e tests');
+  }
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A page in a fresh context (no cookies) whose problems are recorded. */
+async function newPage(storageState?: Awaited<ReturnType<BrowserContext['storageState']>>): Promise<Page> {
+  const fresh = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    timezoneId: 'UTC',
+    storageState,
+  });
+  if (contexts.length === 0) {
+    context = fresh;
+    problems = [];
+    tolerated = [];
+  }
+  contexts.push(fresh);
+  const page = await fresh.newPage();
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const text = `console: ${message.text()} (${message.location().url})`;
+    if (!tolerated.some((t) => t.test(text))) problems.push(text);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return page;
+}
+
+afterEach(async () => {
+  for (const c of contexts) await c.close();
+  contexts = [];
+});
+
+/** Stats answers take a moment on wrangler dev with every panel asking at once. */
+function poll<T>(read: () => Promise<T> | T, message?: string) {
+  return expect.poll(read, { timeout: 20_000, interval: 200, message });
+}
+
+let eventSeq = 0;
+
+/** One event row for ClickHouse; visit-level fields come from `visit`. */
+function event(
+  visit: Record<string, unknown>,
+  at: number,
+  kind: 'pageview' | 'custom' | 'performance' | 'engagement',
+  pathname: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  eventSeq++;
+  return {
+    timestamp: at,
+    event_id: (((BigInt(at) * 1000n) << 22n) | BigInt(eventSeq)).toString(),
+    kind,
+    name: kind === 'custom' ? String(extra.name) : kind,
+    hostname: DOMAIN,
+    pathname,
+    ...visit,
+    ...extra,
+  };
+}
+
+/**
+ * Four visitors: three today (one of them within the last few minutes, for realtime), one three
+ * days ago. Hand-countable: 7 days → 4 visitors; today → 3; page /pricing → 2 (A and C).
+ */
+function dataset(siteId: number): Record<string, unknown>[] {
+  const now = Math.floor(Date.now() / 1000);
+  const startOfToday = Math.floor(now / 86_400) * 86_400;
+  // Today's events stay today even right after midnight.
+  const today = (secondsAgo: number) => Math.max(startOfToday + 1, now - secondsAgo);
+  const threeDaysAgo = startOfToday - 3 * 86_400 + 12 * 3600;
+  const base = (visitor: number, session: number) => ({
+    site_id: siteId,
+    visitor_id: String(1_000_000 + visitor),
+    session_id: String(2_000_000 + session),
+  });
+  const a = {
+    ...base(1, 1),
+    referrer: 'https://www.google.com/',
+    referrer_source: 'Google',
+    channel: 'Organic Search',
+    utm_source: 'newsletter',
+    utm_medium: 'email',
+    utm_campaign: 'winter-sale',
+    utm_content: 'hero-link',
+    utm_term: 'analytics',
+    country: 'DE',
+    region: 'Berlin',
+    city: 'Berlin',
+    device: 'Desktop',
+    browser: 'Chrome',
+    browser_version: '131.0',
+    os: 'Windows',
+    os_version: '10',
+  };
+  const b = {
+    ...base(2, 2),
+    referrer: 'https://news.ycombinator.com/',
+    referrer_source: 'Hacker News',
+    channel: 'Organic Social',
+    country: 'US',
+    region: 'California',
+    city: 'San Francisco',
+    device: 'Mobile',
+    browser: 'Safari',
+    browser_version: '18.1',
+    os: 'iOS',
+    os_version: '18.1',
+  };
+  const c = {
+    ...base(3, 3),
+    channel: 'Direct',
+    country: 'FR',
+    region: 'Île-de-France',
+    city: 'Paris',
+    device: 'Desktop',
+    browser: 'Firefox',
+    browser_version: '133.0',
+    os: 'macOS',
+    os_version: '14',
+  };
+  const d = {
+    ...base(4, 4),
+    referrer: 'https://www.bing.com/',
+    referrer_source: 'Bing',
+    channel: 'Organic Search',
+    country: 'JP',
+    region: 'Tokyo',
+    city: 'Tokyo',
+    device: 'Tablet',
+    browser: 'Chrome',
+    browser_version: '130.0',
+    os: 'Android',
+    os_version: '14',
+  };
+  const vitals = (lcp: number) => ({
+    lcp_ms: lcp,
+    inp_ms: 120,
+    cls: 0.02,
+    fcp_ms: 900,
+    ttfb_ms: 300,
+    dns_ms: 20,
+    connect_ms: 40,
+    dom_interactive_ms: 1100,
+    load_ms: 1900,
+  });
+  return [
+    event(a, today(3600), 'pageview', '/'),
+    event(a, today(3590), 'performance', '/', vitals(1800)),
+    event(a, today(3500), 'pageview', '/pricing'),
+    event(a, today(3490), 'custom', '/pricing', { name: 'Signup', props: { plan: 'pro' }, interactive: 1 }),
+    event(a, today(3400), 'engagement', '/pricing', { engaged_ms: 20_000, scroll_depth: 80 }),
+    event(b, today(1800), 'pageview', XSS_PATH),
+    event(b, today(1790), 'performance', XSS_PATH, vitals(4500)),
+    event(c, today(120), 'pageview', '/pricing'),
+    event(c, today(110), 'performance', '/pricing', vitals(2600)),
+    event(d, threeDaysAgo, 'pageview', '/blog'),
+  ];
+}
+
+async function kpi(page: Page, metric: string): Promise<string> {
+  const locator = page.locator(`[data-kpi="${metric}"] .kpi-value`);
+  await page.locator('.kpis[aria-busy="false"]').waitFor();
+  return (await locator.textContent()) ?? '';
+}
+
+/** Row labels of a panel's active tab as shown now (poll: a new tab or filter loads a moment later). */
+function panelRows(page: Page, panel: string): Promise<string[]> {
+  return page
+    .locator(`[data-panel="${panel}"] [role="tabpanel"][aria-busy="false"]`)
+    .first()
+    .locator('.rows:not(.stale) .label')
+    .allTextContents();
+}
+
+async function signUpAndAddSite(page: Page): Promise<number> {
+  await page.goto(`${workerUrl()}/signup`);
+  await page.getByLabel('Email').fill(`owner-${randomBytes(4).toString('hex')}@example.com`);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Add a site' }).waitFor();
+  await page.getByLabel('Domain').fill(DOMAIN);
+  await page.getByLabel('Time zone').selectOption('UTC');
+  await page.getByRole('button', { name: 'Add site' }).click();
+  await poll(() => page.locator('.snippet textarea').inputValue()).toContain(`data-domain="${DOMAIN}"`);
+
+  const listed = await context.request.get(`${workerUrl()}/api/sites`);
+  const { sites } = (await listed.json()) as { sites: { id: number; domain: string }[] };
+  const site = sites.find((s) => s.domain === DOMAIN);
+  if (!site) throw new Error(`${DOMAIN} is not among the account's sites`);
+  await clickhouse.insert({ table: 'events', values: dataset(site.id), format: 'JSONEachRow' });
+  return site.id;
+}
+
+describe('dashboard', () => {
+  let siteId = 0;
+  /** The owner's session cookie, for the second test. */
+  let ownerState: Awaited<ReturnType<BrowserContext['storageState']>> | undefined;
+
+  it('signs up, adds a site, and shows every panel, filters, ranges and CSV export', async () => {
+    const page = await newPage();
+    siteId = await signUpAndAddSite(page);
+    await page.getByRole('link', { name: 'Open the dashboard' }).click();
+    await page.getByRole('heading', { name: DOMAIN }).waitFor();
+
+    // KPI row, 7 days: four visitors.
+    expect(await kpi(page, 'visitors')).toBe('4');
+    expect(await kpi(page, 'pageviews')).toBe('5');
+    await poll(() => page.locator('.chart-card canvas').count()).toBeGreaterThan(0);
+
+    // Every tab of every breakdown panel has rows.
+    const expected: Record<string, Record<string, string>> = {
+      pages: { 'Top pages': '/pricing', 'Entry pages': XSS_PATH, 'Exit pages': '/pricing' },
+      sources: {
+        Sources: 'Hacker News',
+        Referrers: 'https://www.google.com/',
+        Channels: 'Organic Search',
+        'UTM source': 'newsletter',
+        'UTM medium': 'email',
+        'UTM campaign': 'winter-sale',
+        'UTM content': 'hero-link',
+        'UTM term': 'analytics',
+      },
+      locations: { Countries: 'Germany', Regions: 'California', Cities: 'Paris' },
+      devices: { Devices: 'Mobile', Browsers: 'Firefox', OS: 'iOS' },
+      goals: { 'Custom events': 'Signup' },
+    };
+    for (const [panel, tabs] of Object.entries(expected)) {
+      for (const [tab, label] of Object.entries(tabs)) {
+        await page.locator(`[data-panel="${panel}"]`).getByRole('tab', { name: tab, exact: true }).click();
+        await poll(() => panelRows(page, panel), `${panel} / ${tab}`).toContain(label);
+      }
+    }
+    // Properties need a property name.
+    await page.locator('[data-panel="goals"]').getByRole('tab', { name: 'Properties' }).click();
+    await page.getByLabel('Property').fill('plan');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await poll(() => panelRows(page, 'goals')).toContain('pro');
+
+    // Realtime: visitor C arrived two minutes ago.
+    await poll(() => page.getByTestId('visitors-now').first().textContent()).toMatch(/^1 current visitor$/);
+    await poll(() => page.locator('[data-panel="realtime"] canvas').count()).toBeGreaterThan(0);
+
+    // Performance: vitals at p75 and timings per page.
+    const lcp = page.locator('[data-vital="lcp"] .vital-value');
+    await poll(() => lcp.textContent()).toMatch(/s$/);
+    await poll(() => page.locator('[data-panel="performance"] canvas').count()).toBeGreaterThan(0);
+    await page.locator('[data-panel="performance"]').getByRole('tab', { name: 'By page' }).click();
+    await poll(() => page.locator('[data-panel="performance"] .rows .label').allTextContents()).toEqual(
+      expect.arrayContaining(['/', '/pricing', XSS_PATH]),
+    );
+
+    // The injection attempt is text, never markup.
+    await page.locator('[data-panel="pages"]').getByRole('tab', { name: 'Top pages' }).click();
+    await poll(() => panelRows(page, 'pages')).toContain(XSS_PATH);
+    expect(await page.locator('main img').count()).toBe(0);
+
+    // CSV export of the top pages.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-panel="pages"]').getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${DOMAIN}-pages-7d.csv`);
+    const csv = await readFile((await download.path()) ?? '', 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('Top pages,Visitors,Pageviews');
+    expect(lines.slice(1).sort()).toEqual(['/,1,1', '/blog,1,1', '/pricing,2,2', `${XSS_PATH},1,1`].sort());
+
+    // Filter by a page: a click on its row adds a chip, and the KPIs follow.
+    await page.locator('[data-panel="pages"] button.row', { hasText: '/pricing' }).click();
+    await page.getByText('Page is /pricing').waitFor();
+    expect(page.url()).toContain('f=event%3Apage%7E%2Fpricing');
+    await poll(() => kpi(page, 'visitors')).toBe('2');
+    await page.getByRole('button', { name: 'Remove filter: Page is /pricing' }).click();
+    await poll(() => kpi(page, 'visitors')).toBe('4');
+
+    // Change the range: today has three of the four visitors.
+    await page.getByLabel('Date range').selectOption('day');
+    await poll(() => kpi(page, 'visitors')).toBe('3');
+    expect(page.url()).toContain('period=day');
+    await poll(() => panelRows(page, 'pages')).not.toContain('/blog');
+
+    // A reload keeps range and view (the URL is the state).
+    await page.reload();
+    await poll(() => kpi(page, 'visitors')).toBe('3');
+
+    ownerState = await context.storageState();
+    expect(problems).toEqual([]);
+  });
+
+  it('opens a password-protected shared link read-only', async () => {
+    expect(siteId).toBeGreaterThan(0);
+    const owner = await newPage(ownerState);
+    await owner.goto(`${workerUrl()}/sites/${siteId}/settings`);
+    await owner.getByRole('button', { name: 'Create a shared link' }).click();
+    await owner.getByLabel('Set a password').fill(SHARE_PASSWORD);
+    await owner.getByRole('button', { name: 'Set password' }).click();
+    await owner.getByText('Protected by a password.').waitFor();
+    const shareUrl = await owner.getByTestId('share-url').inputValue();
+    expect(shareUrl).toContain('/share/');
+
+    // A visitor without an account: the link asks for its password first. The API's 401 to the
+    // first, password-less request is expected, and the browser logs it.
+    tolerated.push(/status of 401/);
+    const visitor = await newPage();
+    await visitor.goto(shareUrl);
+    await visitor.getByLabel('Password').fill('not the password');
+    await visitor.getByRole('button', { name: 'View dashboard' }).click();
+    await visitor.getByText('That password is not right.').waitFor();
+    await visitor.getByLabel('Password').fill(SHARE_PASSWORD);
+    await visitor.getByRole('button', { name: 'View dashboard' }).click();
+    await visitor.getByRole('heading', { name: DOMAIN }).waitFor();
+    expect(await kpi(visitor, 'visitors')).toBe('4');
+    await poll(() => panelRows(visitor, 'pages')).toContain('/pricing');
+    // Read-only: no settings, no account navigation.
+    expect(await visitor.getByRole('link', { name: 'Settings' }).count()).toBe(0);
+    expect(await visitor.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});
