@@ -273,6 +273,28 @@ describe('the tracking script in Chromium, against wrangler dev and ClickHouse',
     expect(pageErrors).toEqual([]);
   });
 
+  it('records a click on a file link as a download, even on the same site', async () => {
+    const page = await newPage();
+    const path = `${RUN}/full/download`;
+    await loaded(page, `${SITE}${path}`);
+    // The fixture server has no such file: answer the navigation here.
+    await page.route('**/files/report.pdf', (route) => route.fulfill({ body: '%PDF-1.4' }));
+    const event = page.waitForRequest(
+      (request) =>
+        request.url().endsWith('/api/event') && (request.postData() ?? '').includes('File Download'),
+    );
+    await page.click('#download');
+    await event;
+
+    const stored = await eventsUnder(path, 2);
+    expect(stored.find((row) => row.kind === 'custom')).toMatchObject({
+      name: 'File Download',
+      pathname: path,
+      props: { url: `${SITE}/files/report.pdf` },
+    });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('sends engagement and performance when the page is hidden (closed)', async () => {
     const page = await newPage();
     const path = `${RUN}/full/article`;

@@ -39,7 +39,10 @@ export function recordActivity(): void {
   // and the expression-only body inlines better.
   if (since) engagedMs += Date.now() - since;
   since = document.hidden ? 0 : Date.now();
-  depth = Math.max(depth, Math.min(100, ((scrollY + innerHeight) / document.body.scrollHeight) * 100));
+  depth = Math.max(
+    depth,
+    Math.min(100, ((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100),
+  );
 }
 
 /**

@@ -71,7 +71,6 @@ page();
 queued?.map((args) => track(...(args as unknown as [string, EventOptions])));
 
 if (FEATURE_ENGAGEMENT || FEATURE_PERFORMANCE) {
-  if (FEATURE_PERFORMANCE) landingUrl = currentUrl;
   if (FEATURE_ENGAGEMENT) addEventListener('scroll', recordActivity);
   // Fired on tab switch, minimising, navigating away and closing alike; pagehide is not needed.
   addEventListener('visibilitychange', () => {
@@ -84,6 +83,10 @@ if (FEATURE_ENGAGEMENT || FEATURE_PERFORMANCE) {
       }
     }
   });
-  // Last, because old browsers without PerformanceObserver throw here.
-  if (FEATURE_PERFORMANCE) startVitals();
+  // Last, because a browser without PerformanceObserver throws here (caught by the build's try):
+  // then landingUrl stays unset and the hide handler never reads the vitals.
+  if (FEATURE_PERFORMANCE) {
+    startVitals();
+    landingUrl = currentUrl;
+  }
 }

@@ -45,7 +45,7 @@ beforeEach(() => {
     get hidden() {
       return page.hidden;
     },
-    body: {
+    documentElement: {
       get scrollHeight() {
         return page.height;
       },
