@@ -1,10 +1,18 @@
 /**
  * Time-series chart on uPlot (canvas, ~50 KB): lines or stacked bars, the x axis in the site's
  * wall-clock time (the API's labels are already in the site's zone, so they are drawn as UTC).
+ * uPlot is loaded on first use, so the sign-in pages do not download it.
  */
 import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+
+type UPlot = typeof uPlot;
+let uplot: Promise<UPlot> | null = null;
+function loadUPlot(): Promise<UPlot> {
+  uplot ??= import('uplot').then((m) => m.default);
+  return uplot;
+}
 
 export interface ChartSeries {
   label: string;
@@ -58,6 +66,19 @@ export function Chart({ x, series, height = 260, stacked = false, format, hourly
   useEffect(() => {
     const element = host.current;
     if (!element) return;
+    let cancelled = false;
+    let cleanup = () => {
+      cancelled = true;
+    };
+    loadUPlot().then((UPlotClass) => {
+      if (cancelled) return;
+      cleanup = draw(UPlotClass, element);
+    });
+    return () => cleanup();
+  }, [x, series, height, stacked, format, hourly]);
+
+  /** Builds the plot; returns its teardown. */
+  function draw(uPlot: UPlot, element: HTMLDivElement): () => void {
     const axis = cssColor('--muted');
     const grid = cssColor('--grid');
     const fmt = format ?? ((v: number) => String(v));
@@ -121,7 +142,7 @@ export function Chart({ x, series, height = 260, stacked = false, format, hourly
       resize.disconnect();
       plot.destroy();
     };
-  }, [x, series, height, stacked, format, hourly]);
+  }
 
   return <div class="chart" ref={host} role="img" aria-label={label} />;
 }
