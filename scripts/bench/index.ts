@@ -6,6 +6,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchDashboard, dashboardLines } from './dashboard';
 import { benchIngest, type IngestFigures } from './ingest';
 import { measureTrackerSizes } from './tracker-size';
 
@@ -93,6 +94,11 @@ async function main(): Promise<void> {
       '',
     );
     for (const [what, value, budget] of rows) console.log(`  ${what}: ${value} (budget ${budget})`);
+  }
+
+  if (process.env.BENCH_SKIP_DASHBOARD !== '1') {
+    console.log('dashboard (10 M seeded events; the first run seeds them)…');
+    lines.push(...dashboardLines(await benchDashboard()));
   }
 
   writeFileSync('docs/benchmarks.md', `${lines.join('\n')}\n`);

@@ -1,0 +1,437 @@
+/**
+ * Dashboard benchmark: the wall time of one full dashboard load (every panel's query, run
+ * concurrently as the browser fires them) for 30 days of the 3 M-event seeded site, among 10 M
+ * events in all; first answered from the hourly rollups, then the same questions from the raw
+ * `events` table only. Also ClickHouse's bytes per stored event.
+ *
+ * The queries are the real ones: each panel is a Stats API v2 body run through the API's own
+ * validator and planner (`parseQuery` + `runStatsQuery`, functions/stats) and executor, and the
+ * performance panel goes through `planPerformance` (functions/performance). Only the HTTP layer,
+ * authentication and D1 are left out. The raw run asks the same 30 days as date-times
+ * (`[first 00:00:00, last 23:59:59]`), which both planners answer from `events` alone.
+ *
+ * Runs against its own chDB bridge on a private port and data directory (kept between runs in
+ * BENCH_CLICKHOUSE_DIR, default $TMPDIR/edgebear-bench-clickhouse, so the 10 M events are seeded
+ * once), or against `--url` / BENCH_CLICKHOUSE_URL. `npx tsx scripts/bench/dashboard.ts` runs it
+ * alone; `npm run bench` includes it unless BENCH_SKIP_DASHBOARD=1.
+ */
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createClient } from '@clickhouse/client-web';
+import { planPerformance } from '../../functions/performance/plan';
+import { parsePerformanceQuery } from '../../functions/performance/query';
+import { resolveRange as resolvePerformanceRange } from '../../functions/performance/range';
+import type { ReadableSite } from '../../functions/stats/access';
+import { type Executor, runStatsQuery } from '../../functions/stats/run';
+import { parseQuery } from '../../functions/stats/validate';
+import { startClickHouseServer } from '../../tools/clickhouse/server';
+import { BIG_SITE_DOMAIN, FIRST_SEED_SITE_ID } from '../lib/seed-catalog';
+import { migrateClickHouse } from '../migrate';
+import { clickhouseRequest, progressLine, seedClickHouse, seededRows } from '../seed';
+
+export interface TableBytes {
+  table: string;
+  rows: number;
+  parts: number;
+  compressedBytes: number;
+  uncompressedBytes: number;
+}
+
+export interface LoadTimings {
+  p50: number;
+  p95: number;
+  min: number;
+  max: number;
+  iterations: number;
+  /** Each panel's queries run alone, one panel after another (median of 3). */
+  panels: { name: string; alone: number }[];
+  /** Sum of the panels run alone: the load's total work without overlap. */
+  sequential: number;
+}
+
+export interface DashboardFigures {
+  events: number;
+  siteEvents: number;
+  range: [string, string];
+  queriesPerLoad: number;
+  rollups: LoadTimings;
+  raw: LoadTimings;
+  events_table: TableBytes;
+  bytesPerEvent: number;
+  uncompressedBytesPerEvent: number;
+  rollupTables: TableBytes[];
+  rollupBytesPerEvent: number;
+  /** Biggest columns of `events`, compressed bytes per event. */
+  columns: { name: string; bytesPerEvent: number }[];
+  seedSeconds: number | null;
+}
+
+const TOTAL_EVENTS = 10_000_000;
+const ITERATIONS = Number(process.env.BENCH_DASHBOARD_ITERATIONS ?? 20);
+/** Raw loads take seconds each on two cores, so fewer of them. */
+const RAW_ITERATIONS = Number(process.env.BENCH_DASHBOARD_RAW_ITERATIONS ?? 5);
+const DATABASE = 'edgebear';
+
+type Body = Record<string, unknown>;
+
+/** Every panel of the site page, as the dashboard asks (dashboard/src/stats.ts). */
+function panels(range: unknown): { name: string; body: Body; kind: 'stats' | 'performance' }[] {
+  const breakdown = (name: string, dimension: string, metrics: string[]) => ({
+    name,
+    kind: 'stats' as const,
+    body: {
+      metrics,
+      date_range: range,
+      dimensions: [dimension],
+      order_by: [[metrics[0], 'desc']],
+      include: { total_rows: true },
+      pagination: { limit: 10 },
+    },
+  });
+  const visitors = ['visitors'];
+  return [
+    {
+      name: 'top chart (visitors by day, previous period)',
+      kind: 'stats',
+      body: {
+        metrics: ['visitors'],
+        date_range: range,
+        dimensions: ['time:day'],
+        include: { time_labels: true, comparisons: { mode: 'previous_period' } },
+      },
+    },
+    {
+      name: 'KPI row (previous period)',
+      kind: 'stats',
+      body: {
+        metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'],
+        date_range: range,
+        include: { comparisons: { mode: 'previous_period' } },
+      },
+    },
+    breakdown('top pages', 'event:page', ['visitors', 'pageviews']),
+    breakdown('entry pages', 'visit:entry_page', visitors),
+    breakdown('exit pages', 'visit:exit_page', visitors),
+    breakdown('sources', 'visit:source', visitors),
+    breakdown('referrers', 'visit:referrer', visitors),
+    breakdown('channels', 'visit:channel', visitors),
+    breakdown('UTM sources', 'visit:utm_source', visitors),
+    breakdown('countries', 'visit:country', visitors),
+    breakdown('regions', 'visit:region', visitors),
+    breakdown('cities', 'visit:city', visitors),
+    breakdown('devices', 'visit:device', visitors),
+    breakdown('browsers', 'visit:browser', visitors),
+    breakdown('OS', 'visit:os', visitors),
+    breakdown('custom events (goals)', 'event:goal', ['visitors', 'events', 'conversion_rate']),
+    { name: 'performance overall', kind: 'performance', body: { date_range: range, dimension: null } },
+    { name: 'performance by day', kind: 'performance', body: { date_range: range, dimension: 'time:day' } },
+    {
+      name: 'performance by page',
+      kind: 'performance',
+      body: { date_range: range, dimension: 'event:page' },
+    },
+    { name: 'visitors now', kind: 'stats', body: { metrics: ['visitors'], date_range: 'realtime' } },
+    {
+      name: 'realtime (30 min)',
+      kind: 'stats',
+      body: {
+        metrics: ['visitors', 'pageviews'],
+        date_range: '30m',
+        dimensions: ['time:minute'],
+        include: { time_labels: true },
+      },
+    },
+  ];
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? 0;
+}
+
+async function tableBytes(conn: Connection, tables: string[]): Promise<TableBytes[]> {
+  const text = await clickhouseRequest(
+    conn,
+    `SELECT table, sum(rows), count(), sum(data_compressed_bytes), sum(data_uncompressed_bytes)
+     FROM system.parts WHERE database = '${DATABASE}' AND active AND table IN (${tables.map((t) => `'${t}'`).join(', ')})
+     GROUP BY table ORDER BY table FORMAT TabSeparated`,
+  );
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [table, rows, parts, compressed, uncompressed] = line.split('\t');
+      return {
+        table: table ?? '',
+        rows: Number(rows),
+        parts: Number(parts),
+        compressedBytes: Number(compressed),
+        uncompressedBytes: Number(uncompressed),
+      };
+    });
+}
+
+interface Connection {
+  url: string;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export async function benchDashboard(
+  options: { url?: string; password?: string; log?: (line: string) => void } = {},
+): Promise<DashboardFigures> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const externalUrl = options.url ?? process.env.BENCH_CLICKHOUSE_URL;
+  let server: { url: string; close(): Promise<void> } | null = null;
+  const password = options.password ?? process.env.BENCH_CLICKHOUSE_PASSWORD ?? 'bench-password';
+  if (externalUrl === undefined) {
+    const dataDir = process.env.BENCH_CLICKHOUSE_DIR ?? join(tmpdir(), 'edgebear-bench-clickhouse');
+    server = await startClickHouseServer({ port: 0, host: '127.0.0.1', dataDir, user: 'default', password });
+    log(`  ClickHouse (chDB) at ${server.url}, data in ${dataDir}`);
+  }
+  const conn: Connection = {
+    url: externalUrl ?? server?.url ?? '',
+    user: 'default',
+    password,
+    database: DATABASE,
+  };
+  try {
+    await migrateClickHouse({ ...conn, log: () => {} });
+
+    let seedSeconds: number | null = null;
+    const existing = await seededRows(conn);
+    if (existing === 0) {
+      log(`  seeding ${TOTAL_EVENTS.toLocaleString('en-US')} events…`);
+      const started = performance.now();
+      let lastDecile = -1;
+      const result = await seedClickHouse({
+        ...conn,
+        events: TOTAL_EVENTS,
+        seed: 1,
+        days: 30,
+        end: Math.floor(Date.now() / 1000 / 3600) * 3600,
+        sites: 1000,
+        batchRows: 200_000,
+        onProgress(written, total) {
+          const decile = Math.floor((10 * written) / total);
+          if (decile > lastDecile) {
+            lastDecile = decile;
+            log(`  ${progressLine(written, total, (performance.now() - started) / 1000)}`);
+          }
+        },
+      });
+      seedSeconds = result.seconds;
+    } else if (existing < TOTAL_EVENTS) {
+      throw new Error(
+        `${existing} seeded events found, fewer than ${TOTAL_EVENTS} (an interrupted seed?); delete the data directory and run again`,
+      );
+    } else {
+      log(`  reusing ${existing.toLocaleString('en-US')} seeded events`);
+    }
+
+    const site: ReadableSite = { id: FIRST_SEED_SITE_ID, domain: BIG_SITE_DOMAIN, timezone: 'Europe/Berlin' };
+    // The 30 local days that end with the newest seeded event (the "30d" of the seeding day).
+    const [lastDay, siteEvents] = (
+      await clickhouseRequest(
+        conn,
+        `SELECT toDate(max(timestamp), '${site.timezone}'), count() FROM events WHERE site_id = ${site.id} FORMAT TabSeparated`,
+      )
+    )
+      .trim()
+      .split('\t');
+    const last = lastDay ?? '';
+    const first = new Date(Date.parse(`${last}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+
+    log('  OPTIMIZE TABLE events FINAL…');
+    await clickhouseRequest(conn, 'OPTIMIZE TABLE events FINAL');
+    const [eventsTable] = await tableBytes(conn, ['events']);
+    if (!eventsTable) throw new Error('no parts of events');
+    const rollupNames = [
+      'pages_hourly',
+      'sessions_hourly',
+      'sources_hourly',
+      'geo_devices_hourly',
+      'events_hourly',
+      'usage_hourly',
+      'performance_hourly',
+    ];
+    const rollupTables = await tableBytes(conn, rollupNames);
+    const columnText = await clickhouseRequest(
+      conn,
+      `SELECT column, sum(column_data_compressed_bytes) AS b FROM system.parts_columns
+       WHERE database = '${DATABASE}' AND table = 'events' AND active GROUP BY column ORDER BY b DESC LIMIT 12 FORMAT TabSeparated`,
+    );
+    const columns = columnText
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .map(([name, bytes]) => ({ name: name ?? '', bytesPerEvent: Number(bytes) / eventsTable.rows }));
+
+    // The Worker's client and the Stats API executor's settings (functions/stats/run.ts), with a
+    // longer timeout: a raw load queues 21 full scans on two cores.
+    const client = createClient({
+      url: conn.url,
+      username: conn.user,
+      password: conn.password,
+      database: DATABASE,
+      request_timeout: 600_000,
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    });
+    const execute: Executor = async (sql, params) => {
+      const result = await client.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: { prefer_column_name_to_alias: 1, output_format_json_quote_64bit_integers: 1 },
+      });
+      return result.json();
+    };
+
+    const runPanel = async (panel: ReturnType<typeof panels>[number]): Promise<number> => {
+      const started = performance.now();
+      if (panel.kind === 'stats') {
+        await runStatsQuery(execute, site, parseQuery({ site_id: site.domain, ...panel.body }));
+      } else {
+        const query = parsePerformanceQuery({ site_id: site.domain, ...panel.body });
+        const range = resolvePerformanceRange(query.dateRange, site.timezone, Date.now());
+        const plan = planPerformance(query, site.id, range, site.timezone);
+        const result = await client.query({
+          query: plan.sql,
+          query_params: plan.params,
+          format: 'JSONEachRow',
+        });
+        await result.json();
+      }
+      return performance.now() - started;
+    };
+
+    const measure = async (label: string, range: unknown, iterations: number): Promise<LoadTimings> => {
+      const list = panels(range);
+      // One warm-up load: the first touch of a table pays for opening its parts.
+      await Promise.all(list.map(runPanel));
+      const loads: number[] = [];
+      for (let i = 0; i < iterations; i++) {
+        const started = performance.now();
+        await Promise.all(list.map(runPanel));
+        loads.push(performance.now() - started);
+      }
+      const alone: { name: string; alone: number }[] = [];
+      for (const panel of list) {
+        const times = [await runPanel(panel), await runPanel(panel), await runPanel(panel)].sort(
+          (a, b) => a - b,
+        );
+        alone.push({ name: panel.name, alone: times[1] ?? 0 });
+      }
+      const sorted = [...loads].sort((a, b) => a - b);
+      const timings: LoadTimings = {
+        p50: percentile(sorted, 0.5),
+        p95: percentile(sorted, 0.95),
+        min: sorted[0] ?? 0,
+        max: sorted.at(-1) ?? 0,
+        iterations,
+        panels: alone,
+        sequential: alone.reduce((sum, p) => sum + p.alone, 0),
+      };
+      log(
+        `  ${label}: full load p50 ${timings.p50.toFixed(0)} ms, p95 ${timings.p95.toFixed(0)} ms (${iterations} loads of ${list.length} panels); panels one by one: ${timings.sequential.toFixed(0)} ms`,
+      );
+      return timings;
+    };
+
+    const rollups = await measure('rollups', [first, last], ITERATIONS);
+    const raw = await measure('raw events', [`${first}T00:00:00`, `${last}T23:59:59`], RAW_ITERATIONS);
+    await client.close();
+    const rollupBytes = rollupTables.reduce((sum, t) => sum + t.compressedBytes, 0);
+    return {
+      events: eventsTable.rows,
+      siteEvents: Number(siteEvents),
+      range: [first, last],
+      queriesPerLoad: panels([first, last]).length,
+      rollups,
+      raw,
+      events_table: eventsTable,
+      bytesPerEvent: eventsTable.compressedBytes / eventsTable.rows,
+      uncompressedBytesPerEvent: eventsTable.uncompressedBytes / eventsTable.rows,
+      rollupTables,
+      rollupBytesPerEvent: rollupBytes / eventsTable.rows,
+      columns,
+      seedSeconds,
+    };
+  } finally {
+    await server?.close();
+  }
+}
+
+/** The "Dashboard" section of docs/benchmarks.md. */
+export function dashboardLines(f: DashboardFigures): string[] {
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  const mark = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const n = (x: number) => x.toLocaleString('en-US');
+  return [
+    '## Dashboard',
+    '',
+    `A full dashboard load for ${f.range[0]} … ${f.range[1]} (30 days) of the big seeded site (${n(f.siteEvents)} events; ${n(f.events)} events in all over 1,000 sites, \`npm run seed\`): all ${f.queriesPerLoad} panel queries at once, as the browser fires them — top chart and KPI row with the previous period, pages / entry / exit, sources / referrers / channels / UTM sources, countries / regions / cities, devices / browsers / OS, goals, performance (overall, by day, by page), realtime (now and 30 minutes). Wall time of the whole load after one warm-up load: ${f.rollups.iterations} loads from the rollups, ${f.raw.iterations} from the raw table. Queries are the Stats API's own (validator, planner and executor of functions/stats, planner of functions/performance) against the local chDB bridge; HTTP, authentication and D1 are not included.`,
+    '',
+    '| figure | rollups | raw `events` only | budget | |',
+    '|---|---|---|---|---|',
+    `| full load p50 | ${ms(f.rollups.p50)} | ${ms(f.raw.p50)} | ≤ 150 ms | ${mark(f.rollups.p50 <= 150)} |`,
+    `| full load p95 | ${ms(f.rollups.p95)} | ${ms(f.raw.p95)} | — | |`,
+    `| fastest / slowest load | ${ms(f.rollups.min)} / ${ms(f.rollups.max)} | ${ms(f.raw.min)} / ${ms(f.raw.max)} | — | |`,
+    `| the panels one after another (sum of each alone) | ${ms(f.rollups.sequential)} | ${ms(f.raw.sequential)} | — | |`,
+    '',
+    'The raw column asks the same 30 days as date-times, which the planners answer from `events` alone. Realtime panels read `events` in both columns.',
+    '',
+    'Each panel alone (its queries, including the comparison period and `total_rows`; median of 3):',
+    '',
+    '| panel | rollups | raw |',
+    '|---|---|---|',
+    ...f.rollups.panels.map((p, i) => `| ${p.name} | ${ms(p.alone)} | ${ms(f.raw.panels[i]?.alone ?? 0)} |`),
+    '',
+    '### Storage',
+    '',
+    `After \`OPTIMIZE TABLE events FINAL\`, from \`system.parts\` (active parts):`,
+    '',
+    '| figure | measured | budget | |',
+    '|---|---|---|---|',
+    `| \`events\`, compressed bytes per event | ${f.bytesPerEvent.toFixed(1)} B (${n(f.events_table.compressedBytes)} B for ${n(f.events_table.rows)} rows; ${f.uncompressedBytesPerEvent.toFixed(0)} B uncompressed) | ≤ 20 bytes | ${mark(f.bytesPerEvent <= 20)} |`,
+    `| rollups, compressed bytes per event | ${f.rollupBytesPerEvent.toFixed(1)} B | — | |`,
+    '',
+    '| rollup table | rows | parts | compressed |',
+    '|---|---|---|---|',
+    ...f.rollupTables.map(
+      (t) =>
+        `| \`${t.table}\` | ${n(t.rows)} | ${t.parts} | ${n(t.compressedBytes)} B (${(t.compressedBytes / f.events).toFixed(2)} B/event) |`,
+    ),
+    '',
+    `Largest columns of \`events\` (compressed bytes per event): ${f.columns.map((c) => `\`${c.name}\` ${c.bytesPerEvent.toFixed(2)}`).join(', ')}.`,
+    '',
+    ...(f.seedSeconds !== null
+      ? [
+          `Seeding ${n(f.events)} events took ${f.seedSeconds.toFixed(0)} s (${n(Math.round(f.events / f.seedSeconds))} rows/s) in this run.`,
+          '',
+        ]
+      : []),
+  ];
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (invokedDirectly) {
+  const urlAt = process.argv.indexOf('--url');
+  const passwordAt = process.argv.indexOf('--password');
+  benchDashboard({
+    url: urlAt === -1 ? undefined : process.argv[urlAt + 1],
+    password: passwordAt === -1 ? undefined : process.argv[passwordAt + 1],
+  })
+    .then((figures) => {
+      console.log(dashboardLines(figures).join('\n'));
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
