@@ -173,7 +173,7 @@ async function main(): Promise<void> {
 
     const phone = await newContext({
       viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
+      deviceScaleFactor: 1,
       isMobile: true,
       hasTouch: true,
       storageState: await owner.storageState(),

@@ -109,7 +109,7 @@ export function App() {
   } else if (path === '/sites/new') {
     page = <NewSitePage />;
   } else if (path === '/settings/sessions' || path === '/settings') {
-    page = <AccountPage user={user} />;
+    page = <AccountPage user={user} onChange={setUser} />;
   } else {
     const site = match('/sites/:id', path);
     const settings = match('/sites/:id/settings', path);

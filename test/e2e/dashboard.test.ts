@@ -14,11 +14,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { base32Decode, totpCode } from '../../functions/auth/totp';
 import { clickhouse, workerUrl } from './helpers';
 
 const XSS_PATH = '<img src=x onerror=alert(1)>';
 const DOMAIN = `dash-${randomBytes(4).toString('hex')}.test`;
 const PASSWORD = 'correct horse battery staple';
+const EMAIL = `owner-${randomBytes(4).toString('hex')}@example.com`;
 const SHARE_PASSWORD = 'shared secret 42';
 
 let browser: Browser;
@@ -230,7 +232,7 @@ function panelRows(page: Page, panel: string): Promise<string[]> {
 
 async function signUpAndAddSite(page: Page): Promise<number> {
   await page.goto(`${workerUrl()}/signup`);
-  await page.getByLabel('Email').fill(`owner-${randomBytes(4).toString('hex')}@example.com`);
+  await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: 'Add a site' }).waitFor();
@@ -370,6 +372,34 @@ describe('dashboard', () => {
     // Read-only: no settings, no account navigation.
     expect(await visitor.getByRole('link', { name: 'Settings' }).count()).toBe(0);
     expect(await visitor.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('turns on two-factor authentication, then signs in through the second step', async () => {
+    const page = await newPage(ownerState);
+    await page.goto(`${workerUrl()}/settings/sessions`);
+    await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+    const secret = ((await page.locator('.secret').textContent()) ?? '').replaceAll(' ', '');
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    const code = await totpCode(base32Decode(secret), Math.floor(Date.now() / 1000));
+    await page.getByLabel('Code from the app').fill(code);
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByText(/Keep these recovery codes/).waitFor();
+    const recovery = await page.locator('.codes code').allTextContents();
+    expect(recovery).toHaveLength(10);
+
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+    // The app's code of this 30-second step was spent turning 2FA on; a recovery code works now.
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recovery[0] ?? '');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Your sites' }).waitFor();
+    await page.locator('.site-domain', { hasText: DOMAIN }).waitFor();
     expect(problems).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /** Account: where you are signed in (linked from the sign-in alert mail), sign out elsewhere. */
 import { useState } from 'preact/hooks';
 import { del, get, post, type User } from '../api';
-import { ErrorMessage, Loading } from '../components/ui';
+import { ErrorMessage, Field, Loading } from '../components/ui';
 import { useAsync } from '../hooks';
 
 interface SessionRow {
@@ -13,7 +13,115 @@ interface SessionRow {
   current: boolean;
 }
 
-export function AccountPage({ user }: { user: User }) {
+/**
+ * Two-factor authentication: set up (secret shown as text and as an otpauth link for the app),
+ * confirm with a code, then the recovery codes once; or turn it off with password and code.
+ */
+function TwoFactor({ user, onChange }: { user: User; onChange(user: User): void }) {
+  const [setup, setSetup] = useState<{ secret: string; otpauth_uri: string } | null>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [error, setError] = useState('');
+  const fail = (e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.');
+
+  const start = async () => {
+    setError('');
+    try {
+      setSetup(await post<{ secret: string; otpauth_uri: string }>('/api/auth/2fa/setup'));
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const enable = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const code = String(new FormData(event.currentTarget as HTMLFormElement).get('code') ?? '').trim();
+    setError('');
+    try {
+      const result = await post<{ recovery_codes: string[] }>('/api/auth/2fa/enable', { code });
+      setCodes(result.recovery_codes);
+      setSetup(null);
+      onChange({ ...user, totp_enabled: true });
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const disable = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setError('');
+    try {
+      await post('/api/auth/2fa/disable', { password: form.get('password'), code: form.get('code') });
+      setCodes(null);
+      onChange({ ...user, totp_enabled: false });
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  return (
+    <section class="card stack-form" aria-labelledby="twofactor-title">
+      <h2 id="twofactor-title">Two-factor authentication</h2>
+      {codes ? (
+        <div class="notice" role="status">
+          <p>
+            <strong>Two-factor authentication is on.</strong> Keep these recovery codes somewhere safe: each
+            signs you in once if you lose your phone. They are not shown again.
+          </p>
+          <ul class="codes">
+            {codes.map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {user.totp_enabled ? (
+        <form class="inline-form" onSubmit={disable}>
+          <Field label="Password">
+            <input name="password" type="password" autoComplete="current-password" required />
+          </Field>
+          <Field label="Code or recovery code">
+            <input name="code" autoComplete="one-time-code" required />
+          </Field>
+          <button type="submit" class="danger">
+            Turn off
+          </button>
+        </form>
+      ) : setup ? (
+        <form class="stack-form" onSubmit={enable}>
+          <p>
+            Add this key to your authenticator app (or open <a href={setup.otpauth_uri}>the setup link</a> on
+            your phone), then enter the code it shows.
+          </p>
+          <code class="secret">{setup.secret.replace(/(.{4})/g, '$1 ').trim()}</code>
+          <Field label="Code from the app">
+            <input
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9 ]{6,7}"
+              required
+            />
+          </Field>
+          <div class="actions">
+            <button type="submit" class="primary">
+              Turn on
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div class="actions">
+          <button type="button" onClick={start}>
+            Set up two-factor authentication
+          </button>
+        </div>
+      )}
+      <ErrorMessage error={error || null} />
+    </section>
+  );
+}
+
+export function AccountPage({ user, onChange }: { user: User; onChange(user: User): void }) {
   const [nonce, setNonce] = useState(0);
   const [error, setError] = useState('');
   const state = useAsync(() => get<{ sessions: SessionRow[] }>('/api/auth/sessions'), String(nonce));
@@ -36,6 +144,7 @@ export function AccountPage({ user }: { user: User }) {
           {user.totp_enabled ? 'on' : 'off'}.
         </p>
       </section>
+      <TwoFactor user={user} onChange={onChange} />
       <section class="card" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Where you are signed in</h2>
         <ErrorMessage error={error || state.error} />
@@ -69,7 +178,7 @@ export function AccountPage({ user }: { user: User }) {
                         class="small"
                         onClick={() => run(() => del(`/api/auth/sessions/${s.id}`))}
                       >
-                        Sign out
+                        End session<span class="visually-hidden"> on {s.device}</span>
                       </button>
                     )}
                   </td>
