@@ -304,6 +304,18 @@ describe('invalid queries: 400 invalid_query naming the field', () => {
     });
   }
 
+  it('a pattern JavaScript accepts but RE2 does not (lookahead) is a 400 too, not a 500', async () => {
+    const res = await query({
+      metrics: ['visitors'],
+      filters: [['matches', 'event:page', ['^/(?=pricing)']]],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: 'invalid_query',
+      message: 'filters: a regular expression is not valid RE2 syntax',
+    });
+  });
+
   it('a body that is not JSON', async () => {
     const res = await statsQuery('{"site_id": ', { cookie: owner.cookie });
     expect(res.status).toBe(400);
