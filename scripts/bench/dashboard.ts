@@ -65,9 +65,44 @@ export interface DashboardFigures {
   /** Biggest columns of `events`, compressed bytes per event. */
   columns: { name: string; bytesPerEvent: number }[];
   seedSeconds: number | null;
+  /** `events` rebuilt with proposed codecs and settings (empty when skipped). */
+  variants: StorageVariant[];
+}
+
+export interface StorageVariant {
+  name: string;
+  statements: string[];
+  bytesPerEvent: number;
+  /** Compressed bytes per event of event_id and session_id in this variant. */
+  idBytesPerEvent: number;
 }
 
 const TOTAL_EVENTS = 10_000_000;
+
+/** Codecs that suit each column's data better than the defaults of 0001 (see docs/benchmarks.md). */
+const PROPOSED_CODECS = [
+  "MODIFY COLUMN timestamp DateTime('UTC') CODEC(Delta(4), ZSTD(3))",
+  'MODIFY COLUMN event_id UInt64 CODEC(Delta(8), ZSTD(3))',
+  'MODIFY COLUMN visitor_id UInt64 CODEC(Delta(8), ZSTD(3))',
+  'MODIFY COLUMN session_id UInt64 CODEC(ZSTD(3))',
+  'MODIFY COLUMN scroll_depth Nullable(UInt8) CODEC(T64, ZSTD(3))',
+  'MODIFY COLUMN cls Nullable(Float32) CODEC(ZSTD(3))',
+  ...[
+    'engaged_ms',
+    'lcp_ms',
+    'inp_ms',
+    'fcp_ms',
+    'ttfb_ms',
+    'dns_ms',
+    'connect_ms',
+    'dom_interactive_ms',
+    'load_ms',
+  ].map((column) => `MODIFY COLUMN ${column} Nullable(UInt32) CODEC(T64, ZSTD(3))`),
+];
+
+/** Sparse storage of mostly-NULL columns; the Nullable variant needs a recent ClickHouse (26.x). */
+const SPARSE_SETTINGS =
+  "MODIFY SETTING ratio_of_defaults_for_sparse_serialization = 0.5, nullable_serialization_version = 'allow_sparse'";
 const ITERATIONS = Number(process.env.BENCH_DASHBOARD_ITERATIONS ?? 20);
 /** Raw loads take seconds each on two cores, so fewer of them. */
 const RAW_ITERATIONS = Number(process.env.BENCH_DASHBOARD_RAW_ITERATIONS ?? 5);
@@ -174,6 +209,40 @@ async function tableBytes(conn: Connection, tables: string[]): Promise<TableByte
     });
 }
 
+/**
+ * Copies `events` into a table altered by `alters`, merges it fully and measures it: what a
+ * migration with those ALTERs would give new data. The copy is dropped afterwards.
+ */
+export async function storageVariant(
+  conn: Connection,
+  name: string,
+  alters: string[],
+): Promise<StorageVariant> {
+  const table = 'bench_events_variant';
+  await clickhouseRequest(conn, `DROP TABLE IF EXISTS ${table}`);
+  await clickhouseRequest(conn, `CREATE TABLE ${table} AS events`);
+  try {
+    await clickhouseRequest(conn, `ALTER TABLE ${table} ${alters.join(', ')}`);
+    await clickhouseRequest(conn, `INSERT INTO ${table} SELECT * FROM events`);
+    await clickhouseRequest(conn, `OPTIMIZE TABLE ${table} FINAL`);
+    const [bytes] = await tableBytes(conn, [table]);
+    const ids = await clickhouseRequest(
+      conn,
+      `SELECT sum(column_data_compressed_bytes) FROM system.parts_columns WHERE database = '${DATABASE}'
+       AND table = '${table}' AND active AND column IN ('event_id', 'session_id') FORMAT TabSeparated`,
+    );
+    const rows = bytes?.rows ?? 1;
+    return {
+      name,
+      statements: alters.map((a) => `ALTER TABLE events ${a};`),
+      bytesPerEvent: (bytes?.compressedBytes ?? 0) / rows,
+      idBytesPerEvent: Number(ids.trim()) / rows,
+    };
+  } finally {
+    await clickhouseRequest(conn, `DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
 interface Connection {
   url: string;
   user: string;
@@ -271,6 +340,25 @@ export async function benchDashboard(
       .map((line) => line.split('\t'))
       .map(([name, bytes]) => ({ name: name ?? '', bytesPerEvent: Number(bytes) / eventsTable.rows }));
 
+    const variants: StorageVariant[] = [];
+    if (process.env.BENCH_SKIP_CODECS !== '1') {
+      log('  storage with proposed codecs (a full copy of events each)…');
+      variants.push(await storageVariant(conn, 'codecs (any ClickHouse ≥ 24.8)', PROPOSED_CODECS));
+      try {
+        variants.push(
+          await storageVariant(conn, 'codecs + sparse NULL columns (ClickHouse 26.x)', [
+            ...PROPOSED_CODECS,
+            SPARSE_SETTINGS,
+          ]),
+        );
+      } catch (error) {
+        log(
+          `  sparse variant not supported here: ${error instanceof Error ? error.message.slice(0, 120) : error}`,
+        );
+      }
+      for (const v of variants) log(`  ${v.name}: ${v.bytesPerEvent.toFixed(1)} B/event`);
+    }
+
     // The Worker's client and the Stats API executor's settings (functions/stats/run.ts), with a
     // longer timeout: a raw load queues 21 full scans on two cores.
     const client = createClient({
@@ -360,6 +448,7 @@ export async function benchDashboard(
       rollupBytesPerEvent: rollupBytes / eventsTable.rows,
       columns,
       seedSeconds,
+      variants,
     };
   } finally {
     await server?.close();
@@ -409,6 +498,30 @@ export function dashboardLines(f: DashboardFigures): string[] {
     '',
     `Largest columns of \`events\` (compressed bytes per event): ${f.columns.map((c) => `\`${c.name}\` ${c.bytesPerEvent.toFixed(2)}`).join(', ')}.`,
     '',
+    ...(f.variants.length > 0
+      ? [
+          '#### Towards 20 bytes per event',
+          '',
+          'The bench copies `events` into a table with proposed codecs, merges it and measures it again (`OPTIMIZE … FINAL`):',
+          '',
+          '| `events` variant | bytes per event | of which `event_id` + `session_id` | without those two |',
+          '|---|---|---|---|',
+          `| as in 0001 | ${f.bytesPerEvent.toFixed(1)} B | ${(f.columns.filter((c) => c.name === 'event_id' || c.name === 'session_id').reduce((a, c) => a + c.bytesPerEvent, 0)).toFixed(1)} B | — |`,
+          ...f.variants.map(
+            (v) =>
+              `| ${v.name} | ${v.bytesPerEvent.toFixed(1)} B | ${v.idBytesPerEvent.toFixed(1)} B | ≈ ${(v.bytesPerEvent - v.idBytesPerEvent).toFixed(1)} B |`,
+          ),
+          '',
+          `The codecs: \`T64, ZSTD(3)\` for the millisecond timings, engagement and scroll depth (small integers in wide columns), \`ZSTD(3)\` for ids and CLS, \`Delta(8)\` for \`visitor_id\` (ascending within an hour). The sparse variant adds \`${SPARSE_SETTINGS}\`: the timings are NULL on three rows of four, and sparse columns store only the rows that have a value. \`event_id\` (millisecond time plus 22 random and sequence bits, about 4 B per event) and \`session_id\` (a function of visitor and hour) are most of the rest; the last column estimates a table that orders visits by a \`DateTime64(3)\` timestamp instead of \`event_id\` and computes \`session_id\` (an \`ALIAS\` of visitor id and hour), before the extra bytes of millisecond timestamps. Codec changes apply to new parts and to old ones as they merge; no data is rewritten at once.`,
+          '',
+          'The statements, as a migration `0003` would run them (not applied: 0001 and 0002 stay as they are until the schema owners agree):',
+          '',
+          '```sql',
+          ...(f.variants.at(-1)?.statements ?? []),
+          '```',
+          '',
+        ]
+      : []),
     ...(f.seedSeconds !== null
       ? [
           `Seeding ${n(f.events)} events took ${f.seedSeconds.toFixed(0)} s (${n(Math.round(f.events / f.seedSeconds))} rows/s) in this run.`,
