@@ -153,6 +153,8 @@ async function computePeriod(
   range: ResolvedRange,
   paging: { limit: number; offset: number },
   wantTotalRows: boolean,
+  /** Extra filters for the main query only (not for the totals that percentages divide by). */
+  restrict: Filter[] = [],
 ): Promise<Computed> {
   const dimensions = concreteDimensions(query.dimensions, range);
   const base: PlanInput = {
@@ -169,7 +171,7 @@ async function computePeriod(
     limit: paging.limit,
     offset: paging.offset,
   };
-  const main = planQuery(base);
+  const main = planQuery({ ...base, filters: [...base.filters, ...restrict] });
   const wantsPercentage = query.metrics.includes('percentage');
   const wantsConversion = query.metrics.includes('conversion_rate');
   const goalDims = dimensions.map((d, i) => (d === 'event:goal' ? -1 : i)).filter((i) => i >= 0);
@@ -187,12 +189,12 @@ async function computePeriod(
         offset: 0,
       })
     : null;
-  const [rows, totalRows, conversionRows] = await Promise.all([
+  const [rows, totalRows, conversionRows, count] = await Promise.all([
     execute(main.sql, main.params),
     wantsPercentage && totals ? execute(totals.sql, totals.params) : Promise.resolve(null),
     conversionBase ? execute(conversionBase.sql, conversionBase.params) : Promise.resolve(null),
+    wantTotalRows ? execute(main.countSql, main.params) : Promise.resolve(null),
   ]);
-  const count = wantTotalRows ? await execute(main.countSql, main.params) : null;
 
   const totalVisitors = num(totalRows?.[0]?.m_visitors);
   const baseVisitors = new Map<string, number>();
@@ -273,6 +275,20 @@ export async function runStatsQuery(
   const comparison = query.include.comparison;
   if (comparison) {
     const previousRange = comparisonRange(range, comparison.mode, tz, comparison.dateRange);
+    // Only the rows shown now need their earlier values, however long the earlier breakdown is.
+    const restrict: Filter[] = query.dimensions.flatMap((dimension, i): Filter[] =>
+      isTimeDimension(dimension) || current.rows.length === 0
+        ? []
+        : [
+            {
+              kind: 'condition',
+              op: 'is',
+              dimension,
+              values: [...new Set(current.rows.map((row) => row.dims[i] as string))],
+              caseSensitive: true,
+            },
+          ],
+    );
     const previous = await computePeriod(
       execute,
       site,
@@ -280,6 +296,7 @@ export async function runStatsQuery(
       previousRange,
       { limit: MAX_LIMIT, offset: 0 },
       false,
+      restrict,
     );
     echo.comparison_date_range = [isoInZone(previousRange.from, tz), isoInZone(previousRange.to - 1, tz)];
     const previousLabels = granularity ? timeLabels(previousRange, granularity, tz) : [];

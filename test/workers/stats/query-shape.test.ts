@@ -157,6 +157,36 @@ describe('comparisons', () => {
     ]);
   });
 
+  it('compares only the rows on the page, with percentages of the whole earlier range', async () => {
+    const res = await query({
+      metrics: ['visitors', 'percentage'],
+      dimensions: ['visit:source'],
+      pagination: { limit: 1, offset: 0 },
+      include: { comparisons: { mode: 'previous_period' } },
+    });
+    // Direct / None: 2 of 4 visitors now, 1 (B) of 2 (B, F) the day before.
+    expect(res.body.results).toEqual([
+      {
+        dimensions: ['Direct / None'],
+        metrics: [2, 50],
+        comparison: { dimensions: ['Direct / None'], metrics: [1, 50], change: [100, 0] },
+      },
+    ]);
+    const last = await query({
+      metrics: ['visitors'],
+      dimensions: ['visit:source'],
+      pagination: { limit: 1, offset: 2 },
+      include: { comparisons: { mode: 'previous_period' } },
+    });
+    expect(last.body.results).toEqual([
+      {
+        dimensions: ['Google'],
+        metrics: [1],
+        comparison: { dimensions: ['Google'], metrics: [1], change: [0] },
+      },
+    ]);
+  });
+
   it('pairs time buckets by position: the first day with the first day before', async () => {
     const res = await query({
       metrics: ['visitors'],
