@@ -288,6 +288,14 @@ describe('dashboard', () => {
         await poll(() => panelRows(page, panel), `${panel} / ${tab}`).toContain(label);
       }
     }
+    // Tabs work from the keyboard: arrows move between them.
+    await page.locator('[data-panel="devices"]').getByRole('tab', { name: 'Devices' }).click();
+    await page.keyboard.press('ArrowRight');
+    await poll(() => page.locator('[data-panel="devices"] [aria-selected="true"]').textContent()).toBe(
+      'Browsers',
+    );
+    await poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Browsers');
+
     // Properties need a property name.
     await page.locator('[data-panel="goals"]').getByRole('tab', { name: 'Properties' }).click();
     await page.getByLabel('Property').fill('plan');

@@ -10,7 +10,7 @@ import { rangeSlug } from '../lib/date-range';
 import type { FilterChip } from '../lib/filters';
 import { formatExact, formatNumber, formatPercent } from '../lib/format';
 import { breakdownQuery, type Metric, query, type StatsAccess, type View } from '../stats';
-import { Empty, ErrorMessage, Loading } from './ui';
+import { Empty, ErrorMessage, Loading, Tabs } from './ui';
 
 export interface PanelTab {
   id: string;
@@ -85,20 +85,7 @@ export function Panel({ title, tabs, access, view, onFilter, controls, needsInpu
     <section class="panel card" aria-labelledby={`${id}-title`} data-panel={id}>
       <header class="panel-head">
         <h2 id={`${id}-title`}>{title}</h2>
-        <div class="tabs" role="tablist" aria-label={`${title} breakdowns`}>
-          {tabs.map((t, i) => (
-            <button
-              type="button"
-              role="tab"
-              aria-selected={i === active}
-              class={i === active ? 'tab active' : 'tab'}
-              onClick={() => setActive(i)}
-              key={t.id}
-            >
-              {t.label}
-            </button>
-          ))}
-        </div>
+        <Tabs label={`${title} breakdowns`} tabs={tabs} selected={active} onSelect={setActive} />
       </header>
       {controls?.(tab)}
       <div class="panel-columns" aria-hidden="true">

@@ -12,9 +12,13 @@ import { bandShares, type PerformanceRow, PHASES, rate, timingPhases, VITALS } f
 import { labelToSeconds } from '../lib/series';
 import { performance, performanceTimeDimension, type StatsAccess, type View } from '../stats';
 import { Chart } from './chart';
-import { Empty, ErrorMessage, Loading } from './ui';
+import { Empty, ErrorMessage, Loading, Tabs } from './ui';
 
 const PHASE_COLORS = ['--phase-1', '--phase-2', '--phase-3', '--phase-4', '--phase-5'];
+const TIMING_TABS = [
+  { id: 'time', label: 'Over time' },
+  { id: 'page', label: 'By page' },
+];
 const RATING_TEXT = { good: 'Good', needs_improvement: 'Needs improvement', poor: 'Poor' } as const;
 
 function formatVital(key: string, value: number | null | undefined): string {
@@ -179,26 +183,12 @@ export function PerformancePanel({
       {overall.loading && !overall.data ? <Loading /> : <Vitals row={overall.data?.results[0]} />}
       <div class="panel-head">
         <h3>Browser timings (median)</h3>
-        <div class="tabs" role="tablist" aria-label="Browser timings">
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'time'}
-            class={tab === 'time' ? 'tab active' : 'tab'}
-            onClick={() => setTab('time')}
-          >
-            Over time
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'page'}
-            class={tab === 'page' ? 'tab active' : 'tab'}
-            onClick={() => setTab('page')}
-          >
-            By page
-          </button>
-        </div>
+        <Tabs
+          label="Browser timings"
+          tabs={TIMING_TABS}
+          selected={tab === 'time' ? 0 : 1}
+          onSelect={(i) => setTab(i === 0 ? 'time' : 'page')}
+        />
       </div>
       <PhaseLegend />
       <div role="tabpanel">

@@ -58,3 +58,59 @@ export function Field({
     </label>
   );
 }
+
+/**
+ * A tab list in the ARIA pattern: one tab in the Tab order (the selected one), arrow keys, Home
+ * and End move between tabs and select them.
+ */
+export function Tabs({
+  label,
+  tabs,
+  selected,
+  onSelect,
+}: {
+  label: string;
+  tabs: readonly { id: string; label: string }[];
+  selected: number;
+  onSelect(index: number): void;
+}) {
+  const onKeyDown = (event: KeyboardEvent) => {
+    const last = tabs.length - 1;
+    const next =
+      event.key === 'ArrowRight'
+        ? selected === last
+          ? 0
+          : selected + 1
+        : event.key === 'ArrowLeft'
+          ? selected === 0
+            ? last
+            : selected - 1
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? last
+              : null;
+    if (next === null) return;
+    event.preventDefault();
+    onSelect(next);
+    const list = (event.currentTarget as HTMLElement).querySelectorAll<HTMLButtonElement>('[role="tab"]');
+    list[next]?.focus();
+  };
+  return (
+    <div class="tabs" role="tablist" aria-label={label} onKeyDown={onKeyDown}>
+      {tabs.map((t, i) => (
+        <button
+          type="button"
+          role="tab"
+          aria-selected={i === selected}
+          tabIndex={i === selected ? 0 : -1}
+          class={i === selected ? 'tab active' : 'tab'}
+          onClick={() => onSelect(i)}
+          key={t.id}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}
