@@ -2,6 +2,7 @@ import { clickhouse } from '../../workers/clickhouse/client';
 import type { Env } from '../../workers/env';
 import { ApiError } from '../errors';
 import type { ReadableSite } from './access';
+import { countryName, countryNameFiltersToCodes } from './country-names';
 import {
   autoGranularity,
   clampLabel,
@@ -71,9 +72,14 @@ function granularityOf(name: string, range: ResolvedRange): Granularity {
   return name === 'time' ? autoGranularity(range) : (name.slice('time:'.length) as Granularity);
 }
 
-/** `time` becomes `time:<granularity>` for the planner. */
-function concreteDimensions(dimensions: string[], range: ResolvedRange): string[] {
-  return dimensions.map((d) => (d === 'time' ? `time:${autoGranularity(range)}` : d));
+/**
+ * The dimension the planner groups by: `time` becomes `time:<granularity>`, and
+ * `visit:country_name` the country code (named after the query).
+ */
+function plannerDimension(dimension: string, range: ResolvedRange): string {
+  if (dimension === 'time') return `time:${autoGranularity(range)}`;
+  if (dimension === 'visit:country_name') return 'visit:country';
+  return dimension;
 }
 
 /** The filters without any condition on event:goal (the base of a conversion rate). */
@@ -156,22 +162,24 @@ async function computePeriod(
   /** Extra filters for the main query only (not for the totals that percentages divide by). */
   restrict: Filter[] = [],
 ): Promise<Computed> {
-  const dimensions = concreteDimensions(query.dimensions, range);
+  const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
+  const filters = countryNameFiltersToCodes([...query.filters, ...restrict]);
+  const baseFilters = countryNameFiltersToCodes(query.filters);
   const base: PlanInput = {
     siteId: site.id,
     timezone: site.timezone,
     range,
     metrics: storedMetrics(query.metrics),
     dimensions,
-    filters: query.filters,
-    orderBy: query.orderBy.map(([field, dir]) => [
-      field === 'time' ? (dimensions.find(isTimeDimension) ?? field) : field,
-      dir,
-    ]),
+    filters: baseFilters,
+    orderBy: query.orderBy.map(([field, dir]) => {
+      const index = query.dimensions.indexOf(field);
+      return [index >= 0 ? (dimensions[index] as string) : field, dir];
+    }),
     limit: paging.limit,
     offset: paging.offset,
   };
-  const main = planQuery({ ...base, filters: [...base.filters, ...restrict] });
+  const main = planQuery({ ...base, filters });
   const wantsPercentage = query.metrics.includes('percentage');
   const wantsConversion = query.metrics.includes('conversion_rate');
   const goalDims = dimensions.map((d, i) => (d === 'event:goal' ? -1 : i)).filter((i) => i >= 0);
@@ -183,7 +191,7 @@ async function computePeriod(
         ...base,
         metrics: ['visitors'],
         dimensions: goalDims.map((i) => dimensions[i] as string),
-        filters: withoutGoals(query.filters),
+        filters: withoutGoals(baseFilters),
         orderBy: [],
         limit: MAX_LIMIT,
         offset: 0,
@@ -197,19 +205,23 @@ async function computePeriod(
   ]);
 
   const totalVisitors = num(totalRows?.[0]?.m_visitors);
+  const granularities = dimensions.map((d) => (isTimeDimension(d) ? granularityOf(d, range) : null));
+  /** The label of dimension `i` as answered: weeks clamped to the range, country codes named. */
+  const label = (i: number, value: string | number | null | undefined): string => {
+    const text = String(value ?? '');
+    const g = granularities[i];
+    if (g) return clampLabel(text, g, range);
+    return query.dimensions[i] === 'visit:country_name' ? countryName(text) : text;
+  };
   const baseVisitors = new Map<string, number>();
   for (const row of conversionRows ?? []) {
-    baseVisitors.set(JSON.stringify(goalDims.map((_, j) => String(row[`d${j}`]))), num(row.m_visitors));
+    const key = JSON.stringify(goalDims.map((i, j) => label(i, row[`d${j}`])));
+    baseVisitors.set(key, num(row.m_visitors));
   }
-  const granularities = dimensions.map((d) => (isTimeDimension(d) ? granularityOf(d, range) : null));
 
   return {
     rows: rows.map((row) => {
-      const dims = dimensions.map((_, i) => {
-        const label = String(row[`d${i}`] ?? '');
-        const g = granularities[i];
-        return g ? clampLabel(label, g, range) : label;
-      });
+      const dims = dimensions.map((_, i) => label(i, row[`d${i}`]));
       const values = new Map<Metric, number>();
       const visitors = num(row.m_visitors);
       for (const metric of query.metrics) {

@@ -125,6 +125,11 @@ export const DIMENSIONS: Record<string, DimensionSpec> = {
   'visit:utm_content': { scope: 'visit', column: 'utm_content' },
   'visit:utm_term': { scope: 'visit', column: 'utm_term' },
   'visit:country': { scope: 'visit', column: 'country', geo: 'country' },
+  // Plausible's names for locations. Names of countries are derived from codes (./country-names.ts);
+  // regions and cities are stored as names already.
+  'visit:country_name': { scope: 'visit', column: 'country', geo: 'country' },
+  'visit:region_name': { scope: 'visit', column: 'region', geo: 'region' },
+  'visit:city_name': { scope: 'visit', column: 'city', geo: 'city' },
   'visit:region': { scope: 'visit', column: 'region', geo: 'region' },
   'visit:city': { scope: 'visit', column: 'city', geo: 'city' },
   'visit:device': { scope: 'visit', column: 'device', geo: 'device' },

@@ -70,6 +70,20 @@ const VISIT_BREAKDOWNS: Record<string, [string, number, number][]> = {
     ['DE', 3, 2],
     ['US', 2, 2],
   ],
+  'visit:country_name': [
+    ['Germany', 3, 2],
+    ['United States', 2, 2],
+  ],
+  'visit:region_name': [
+    ['Berlin', 2, 1],
+    ['California', 2, 2],
+    ['Bavaria', 1, 1],
+  ],
+  'visit:city_name': [
+    ['Berlin', 2, 1],
+    ['San Francisco', 2, 2],
+    ['Munich', 1, 1],
+  ],
   'visit:region': [
     ['Berlin', 2, 1],
     ['California', 2, 2],
@@ -130,6 +144,22 @@ describe('visit dimensions (attributes of the visit: its first event, entry and 
       // A1 (420 s, 2 pages)
       { dimensions: ['Google'], metrics: [1, 0, 420, 2] },
     ]);
+  });
+
+  it('country names: order by name, and conversion rate per country', async () => {
+    const ordered = await query({
+      metrics: ['visitors'],
+      dimensions: ['visit:country_name'],
+      order_by: [['visit:country_name', 'desc']],
+    });
+    expect(ordered.body.results.map((r) => r.dimensions[0])).toEqual(['United States', 'Germany']);
+    const converted = await query({
+      metrics: ['visitors', 'conversion_rate'],
+      dimensions: ['visit:country_name'],
+      filters: [['is', 'event:goal', ['Signup', 'Download']]],
+    });
+    // A (Signup) and C (Download) are both of Germany's two visitors.
+    expect(converted.body.results).toEqual([{ dimensions: ['Germany'], metrics: [2, 100] }]);
   });
 
   it('two visit dimensions at once', async () => {
