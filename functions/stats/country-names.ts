@@ -19,6 +19,8 @@ function countries(): Map<string, string> {
   for (let a = 65; a <= 90; a++) {
     for (let b = 65; b <= 90; b++) {
       const code = String.fromCharCode(a, b);
+      // Deprecated codes (DD, YU, SU…) canonicalise to today's; they would repeat its name.
+      if (new Intl.Locale(`und-${code}`).region !== code || code === 'ZZ') continue;
       const name = names.of(code);
       if (name && name !== code) table.set(code, name);
     }

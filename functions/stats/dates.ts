@@ -140,6 +140,8 @@ export function resolveRange(
       return dayRange(addDays(today, -27), today, tz);
     case '30d':
       return dayRange(addDays(today, -29), today, tz);
+    case '91d':
+      return dayRange(addDays(today, -90), today, tz);
     case 'month':
       return dayRange(startOfMonth(today), endOfMonth(today), tz);
     case '6mo':

@@ -34,6 +34,7 @@ export const DATE_PRESETS = [
   '7d',
   '28d',
   '30d',
+  '91d',
   'month',
   '6mo',
   '12mo',
