@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +83,22 @@ async function newPage(storageState?: Awaited<ReturnType<BrowserContext['storage
   return page;
 }
 
-afterEach(async () => {
+afterEach(async (test) => {
+  // A failed test leaves what its pages showed in .tmp/ (git-ignored), for diagnosis.
+  if (test.task.result?.state === 'fail') {
+    await mkdir(join(import.meta.dirname, '../../.tmp'), { recursive: true });
+    let n = 0;
+    for (const c of contexts) {
+      for (const p of c.pages()) {
+        const file = join(
+          import.meta.dirname,
+          `../../.tmp/e2e-dashboard-${test.task.name.slice(0, 20)}-${n++}.png`,
+        );
+        await p.screenshot({ path: file, fullPage: true }).catch(() => {});
+        console.error(`dashboard e2e: ${p.url()} → ${file}; problems: ${JSON.stringify(problems)}`);
+      }
+    }
+  }
   for (const c of contexts) await c.close();
   contexts = [];
 });
@@ -120,7 +135,7 @@ function event(
  * Four visitors: three today (one of them within the last few minutes, for realtime), one three
  * days ago. Hand-countable: 7 days → 4 visitors; today → 3; page /pricing → 2 (A and C).
  */
-function dataset(siteId: number): Record<string, unknown>[] {
+function dataset(siteId: number): { rows: Record<string, unknown>[]; visitorsNow: number } {
   const now = Math.floor(Date.now() / 1000);
   const startOfToday = Math.floor(now / 86_400) * 86_400;
   // Today's events stay today even right after midnight.
@@ -201,7 +216,7 @@ function dataset(siteId: number): Record<string, unknown>[] {
     dom_interactive_ms: 1100,
     load_ms: 1900,
   });
-  return [
+  const rows = [
     event(a, today(3600), 'pageview', '/'),
     event(a, today(3590), 'performance', '/', vitals(1800)),
     event(a, today(3500), 'pageview', '/pricing'),
@@ -213,6 +228,10 @@ function dataset(siteId: number): Record<string, unknown>[] {
     event(c, today(110), 'performance', '/pricing', vitals(2600)),
     event(d, threeDaysAgo, 'pageview', '/blog'),
   ];
+  // Realtime is the last 5 minutes: visitor C, and A and B too in the first minutes of a UTC
+  // day, when their times are moved up to midnight.
+  const recent = rows.filter((r) => r.kind === 'pageview' && Number(r.timestamp) >= now - 290);
+  return { rows, visitorsNow: new Set(recent.map((r) => r.visitor_id)).size };
 }
 
 async function kpi(page: Page, metric: string): Promise<string> {
@@ -230,7 +249,7 @@ function panelRows(page: Page, panel: string): Promise<string[]> {
     .allTextContents();
 }
 
-async function signUpAndAddSite(page: Page): Promise<number> {
+async function signUpAndAddSite(page: Page): Promise<{ siteId: number; visitorsNow: number }> {
   await page.goto(`${workerUrl()}/signup`);
   await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -245,8 +264,9 @@ async function signUpAndAddSite(page: Page): Promise<number> {
   const { sites } = (await listed.json()) as { sites: { id: number; domain: string }[] };
   const site = sites.find((s) => s.domain === DOMAIN);
   if (!site) throw new Error(`${DOMAIN} is not among the account's sites`);
-  await clickhouse.insert({ table: 'events', values: dataset(site.id), format: 'JSONEachRow' });
-  return site.id;
+  const { rows, visitorsNow } = dataset(site.id);
+  await clickhouse.insert({ table: 'events', values: rows, format: 'JSONEachRow' });
+  return { siteId: site.id, visitorsNow };
 }
 
 describe('dashboard', () => {
@@ -256,7 +276,8 @@ describe('dashboard', () => {
 
   it('signs up, adds a site, and shows every panel, filters, ranges and CSV export', async () => {
     const page = await newPage();
-    siteId = await signUpAndAddSite(page);
+    const added = await signUpAndAddSite(page);
+    siteId = added.siteId;
     await page.getByRole('link', { name: 'Open the dashboard' }).click();
     await page.getByRole('heading', { name: DOMAIN }).waitFor();
 
@@ -303,7 +324,10 @@ describe('dashboard', () => {
     await poll(() => panelRows(page, 'goals')).toContain('pro');
 
     // Realtime: visitor C arrived two minutes ago.
-    await poll(() => page.getByTestId('visitors-now').first().textContent()).toMatch(/^1 current visitor$/);
+    const now = added.visitorsNow;
+    await poll(() => page.getByTestId('visitors-now').first().textContent()).toBe(
+      `${now} current visitor${now === 1 ? '' : 's'}`,
+    );
     await poll(() => page.locator('[data-panel="realtime"] canvas').count()).toBeGreaterThan(0);
 
     // Performance: vitals at p75 and timings per page.
