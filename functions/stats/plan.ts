@@ -81,7 +81,8 @@ function hourAligned(range: ResolvedRange): boolean {
 
 /** Picks the cheapest table family that answers every metric, dimension and filter of the query. */
 export function chooseSource(input: PlanInput): Source {
-  if (!hourAligned(input.range)) return 'raw';
+  // Minutes are finer than the rollups' hours.
+  if (!hourAligned(input.range) || input.dimensions.includes('time:minute')) return 'raw';
   const named = [...input.dimensions.filter((d) => !isTimeDimension(d)), ...filterDimensions(input.filters)];
   const specs = named.map(dimensionSpec);
   if (specs.includes('props')) return 'raw';

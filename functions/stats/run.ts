@@ -127,6 +127,15 @@ function filterJson(f: Filter): unknown[] {
   return [f.kind, f.filters.map(filterJson)];
 }
 
+function comparisonJson(
+  comparison: NonNullable<ValidQuery['include']['comparison']>,
+): Record<string, unknown> {
+  const range = comparison.dateRange;
+  return range?.kind === 'custom'
+    ? { mode: comparison.mode, date_range: [range.from, range.to] }
+    : { mode: comparison.mode };
+}
+
 /** Percentage change as Plausible shows it; rates (already percentages) change by their difference. */
 function change(metric: Metric, now: number, before: number): number | null {
   if (metric === 'bounce_rate' || metric === 'conversion_rate' || metric === 'percentage') {
@@ -276,7 +285,7 @@ export async function runStatsQuery(
     include: {
       time_labels: query.include.timeLabels,
       total_rows: query.include.totalRows,
-      ...(query.include.comparison ? { comparisons: query.include.comparison } : {}),
+      ...(query.include.comparison ? { comparisons: comparisonJson(query.include.comparison) } : {}),
     },
     pagination: query.pagination,
   };
@@ -285,7 +294,7 @@ export async function runStatsQuery(
   if (query.include.totalRows) meta.total_rows = current.totalRows ?? 0;
 
   const comparison = query.include.comparison;
-  if (comparison) {
+  if (comparison && results.length > 0) {
     const previousRange = comparisonRange(range, comparison.mode, tz, comparison.dateRange);
     // Only the rows shown now need their earlier values, however long the earlier breakdown is.
     const restrict: Filter[] = query.dimensions.flatMap((dimension, i): Filter[] =>

@@ -60,6 +60,11 @@ describe('chooseSource: rollups where they answer, raw events where they cannot'
       { dimensions: ['visit:device'], filters: [is('visit:country', ['DE'])] },
       'sessions',
     ],
+    [
+      'minutes are finer than the rollups',
+      { dimensions: ['time:minute', 'event:page'], metrics: ['pageviews'] },
+      'raw',
+    ],
     ['time buckets of visits', { dimensions: ['time:day'], metrics: ['visitors', 'pageviews'] }, 'sessions'],
     [
       'pages with scroll depth',

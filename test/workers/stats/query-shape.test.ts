@@ -130,6 +130,11 @@ describe('comparisons', () => {
       include: { comparisons: { mode: 'custom', date_range: ['2025-10-05', '2025-10-05'] } },
     });
     expect(res.body.results[0]?.comparison).toEqual({ dimensions: [], metrics: [1], change: [300] });
+    expect(res.body.query.include).toEqual({
+      time_labels: false,
+      total_rows: false,
+      comparisons: { mode: 'custom', date_range: ['2025-10-05', '2025-10-05'] },
+    });
   });
 
   it('compares each breakdown row with the same value; a value absent before changes by 100', async () => {
