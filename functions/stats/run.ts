@@ -52,6 +52,10 @@ export function clickhouseExecutor(env: Env): Executor {
       return await result.json<Row>();
     } catch (error) {
       const code = (error as { code?: unknown }).code;
+      // No ClickHouse error code: the database did not answer at all.
+      if (code === undefined) {
+        throw new ApiError(503, 'unavailable', 'stats are unavailable for a moment; please retry');
+      }
       // A pattern RE2 refuses (JavaScript accepted it) is the caller's mistake, not ours.
       if (code === '427')
         throw new ApiError(400, 'invalid_query', 'filters: a regular expression is not valid RE2 syntax');

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ApiError } from '../../../functions/errors';
 import type { SiteJson } from '../../../functions/sites/store';
+import { clickhouseExecutor } from '../../../functions/stats/run';
 import { signUp, type TestAccount } from '../helpers/accounts';
+import { testEnv } from '../helpers/stack';
 import { DAY, dataset } from './dataset';
 import { event, insertEvents, newSite, statsQuery } from './fixtures';
 
@@ -361,5 +364,14 @@ describe('invalid queries: 400 invalid_query naming the field', () => {
     const res = await statsQuery({ metrics: ['visitors'], date_range: '7d' }, { cookie: owner.cookie });
     expect(res.status).toBe(400);
     expect(res.body.error?.message).toMatch(/^site_id: /);
+  });
+});
+
+describe('ClickHouse unreachable', () => {
+  it('is a 503 unavailable, not a crash', async () => {
+    const execute = clickhouseExecutor({ ...testEnv, CLICKHOUSE_URL: 'http://127.0.0.1:9' });
+    const error = await execute('SELECT 1', {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 503, code: 'unavailable' });
   });
 });
