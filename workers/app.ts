@@ -13,7 +13,8 @@ app.route('/', ingestRoutes);
 app.route('/', api);
 
 app.notFound((c) => {
-  if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/admin/')) {
+  // Worker-only prefixes never fall through to the dashboard's single-page fallback.
+  if (/^\/(api|admin|dev)\//.test(c.req.path) || c.req.path === '/metrics') {
     return c.json(
       { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } },
       404,
