@@ -6,7 +6,7 @@
  *   npx tsx scripts/build-dashboard.ts           # build and print the sizes
  *   npx tsx scripts/build-dashboard.ts --watch   # rebuild on change (with npm run dev)
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -46,10 +46,23 @@ async function writeIndex(metafile: Metafile): Promise<{ js: string; css: string
   return { js, css };
 }
 
+/**
+ * Removes files of earlier builds. Done after the new index.html is written, not before the
+ * build: a running `wrangler dev` (a test run, a screenshot run) keeps finding the files the page
+ * it served asks for, and an unchanged source rebuilds to the same names.
+ */
+async function removeStale(metafile: Metafile): Promise<void> {
+  const current = new Set(Object.keys(metafile.outputs).map((p) => basename(p)));
+  for (const file of await readdir(outdir)) {
+    if (!current.has(file)) await rm(join(outdir, file), { force: true });
+  }
+}
+
 export async function buildDashboard(): Promise<{ file: string; bytes: number; gzip: number }[]> {
-  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
   const result = await build(options);
   const { js, css } = await writeIndex(result.metafile ?? { inputs: {}, outputs: {} });
+  if (result.metafile) await removeStale(result.metafile);
   const chunks = Object.keys(result.metafile?.outputs ?? {})
     .map((p) => basename(p))
     .filter((f) => f.startsWith('chunk-'));

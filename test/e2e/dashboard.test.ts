@@ -322,6 +322,7 @@ describe('dashboard', () => {
     await page.getByLabel('Property').fill('plan');
     await page.getByRole('button', { name: 'Show' }).click();
     await poll(() => panelRows(page, 'goals')).toContain('pro');
+    expect(page.url()).toContain('prop=plan');
 
     // Realtime: visitor C arrived two minutes ago.
     const now = added.visitorsNow;

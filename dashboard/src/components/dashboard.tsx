@@ -87,7 +87,13 @@ export function Dashboard({
   const location = useLocation();
   const view: View = { range: parseRange(location.search), chips: parseChips(location.search) };
   const [metric, setMetric] = useState<KpiMetric>('visitors');
-  const [prop, setProp] = useState(location.search.get('prop') ?? '');
+  const prop = location.search.get('prop') ?? '';
+  const setProp = (value: string) => {
+    const search = new URLSearchParams(location.search);
+    if (value) search.set('prop', value);
+    else search.delete('prop');
+    navigate(`${location.path}?${search}`, true);
+  };
 
   const update = (range: DateRange, chips: FilterChip[]) => {
     const search = new URLSearchParams(location.search);
