@@ -135,12 +135,14 @@ async function main(): Promise<void> {
     const siteId = Number(
       (await page.getByRole('link', { name: 'Open the dashboard' }).getAttribute('href'))?.split('/').pop(),
     );
+    let emptySiteId = 0;
     for (const domain of ['blog.example.org', 'docs.example.net']) {
       const res = await owner.request.post(`${url}/api/sites`, {
         data: { domain, timezone: 'UTC' },
         headers: { 'X-CSRF-Token': await csrf(owner, url) },
       });
       if (!res.ok()) throw new Error(`creating ${domain}: ${res.status()}`);
+      emptySiteId ||= ((await res.json()) as { site: { id: number } }).site.id;
     }
     log(`seeding ${EVENTS.toLocaleString('en-US')} events for ${DOMAIN} (site ${siteId})`);
     const rows = await seedTraffic(
@@ -158,6 +160,9 @@ async function main(): Promise<void> {
 
     await page.locator('[data-panel="pages"] button.row').nth(1).click();
     await shoot(page, 'dashboard-filtered', false);
+
+    await page.goto(`${url}/sites/${emptySiteId}`);
+    await shoot(page, 'dashboard-empty', false);
 
     await page.goto(`${url}/sites/${siteId}/settings`);
     await shoot(page, 'settings');

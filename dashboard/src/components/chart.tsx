@@ -98,7 +98,13 @@ export function Chart({ x, series, height = 260, stacked = false, format, hourly
           stroke: axis,
           grid: { show: false },
           ticks: { stroke: grid },
-          ...(hourly ? { values: '{HH}:{mm}' } : {}),
+          // Whole days (or more) between ticks unless the buckets are hours or minutes.
+          ...(hourly
+            ? { values: '{HH}:{mm}' }
+            : {
+                values: '{MMM} {D}',
+                incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 91 * 86_400],
+              }),
         },
         {
           stroke: axis,

@@ -39,7 +39,9 @@ export function KpiRow({
       {KPIS.map((kpi, i) => {
         const value = row?.metrics[i] ?? null;
         const previous = row?.comparison?.metrics[i] ?? null;
-        const change = row?.comparison?.change?.[i] ?? changePercent(value, previous);
+        // Nothing then and nothing now is no change worth a number.
+        const change =
+          !value && !previous ? null : (row?.comparison?.change?.[i] ?? changePercent(value, previous));
         const good =
           change === null || change === 0
             ? ''
