@@ -165,6 +165,11 @@ async function main(): Promise<void> {
     await shoot(page, 'dashboard-empty', false);
 
     await page.goto(`${url}/sites/${siteId}/settings`);
+    await page.getByRole('button', { name: 'Create a shared link' }).click();
+    await page.getByTestId('share-url').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Nightly export');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByTestId('new-key').waitFor();
     await shoot(page, 'settings');
 
     const dark = await newContext({
