@@ -1,6 +1,7 @@
 /**
  * `npm run dev`: everything Edgebear needs, locally. Starts ClickHouse (unless one answers on
- * 8123), applies ClickHouse and D1 migrations, seeds the demo site, builds the tracker, starts
+ * 8123), applies ClickHouse and D1 migrations, seeds the demo site, builds the tracker and the
+ * dashboard, starts
  * the Worker with wrangler dev on 127.0.0.1:8787 and fires its cron triggers on schedule.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -58,9 +59,9 @@ async function main(): Promise<void> {
   applyLocalD1();
   seedDemoSite();
 
-  step('building the tracker');
-  const build = spawnSync('npx', ['tsx', 'scripts/build-tracker.ts'], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('tracker build failed');
+  step('building the tracker and the dashboard');
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
 
   step(`starting the Worker on ${WORKER_URL}`);
   const wrangler: ChildProcess = spawn(
