@@ -1,8 +1,8 @@
 /**
  * `npm run dev`: everything Edgebear needs, locally. Starts ClickHouse (unless one answers on
  * 8123), applies ClickHouse and D1 migrations, seeds the demo site, builds the tracker and the
- * dashboard, starts
- * the Worker with wrangler dev on 127.0.0.1:8787 and fires its cron triggers on schedule.
+ * dashboard, starts the Worker with wrangler dev on 127.0.0.1:8787 and fires its cron triggers on
+ * schedule.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { isClickHouseUp } from '../tools/clickhouse/ping';
