@@ -8,7 +8,7 @@
  * previous one is being inserted. Same `--seed` and `--end`, same rows.
  *
  * Options: --events N (10,000,000)  --seed N (1)  --days N (30)  --end ISO (now, to the hour)
- *          --sites N (1000)  --batch N (200000)  --url (CLICKHOUSE_URL or http://127.0.0.1:8123)
+ *          --sites N (1000)  --batch N (200000)  --parallel N (inserts at once, 2)  --url (CLICKHOUSE_URL or http://127.0.0.1:8123)
  *          --password (CLICKHOUSE_PASSWORD or .dev.vars)  --user (default)  --database (edgebear)
  *          --d1 --owner <billing profile id> [--persist-to DIR]: also add the sites to the local D1
  *          (owned by that billing profile) so the dashboard can open them.
@@ -34,6 +34,8 @@ export interface SeedOptions {
   end: number;
   sites: number;
   batchRows: number;
+  /** Inserts running at once (default 2). */
+  parallelInserts?: number;
   /** Called after each insert with rows written so far. */
   onProgress?: (written: number, total: number) => void;
 }
@@ -100,19 +102,25 @@ export async function seedClickHouse(opts: SeedOptions): Promise<SeedResult> {
     return rows;
   };
 
+  // Up to `parallelInserts` inserts run while the next batch is generated: the materialized views
+  // make an insert mostly single-threaded work on the server, so two keep two cores busy.
   let written = 0;
-  let inFlight: Promise<void> | null = null;
+  const inFlight: Promise<void>[] = [];
   for (;;) {
     const rows = nextBatch();
-    if (inFlight) await inFlight;
     if (rows.length === 0) break;
     const count = rows.length;
     rows.push('');
-    inFlight = clickhouseRequest(opts, insert, rows.join('\n')).then(() => {
-      written += count;
-      opts.onProgress?.(written, opts.events);
-    });
+    const body = rows.join('\n');
+    while (inFlight.length >= Math.max(1, opts.parallelInserts ?? 2)) await inFlight.shift();
+    inFlight.push(
+      clickhouseRequest(opts, insert, body).then(() => {
+        written += count;
+        opts.onProgress?.(written, opts.events);
+      }),
+    );
   }
+  await Promise.all(inFlight);
   return { rows: written, seconds: (performance.now() - started) / 1000, sites };
 }
 
@@ -176,6 +184,7 @@ async function main(): Promise<void> {
     end,
     sites: Math.max(1, positiveInt(args, 'sites', 1000)),
     batchRows: Math.max(1000, positiveInt(args, 'batch', 200_000)),
+    parallelInserts: Math.max(1, positiveInt(args, 'parallel', 2)),
   };
 
   const existing = await seededRows(opts, opts.sites);

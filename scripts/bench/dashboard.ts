@@ -15,7 +15,7 @@
  * once), or against `--url` / BENCH_CLICKHOUSE_URL. `npx tsx scripts/bench/dashboard.ts` runs it
  * alone; `npm run bench` includes it unless BENCH_SKIP_DASHBOARD=1.
  */
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '@clickhouse/client-web';
@@ -67,6 +67,8 @@ export interface DashboardFigures {
   seedSeconds: number | null;
   /** `events` rebuilt with proposed codecs and settings (empty when skipped). */
   variants: StorageVariant[];
+  /** 1-minute load average before and after the timed loads: other work on the machine. */
+  loadAverage: [number, number];
 }
 
 export interface StorageVariant {
@@ -367,7 +369,8 @@ export async function benchDashboard(
       password: conn.password,
       database: DATABASE,
       request_timeout: 600_000,
-      clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+      // Progress headers keep long raw loads alive behind proxies; the client warns without them.
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1, send_progress_in_http_headers: 1 },
     });
     const execute: Executor = async (sql, params) => {
       const result = await client.query({
@@ -430,8 +433,10 @@ export async function benchDashboard(
       return timings;
     };
 
+    const loadBefore = loadavg()[0] ?? 0;
     const rollups = await measure('rollups', [first, last], ITERATIONS);
     const raw = await measure('raw events', [`${first}T00:00:00`, `${last}T23:59:59`], RAW_ITERATIONS);
+    const loadAfter = loadavg()[0] ?? 0;
     await client.close();
     const rollupBytes = rollupTables.reduce((sum, t) => sum + t.compressedBytes, 0);
     return {
@@ -449,6 +454,7 @@ export async function benchDashboard(
       columns,
       seedSeconds,
       variants,
+      loadAverage: [loadBefore, loadAfter],
     };
   } finally {
     await server?.close();
@@ -471,6 +477,8 @@ export function dashboardLines(f: DashboardFigures): string[] {
     `| full load p95 | ${ms(f.rollups.p95)} | ${ms(f.raw.p95)} | — | |`,
     `| fastest / slowest load | ${ms(f.rollups.min)} / ${ms(f.rollups.max)} | ${ms(f.raw.min)} / ${ms(f.raw.max)} | — | |`,
     `| the panels one after another (sum of each alone) | ${ms(f.rollups.sequential)} | ${ms(f.raw.sequential)} | — | |`,
+    '',
+    `Machine load (1-minute load average) was ${f.loadAverage[0].toFixed(1)} before the timed loads and ${f.loadAverage[1].toFixed(1)} after, on ${cpus().length} cores; above the core count, other processes were competing with these queries.`,
     '',
     'The raw column asks the same 30 days as date-times, which the planners answer from `events` alone. Realtime panels read `events` in both columns.',
     '',
