@@ -9,7 +9,7 @@ import { isClickHouseUp } from '../tools/clickhouse/ping';
 import { startClickHouseServer } from '../tools/clickhouse/server';
 import { runCronLoop } from './lib/cron-loop';
 import { ensureDevVars } from './lib/dev-vars';
-import { applyLocalD1, seedDemoSite } from './lib/local-d1';
+import { applyLocalD1, assignSiteOwner, seedDemoSite } from './lib/local-d1';
 import { migrateClickHouse } from './migrate';
 
 const CLICKHOUSE_URL = 'http://127.0.0.1:8123';
@@ -31,6 +31,30 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+const DEMO_EMAIL = 'demo@edgebear.test';
+
+/**
+ * A local account that owns demo.test, so the dashboard shows the demo site's traffic at once.
+ * Its password is generated into .dev.vars like the other local secrets.
+ */
+async function ensureDemoAccount(password: string): Promise<void> {
+  try {
+    const res = await fetch(`${WORKER_URL}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': '127.0.0.1' },
+      body: JSON.stringify({ email: DEMO_EMAIL, password }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 201 && res.status !== 200 && res.status !== 409) {
+      console.warn(`demo account: signup answered ${res.status}`);
+      return;
+    }
+    assignSiteOwner('demo.test', DEMO_EMAIL);
+  } catch (error) {
+    console.warn(`demo account not set up: ${error instanceof Error ? error.message : error}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -80,6 +104,7 @@ async function main(): Promise<void> {
   );
   await waitFor(`${WORKER_URL}/demo/`, 60_000);
   const stopCrons = runCronLoop(WORKER_URL);
+  await ensureDemoAccount(vars.DEMO_PASSWORD ?? '');
 
   console.log(`
   Edgebear is running.
@@ -88,6 +113,7 @@ async function main(): Promise<void> {
     Event endpoint       ${WORKER_URL}/api/event
     Metrics              ${WORKER_URL}/metrics  (Authorization: Bearer $METRICS_TOKEN from .dev.vars)
     ClickHouse (HTTP)    ${CLICKHOUSE_URL}  (user default, password in .dev.vars)
+    Demo account         ${DEMO_EMAIL}  (password: DEMO_PASSWORD in .dev.vars; owns demo.test)
 `);
 
   const shutdown = async (): Promise<void> => {

@@ -21,7 +21,13 @@ export function readDevVars(path = DEV_VARS): Record<string, string> {
 export function ensureDevVars(path = DEV_VARS): Record<string, string> {
   const vars = readDevVars(path);
   let changed = false;
-  for (const key of ['CLICKHOUSE_PASSWORD', 'METRICS_TOKEN', 'ADMIN_TOKEN', 'IP_KEY_SECRET']) {
+  for (const key of [
+    'CLICKHOUSE_PASSWORD',
+    'METRICS_TOKEN',
+    'ADMIN_TOKEN',
+    'IP_KEY_SECRET',
+    'DEMO_PASSWORD',
+  ]) {
     if (!vars[key]) {
       vars[key] = randomBytes(18).toString('base64url');
       changed = true;

@@ -37,3 +37,21 @@ export function seedSite(domain: string, allowedHostnames: readonly string[], pe
 export function seedDemoSite(persistTo?: string): void {
   seedSite('demo.test', ['localhost', '127.0.0.1'], persistTo);
 }
+
+/** Gives an unowned site to the billing profile of the user with `email` (the dev demo account). */
+export function assignSiteOwner(domain: string, email: string, persistTo?: string): void {
+  if (!/^[a-z0-9.-]+$/.test(domain) || !/^[a-z0-9.@+-]+$/.test(email))
+    throw new Error('unexpected demo values');
+  const sql = `UPDATE sites SET billing_profile_id = (
+      SELECT b.id FROM billing_profiles b JOIN users u ON u.id = b.owner_user_id WHERE u.email = '${email}')
+    WHERE domain = '${domain}' AND billing_profile_id IS NULL`;
+  wrangler([
+    'd1',
+    'execute',
+    'DB',
+    '--local',
+    '--command',
+    sql,
+    ...(persistTo ? ['--persist-to', persistTo] : []),
+  ]);
+}
