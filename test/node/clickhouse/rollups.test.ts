@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateClickHouse } from '../../../scripts/migrate';
 import { type ClickHouseServer, startClickHouseServer } from '../../../tools/clickhouse/server';
 import type { EventRecord } from '../../../workers/events/record';
+import { blankEvent } from '../../fixtures/event-record';
 
 const USER = 'default';
 const PASSWORD = 'rollup-test-password';
@@ -42,45 +43,19 @@ const HOUR = Date.UTC(2026, 10, 20, 10) / 1000;
 /** An event with every column set to its empty value, then `fields`. */
 function event(fields: Partial<EventRecord> & Pick<EventRecord, 'site_id' | 'kind'>): EventRecord {
   return {
+    ...blankEvent(),
     timestamp: HOUR,
     event_id: '1',
     name: fields.kind === 'pageview' ? 'pageview' : '',
     visitor_id: '1',
     session_id: '1',
     hostname: 'example.com',
-    pathname: '/',
-    referrer: '',
-    referrer_source: '',
     channel: 'Direct',
-    utm_source: '',
-    utm_medium: '',
-    utm_campaign: '',
-    utm_content: '',
-    utm_term: '',
-    click_id_param: '',
-    country: '',
-    region: '',
-    city: '',
     device: 'Desktop',
     browser: 'Chrome',
     browser_version: '120',
     os: 'Mac OS',
     os_version: '14',
-    props: {},
-    revenue_amount: '0',
-    revenue_currency: '',
-    interactive: 1,
-    scroll_depth: null,
-    engaged_ms: null,
-    lcp_ms: null,
-    inp_ms: null,
-    cls: null,
-    fcp_ms: null,
-    ttfb_ms: null,
-    dns_ms: null,
-    connect_ms: null,
-    dom_interactive_ms: null,
-    load_ms: null,
     ...fields,
   };
 }

@@ -4,30 +4,21 @@ import { consumeEvents, retryDelaySeconds } from '../../../workers/consumer/cons
 import { consumeDeadLetters, replayDeadLetters } from '../../../workers/consumer/dead-letters';
 import type { Env } from '../../../workers/env';
 import type { EventBatchMessage, EventRecord } from '../../../workers/events/record';
+import { blankEvent } from '../../fixtures/event-record';
 import { rows, testEnv, waitForRows } from '../helpers/stack';
 
 let nextSite = 900_000 + Math.floor(Math.random() * 50_000);
 
 function record(siteId: number, overrides: Partial<EventRecord> = {}): EventRecord {
   return {
+    ...blankEvent(),
     site_id: siteId,
     timestamp: Math.floor(Date.now() / 1000),
     event_id: String(BigInt(Date.now()) << 22n),
-    kind: 'pageview',
-    name: 'pageview',
     visitor_id: '12345678901234567890',
     session_id: '98765432109876543210',
     hostname: 'consumer.example',
-    pathname: '/',
-    referrer: '',
-    referrer_source: '',
     channel: 'Direct',
-    utm_source: '',
-    utm_medium: '',
-    utm_campaign: '',
-    utm_content: '',
-    utm_term: '',
-    click_id_param: '',
     country: 'DE',
     region: 'DE-BE',
     city: 'Berlin',
@@ -35,22 +26,6 @@ function record(siteId: number, overrides: Partial<EventRecord> = {}): EventReco
     browser: 'Firefox',
     browser_version: '133',
     os: 'Linux',
-    os_version: '',
-    props: {},
-    revenue_amount: '0',
-    revenue_currency: '',
-    interactive: 1,
-    scroll_depth: null,
-    engaged_ms: null,
-    lcp_ms: null,
-    inp_ms: null,
-    cls: null,
-    fcp_ms: null,
-    ttfb_ms: null,
-    dns_ms: null,
-    connect_ms: null,
-    dom_interactive_ms: null,
-    load_ms: null,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { SiteJson } from '../../../functions/sites/store';
 import { clickhouse } from '../../../workers/clickhouse/client';
 import type { EventRecord } from '../../../workers/events/record';
+import { blankEvent } from '../../fixtures/event-record';
 import { type TestAccount, uniqueIp } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
 import { call, uniqueDomain } from '../sites/client';
@@ -76,47 +77,14 @@ export function event(
   const seconds = Math.floor(Date.parse(at) / 1000);
   sequence++;
   return {
+    ...blankEvent(),
     site_id: siteId,
     timestamp: seconds,
     event_id: String(BigInt(seconds) * 1000n + BigInt(sequence % 1000)),
-    kind: 'pageview',
-    name: 'pageview',
     visitor_id: String(visitor),
     session_id: String(session),
     hostname: 'shop.example',
-    pathname: '/',
-    referrer: '',
-    referrer_source: '',
     channel: 'Direct',
-    utm_source: '',
-    utm_medium: '',
-    utm_campaign: '',
-    utm_content: '',
-    utm_term: '',
-    click_id_param: '',
-    country: '',
-    region: '',
-    city: '',
-    device: '',
-    browser: '',
-    browser_version: '',
-    os: '',
-    os_version: '',
-    props: {},
-    revenue_amount: '0',
-    revenue_currency: '',
-    interactive: 1,
-    scroll_depth: null,
-    engaged_ms: null,
-    lcp_ms: null,
-    inp_ms: null,
-    cls: null,
-    fcp_ms: null,
-    ttfb_ms: null,
-    dns_ms: null,
-    connect_ms: null,
-    dom_interactive_ms: null,
-    load_ms: null,
     ...rest,
   };
 }
