@@ -25,7 +25,6 @@ import { hash32, Random, WeightedChoice, zipfWeights } from './seed-random';
 export const SEED_COLUMNS = [
   'site_id',
   'timestamp',
-  'event_id',
   'kind',
   'name',
   'visitor_id',
@@ -192,7 +191,6 @@ export class SiteTraffic {
   private readonly pageSlowness: Float64Array;
   private readonly slots: WeightedChoice<number>;
   private readonly visitorsPerDay: number;
-  private sequence = 0;
 
   constructor(
     readonly site: SeedSite,
@@ -257,10 +255,11 @@ export class SiteTraffic {
         sessionHour = hour;
         sessionText = sessionId(visitor, at).toString();
       }
-      this.sequence = (this.sequence + 1) & 0x3fffff;
-      const eventId = ((BigInt(at * 1000 + r.int(1000)) << 22n) | BigInt(this.sequence)).toString();
+      // This draw was the millisecond of the event id `events` no longer has; it stays so a
+      // `--seed` still writes the rows it wrote before, less that column.
+      r.int(1000);
       out.push(
-        `${site.id}\t${at}\t${eventId}\t${kind}\t${name}\t${visitorText}\t${sessionText}\t${site.domain}\t${page}\t${visitFields}\t${tail}`,
+        `${site.id}\t${at}\t${kind}\t${name}\t${visitorText}\t${sessionText}\t${site.domain}\t${page}\t${visitFields}\t${tail}`,
       );
       written++;
     };

@@ -108,8 +108,6 @@ function poll<T>(read: () => Promise<T> | T, message?: string) {
   return expect.poll(read, { timeout: 20_000, interval: 200, message });
 }
 
-let eventSeq = 0;
-
 /** One event row for ClickHouse; visit-level fields come from `visit`. */
 function event(
   visit: Record<string, unknown>,
@@ -118,10 +116,8 @@ function event(
   pathname: string,
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  eventSeq++;
   return {
     timestamp: at,
-    event_id: (((BigInt(at) * 1000n) << 22n) | BigInt(eventSeq)).toString(),
     kind,
     name: kind === 'custom' ? String(extra.name) : kind,
     hostname: DOMAIN,

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_UA, rows, waitForRows, workerUrl } from './helpers';
 
@@ -134,7 +134,12 @@ interface EventRow {
   load_ms: number | null;
 }
 
-/** This run's rows under `path` (a prefix), oldest first, once there are at least `expected`. */
+/**
+ * This run's rows under `path` (a prefix), oldest second first, once there are at least
+ * `expected`. Events are stamped with the second they reach the Worker; the order of events
+ * within one second is not defined, so a test that checks an order spaces its steps with
+ * `nextSecond`.
+ */
 function eventsUnder(path: string, expected: number, timeoutMs?: number): Promise<EventRow[]> {
   return waitForRows<EventRow>(
     `SELECT kind, name, hostname, pathname, referrer, utm_source, utm_medium, utm_campaign, browser,
@@ -143,11 +148,32 @@ function eventsUnder(path: string, expected: number, timeoutMs?: number): Promis
             dom_interactive_ms, load_ms
        FROM events
       WHERE startsWith(pathname, {path:String})
-      ORDER BY event_id`,
+      ORDER BY timestamp`,
     { path },
     expected,
     timeoutMs,
   );
+}
+
+/** Resolves once the page has had answers to its next `count` event requests. */
+function eventAnswers(page: Page, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onResponse = (response: Response) => {
+      if (!response.url().endsWith('/api/event') || ++seen < count) return;
+      page.off('response', onResponse);
+      resolve();
+    };
+    page.on('response', onResponse);
+  });
+}
+
+/**
+ * Waits into the next second of the clock the Worker shares with this process: an event sent
+ * after this lands in a later second than every event already answered.
+ */
+function nextSecond(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1_050 - (Date.now() % 1_000)));
 }
 
 /** Waits until the page's script has sent its first event (the pageview). */
@@ -186,10 +212,18 @@ describe('the tracking script in Chromium, against wrangler dev and ClickHouse',
   it('counts two single-page navigations (pushState, then back with popstate) as pageviews', async () => {
     const page = await newPage();
     const base = `${RUN}/full/spa`;
+    // Each step waits for its events' answers, then for the next second, so the stored order is
+    // the order of the steps.
+    let answered = eventAnswers(page, 1);
     await loaded(page, `${SITE}${base}`);
+    await answered;
+    await nextSecond();
+    answered = eventAnswers(page, 2);
     await page.evaluate((path) => history.pushState({}, '', path), `${base}/pricing`);
     // A replaceState that only changes the query string is the same page: no pageview.
     await page.evaluate((path) => history.replaceState({}, '', path), `${base}/pricing?plan=pro`);
+    await answered;
+    await nextSecond();
     await page.evaluate(() => history.back());
 
     // Each navigation also reports the engagement of the page it leaves: 3 pageviews + 2 engagements.
@@ -212,7 +246,10 @@ describe('the tracking script in Chromium, against wrangler dev and ClickHouse',
   it('counts replaceState to another path as a pageview', async () => {
     const page = await newPage();
     const base = `${RUN}/full/replace`;
+    const answered = eventAnswers(page, 1);
     await loaded(page, `${SITE}${base}`);
+    await answered;
+    await nextSecond();
     await page.evaluate((path) => history.replaceState({}, '', path), `${base}/step-2`);
 
     const stored = await eventsUnder(base, 3);

@@ -1,7 +1,8 @@
 /**
  * The event record: what the ingest path builds, what a queue message carries, and what the
  * consumer inserts into `edgebear.events` (JSONEachRow). Field names are the column names of
- * schema/clickhouse/0001_events.sql, so a column is renamed here and there, nowhere else.
+ * schema/clickhouse/0001_events.sql as later migrations left them (0004 dropped `event_id`), so a
+ * column is renamed here and there, nowhere else.
  */
 export type EventKind = 'pageview' | 'custom' | 'engagement' | 'performance';
 
@@ -9,8 +10,6 @@ export interface EventRecord {
   site_id: number;
   /** Seconds since the epoch, UTC. */
   timestamp: number;
-  /** Time-ordered unique id as a decimal string (UInt64 does not fit a JS number). */
-  event_id: string;
   kind: EventKind;
   name: string;
   /** UInt64 as a decimal string. */

@@ -16,7 +16,7 @@ import { parseEventPayload, parseUmamiPayload } from './payload/parse';
 import { type ParsedEvent, PayloadError } from './payload/types';
 import { SaltCache } from './salts';
 import { SiteCache } from './site-cache';
-import { eventId, sessionId, visitorId } from './visitor';
+import { sessionId, visitorId } from './visitor';
 
 export interface IngestRequest {
   body: string;
@@ -120,7 +120,6 @@ export class IngestPipeline {
     const record: EventRecord = {
       site_id: site.id,
       timestamp,
-      event_id: eventId(request.nowMs).toString(),
       kind: event.kind,
       name: event.name,
       visitor_id: visitor.toString(),

@@ -42,12 +42,3 @@ export function sessionId(visitor: bigint, timestampSeconds: number): bigint {
   z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
   return z ^ (z >> 31n);
 }
-
-let sequence = 0;
-
-/** Time-ordered 64-bit event id: milliseconds in the top 41 bits, so it compresses along time. */
-export function eventId(nowMs: number): bigint {
-  sequence = (sequence + 1) & 0x3ff;
-  const random = crypto.getRandomValues(new Uint16Array(1))[0] ?? 0;
-  return (BigInt(nowMs) << 22n) | (BigInt(sequence) << 12n) | BigInt(random & 0xfff);
-}

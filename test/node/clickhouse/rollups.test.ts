@@ -45,7 +45,6 @@ function event(fields: Partial<EventRecord> & Pick<EventRecord, 'site_id' | 'kin
   return {
     ...blankEvent(),
     timestamp: HOUR,
-    event_id: '1',
     name: fields.kind === 'pageview' ? 'pageview' : '',
     visitor_id: '1',
     session_id: '1',
@@ -96,15 +95,19 @@ async function totals(siteId: number): Promise<Record<string, number>> {
   return row ?? {};
 }
 
-/** A batch touching every rollup: 2 pageviews, a custom event, an engagement and a performance sample. */
+/**
+ * A batch touching every rollup: 2 pageviews, a custom event, an engagement and a performance
+ * sample, one second apart.
+ */
 function batch(siteId: number, idOffset: number): EventRecord[] {
-  const id = (n: number) => String(idOffset + n);
+  const session = String(idOffset + 100);
+  const at = (n: number) => HOUR + n;
   return [
-    event({ site_id: siteId, kind: 'pageview', event_id: id(1), session_id: id(100) }),
-    event({ site_id: siteId, kind: 'pageview', event_id: id(2), session_id: id(100), pathname: '/a' }),
-    event({ site_id: siteId, kind: 'custom', name: 'Signup', event_id: id(3), session_id: id(100) }),
-    event({ site_id: siteId, kind: 'engagement', event_id: id(4), session_id: id(100), engaged_ms: 5_000 }),
-    event({ site_id: siteId, kind: 'performance', event_id: id(5), session_id: id(100), lcp_ms: 1_000 }),
+    event({ site_id: siteId, kind: 'pageview', timestamp: at(1), session_id: session }),
+    event({ site_id: siteId, kind: 'pageview', timestamp: at(2), session_id: session, pathname: '/a' }),
+    event({ site_id: siteId, kind: 'custom', name: 'Signup', timestamp: at(3), session_id: session }),
+    event({ site_id: siteId, kind: 'engagement', timestamp: at(4), session_id: session, engaged_ms: 5_000 }),
+    event({ site_id: siteId, kind: 'performance', timestamp: at(5), session_id: session, lcp_ms: 1_000 }),
   ];
 }
 
@@ -219,6 +222,62 @@ describe('idempotent inserts', () => {
   });
 });
 
+describe('visit order (sessions_hourly_mv orders events by their second)', () => {
+  it('breaks a tie within one second for the row inserted first, for entry and exit alike', async () => {
+    const site = 5;
+    await insertEvents(
+      [
+        event({
+          site_id: site,
+          kind: 'pageview',
+          session_id: '51',
+          pathname: '/first',
+          referrer_source: 'Google',
+        }),
+        event({
+          site_id: site,
+          kind: 'pageview',
+          session_id: '51',
+          pathname: '/second',
+          referrer_source: 'Bing',
+        }),
+      ],
+      { ...IDEMPOTENT_SYNC, insert_deduplication_token: 'tie-1' },
+    );
+    expect(
+      await rows(
+        `SELECT argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit,
+                argMinMerge(referrer_source) AS source, sum(pageviews) AS views
+         FROM sessions_hourly WHERE site_id = {site:UInt32} GROUP BY session_id`,
+        site,
+      ),
+    ).toEqual([{ entry: '/first', exit: '/first', source: 'Google', views: 2 }]);
+  });
+
+  it('compares with states the view wrote from event ids before 0004 (milliseconds << 22)', async () => {
+    // A visit in progress while 0004 runs: its first page was rolled up by the old view.
+    const site = 6;
+    const beforeMs = HOUR * 1000 + 500;
+    await client.command({
+      query: `INSERT INTO sessions_hourly (site_id, hour, session_id, pageviews, events, entry_page, exit_page)
+              SELECT ${site}, toDateTime(${HOUR}, 'UTC'), 61, 1, 1,
+                     argMinState('/before', bitShiftLeft(toUInt64(${beforeMs}), 22)),
+                     argMaxState('/before', bitShiftLeft(toUInt64(${beforeMs}), 22))`,
+    });
+    await insertEvents(
+      [event({ site_id: site, kind: 'pageview', timestamp: HOUR + 1, session_id: '61', pathname: '/after' })],
+      { ...IDEMPOTENT_SYNC, insert_deduplication_token: 'spanning-0004' },
+    );
+    expect(
+      await rows(
+        `SELECT argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit, sum(pageviews) AS views
+         FROM sessions_hourly WHERE site_id = {site:UInt32} GROUP BY session_id`,
+        site,
+      ),
+    ).toEqual([{ entry: '/before', exit: '/after', views: 2 }]);
+  });
+});
+
 describe('hourly rollups', () => {
   // Site 1, 10:00–11:00 UTC: visitor 1 reads two pages (Google), visitor 2 bounces on the home page
   // (direct), visitor 3 signs up after one page (Twitter). Visitor 1 comes back at 11:05.
@@ -237,7 +296,6 @@ describe('hourly rollups', () => {
       site_id: site,
       kind: 'pageview',
       timestamp: at(0),
-      event_id: '1000',
       visitor_id: '1',
       session_id: '11',
       ...google,
@@ -246,8 +304,7 @@ describe('hourly rollups', () => {
     event({
       site_id: site,
       kind: 'performance',
-      timestamp: at(0),
-      event_id: '1001',
+      timestamp: at(0) + 1,
       visitor_id: '1',
       session_id: '11',
       ...google,
@@ -263,7 +320,6 @@ describe('hourly rollups', () => {
       site_id: site,
       kind: 'pageview',
       timestamp: at(1),
-      event_id: '1002',
       visitor_id: '1',
       session_id: '11',
       pathname: '/pricing',
@@ -273,7 +329,6 @@ describe('hourly rollups', () => {
       site_id: site,
       kind: 'engagement',
       timestamp: at(2),
-      event_id: '1003',
       visitor_id: '1',
       session_id: '11',
       pathname: '/pricing',
@@ -286,7 +341,6 @@ describe('hourly rollups', () => {
       site_id: site,
       kind: 'pageview',
       timestamp: at(5),
-      event_id: '2000',
       visitor_id: '2',
       session_id: '22',
       ...usa,
@@ -300,7 +354,6 @@ describe('hourly rollups', () => {
       site_id: site,
       kind: 'pageview',
       timestamp: at(10),
-      event_id: '3000',
       visitor_id: '3',
       session_id: '33',
       pathname: '/pricing',
@@ -314,7 +367,6 @@ describe('hourly rollups', () => {
       kind: 'custom',
       name: 'Signup',
       timestamp: at(11),
-      event_id: '3001',
       visitor_id: '3',
       session_id: '33',
       pathname: '/pricing',
@@ -329,7 +381,6 @@ describe('hourly rollups', () => {
       site_id: site,
       kind: 'pageview',
       timestamp: at(65),
-      event_id: '4000',
       visitor_id: '1',
       session_id: '12',
       pathname: '/about',

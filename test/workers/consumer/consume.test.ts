@@ -14,7 +14,6 @@ function record(siteId: number, overrides: Partial<EventRecord> = {}): EventReco
     ...blankEvent(),
     site_id: siteId,
     timestamp: Math.floor(Date.now() / 1000),
-    event_id: String(BigInt(Date.now()) << 22n),
     visitor_id: '12345678901234567890',
     session_id: '98765432109876543210',
     hostname: 'consumer.example',

@@ -41,7 +41,6 @@ function record(siteId: number, domain: string, s: Sample): EventRecord {
   return {
     site_id: siteId,
     timestamp: s.at,
-    event_id: String((BigInt(s.at * 1000) << 22n) | BigInt(eventCounter)),
     kind: 'performance',
     name: 'performance',
     visitor_id: String(1000 + eventCounter),

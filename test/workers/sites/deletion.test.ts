@@ -99,7 +99,6 @@ describe('DELETE /api/sites/:id', () => {
         {
           site_id: doomed.id,
           timestamp: Math.floor(deletedAt / 1000),
-          event_id: '1',
           kind: 'pageview',
           name: 'pageview',
           visitor_id: '1',

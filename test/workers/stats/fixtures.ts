@@ -65,8 +65,6 @@ export async function newKey(
   return res.body.key.secret;
 }
 
-let sequence = 0;
-
 /** One event row with quiet defaults; `at` is an ISO instant in UTC. */
 export function event(
   siteId: number,
@@ -75,12 +73,10 @@ export function event(
 ): EventRecord {
   const { visitor, session, ...rest } = fields;
   const seconds = Math.floor(Date.parse(at) / 1000);
-  sequence++;
   return {
     ...blankEvent(),
     site_id: siteId,
     timestamp: seconds,
-    event_id: String(BigInt(seconds) * 1000n + BigInt(sequence % 1000)),
     visitor_id: String(visitor),
     session_id: String(session),
     hostname: 'shop.example',
