@@ -35,6 +35,9 @@ export default defineConfig({
                 METRICS_TOKEN: 'test-metrics-token',
                 ADMIN_TOKEN: 'test-admin-token',
                 ENVIRONMENT: 'test',
+                // Tests that seal days call the seal job for their own sites; a cron run in another
+                // test must not seal every site's days under tests that reuse visitor ids across days.
+                SEAL_DAYS_PER_RUN: '0',
                 TEST_MIGRATIONS: d1Migrations,
                 // Short windows keep tests quick; the behaviour is the same as in production.
                 GROUP_COMMIT_MS: '50',

@@ -15,6 +15,8 @@ export interface Env {
   CLICKHOUSE_DATABASE: string;
   /** '1' (default): async inserts with wait; '0' for ClickHouse before 26.1. */
   CLICKHOUSE_ASYNC_INSERT?: string;
+  /** Days the 15-minute cron seals per run (functions/stats/seal.ts); "0" turns sealing off. Default 3. */
+  SEAL_DAYS_PER_RUN?: string;
   RATE_LIMIT_PER_IP: string;
   RATE_LIMIT_PER_SITE: string;
   GROUP_COMMIT_MS: string;

@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import type { Env } from '../../workers/env';
 import { ApiError } from '../errors';
 import { authorizeSiteRead } from './access';
+import { MAX_BATCH, runBatch } from './batch';
 import { clickhouseExecutor, runStatsQuery } from './run';
-import { parseQuery } from './validate';
+import { parseQuery, type ValidQuery } from './validate';
 
 /** Largest query body accepted; real queries are a few hundred bytes. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -14,17 +15,59 @@ const MAX_BODY_BYTES = 64 * 1024;
  */
 export const statsRoutes = new Hono<{ Bindings: Env }>();
 
-statsRoutes.post('/api/v2/query', async function statsQuery(c) {
-  const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES)
-    throw new ApiError(413, 'too_large', `query bodies are limited to ${MAX_BODY_BYTES} bytes`);
-  let body: unknown;
+async function jsonBody(req: { text(): Promise<string> }, limit: number): Promise<unknown> {
+  const text = await req.text();
+  if (text.length > limit) throw new ApiError(413, 'too_large', `query bodies are limited to ${limit} bytes`);
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new ApiError(400, 'invalid_query', 'body: not valid JSON');
   }
-  const query = parseQuery(body);
+}
+
+statsRoutes.post('/api/v2/query', async function statsQuery(c) {
+  const query = parseQuery(await jsonBody(c.req, MAX_BODY_BYTES));
   const site = await authorizeSiteRead(c, query.siteRef);
   return c.json(await runStatsQuery(clickhouseExecutor(c.env), site, query));
+});
+
+/**
+ * `POST /api/v2/query/batch`: `{ "queries": [<v2 query>, …] }`, all of one site, answered in order
+ * as `{ "results": [{ "status": 200, …response } | { "status": 400, "error": {…} }, …] }`. Each
+ * answer equals what `POST /api/v2/query` gives for that query; a bad query fails alone. The
+ * dashboard sends one per page load (docs/stats-api.md, "Batches").
+ */
+statsRoutes.post('/api/v2/query/batch', async function statsBatch(c) {
+  const body = await jsonBody(c.req, MAX_BODY_BYTES * 4);
+  const list = (body as { queries?: unknown } | null)?.queries;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(list)) {
+    throw new ApiError(400, 'invalid_query', 'queries: expected an array of queries');
+  }
+  if (list.length === 0 || list.length > MAX_BATCH) {
+    throw new ApiError(400, 'invalid_query', `queries: between 1 and ${MAX_BATCH} queries per batch`);
+  }
+  const parsed = list.map((item, i): ValidQuery | ApiError => {
+    try {
+      return parseQuery(item);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return new ApiError(error.status, error.code, `queries[${i}].${error.message}`);
+    }
+  });
+  const valid = parsed.filter((q): q is ValidQuery => !(q instanceof ApiError));
+  const ref = valid[0]?.siteRef;
+  if (valid.some((q) => String(q.siteRef) !== String(ref))) {
+    throw new ApiError(400, 'invalid_query', 'queries: every query of a batch must name the same site_id');
+  }
+  const site = ref === undefined ? null : await authorizeSiteRead(c, ref);
+  const answers = site ? await runBatch(clickhouseExecutor(c.env), site, valid) : [];
+  let next = 0;
+  const results = parsed.map((q) => {
+    const result = q instanceof ApiError ? { ok: false as const, error: q } : answers[next++];
+    if (!result) throw new Error('batch answers out of step');
+    return result.ok
+      ? { status: 200, ...result.response }
+      : { status: result.error.status, error: { code: result.error.code, message: result.error.message } };
+  });
+  return c.json({ results });
 });

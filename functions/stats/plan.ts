@@ -2,6 +2,7 @@ import type { ResolvedRange } from './dates';
 import {
   BASE_SESSION_COLUMNS,
   DIMENSIONS,
+  DIRECT_NONE,
   type DimensionSpec,
   ENGAGEMENT_METRICS,
   type Granularity,
@@ -19,10 +20,13 @@ import {
   timeBucketSql,
   visitDimensionSql,
 } from './schema';
+import { SEALED_VISIT_DIMS } from './seal';
 import { type Filter, filterDimensions, isTimeDimension } from './validate';
 
 /** Which table family answers a query; the first that can, in this order, is chosen. */
-export type Source = 'geo' | 'sessions' | 'pages' | 'goals' | 'raw';
+export type Source = 'sealed' | RollupSource;
+/** The sources of hourly rollups and the raw table, whatever the sealed days hold. */
+export type RollupSource = 'geo' | 'sessions' | 'pages' | 'goals' | 'raw';
 
 /** What the planner needs: already validated, with the range resolved in the site's zone. */
 export interface PlanInput {
@@ -80,13 +84,13 @@ function hourAligned(range: ResolvedRange): boolean {
 }
 
 /** Picks the cheapest table family that answers every metric, dimension and filter of the query. */
-export function chooseSource(input: PlanInput): Source {
+export function chooseSource(input: PlanInput): RollupSource {
   // Minutes are finer than the rollups' hours.
   if (!hourAligned(input.range) || input.dimensions.includes('time:minute')) return 'raw';
   const named = [...input.dimensions.filter((d) => !isTimeDimension(d)), ...filterDimensions(input.filters)];
   const specs = named.map(dimensionSpec);
   if (specs.includes('props')) return 'raw';
-  const can = (source: Exclude<Source, 'raw'>) =>
+  const can = (source: Exclude<RollupSource, 'raw'>) =>
     input.metrics.every((m) => METRIC_SQL[source][m] !== undefined);
   const eventSpecs = specs.filter((s) => s !== 'props' && s !== 'time' && s.scope === 'event');
   const visitSpecs = specs.filter((s) => s !== 'props' && s !== 'time' && s.scope === 'visit');
@@ -191,24 +195,36 @@ function groupBy(dimensions: string[]): string {
 }
 
 /** The per-visit rows of `sessions_hourly` for the range, with the columns asked for. */
-function sessionsSubquery(columns: Set<SessionColumn>): string {
+function sessionsSubquery(columns: Set<SessionColumn>, extraCondition = ''): string {
   const list = [...columns].map((c) => `${SESSION_COLUMNS[c]} AS ${c}`).join(', ');
   return (
     `SELECT session_id, ${list} FROM ${TABLES.sessions}` +
     ' WHERE site_id = {site:UInt32} AND hour >= toStartOfHour({from:DateTime}) AND hour < {to:DateTime}' +
+    (extraCondition ? ` AND ${extraCondition}` : '') +
     ' GROUP BY session_id'
   );
 }
 
-function finish(input: PlanInput, source: Source, inner: string, params: Params, having = ''): Plan {
+function finish(
+  input: PlanInput,
+  source: Source,
+  inner: string,
+  params: Params,
+  having = '',
+  extraParams: Record<string, unknown> = {},
+): Plan {
   const grouped = `${inner}${groupBy(input.dimensions)}${input.dimensions.length > 0 ? having : ''}`;
-  const sql = `${grouped}${orderSql(input)} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`;
+  // The number of groups rides along on every row (a window over the groups, before the page is
+  // cut), so total_rows costs no second query; `countSql` remains for a page past the end.
+  const counted = grouped.replace(/^SELECT /, 'SELECT count() OVER () AS total_rows, ');
+  const sql = `${counted}${orderSql(input)} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`;
   return {
     source,
     sql,
     countSql: `SELECT count() AS n FROM (${grouped})`,
     params: {
       ...params.values,
+      ...extraParams,
       site: input.siteId,
       from: utc(input.range.from),
       to: utc(input.range.to),
@@ -223,7 +239,7 @@ function utc(seconds: number): string {
   return new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-function metricList(input: PlanInput, source: Source): string {
+function metricList(input: PlanInput, source: RollupSource): string {
   return input.metrics.map((m) => `${METRIC_SQL[source][m] ?? 'NULL'} AS m_${m}`).join(', ');
 }
 
@@ -375,11 +391,370 @@ function planRaw(input: PlanInput): Plan {
 }
 
 /**
+ * Sealed days (schema/clickhouse/0005_stats_daily.sql): ended UTC days as plain numbers in
+ * `stats_daily` and `stats_hours`, with the hours of days not sealed yet (today, late data) read
+ * from the hourly rollups as usual and added. Visitors add up across UTC days (their ids come from
+ * that day's salt), which is what lets a day be counted once and summed afterwards.
+ */
+type SealedClass = 'visits' | 'geo' | 'pages' | 'goals';
+
+/** The days readers may take from the sealed tables: each day's newest version. */
+const SEALED_VERSIONS =
+  '(day, version) IN (SELECT day, max(version) FROM stats_sealed WHERE site_id = {site:UInt32} GROUP BY day)';
+const SEALED_DAYS = '(SELECT day FROM stats_sealed WHERE site_id = {site:UInt32})';
+
+/** Columns both halves of a sealed plan produce, in this order. */
+const SEALED_COLUMNS = [
+  'visitors',
+  'visits',
+  'pageviews',
+  'events',
+  'bounces',
+  'duration',
+  'sd_sum',
+  'sd_count',
+  'eng_sum',
+  'eng_count',
+] as const;
+type SealedColumn = (typeof SEALED_COLUMNS)[number];
+
+/** How each sealed column is read from `stats_daily`. */
+const SEALED_SOURCE: Record<SealedColumn, string> = {
+  visitors: 'visitors',
+  visits: 'visits',
+  pageviews: 'pageviews',
+  events: 'events',
+  bounces: 'bounces',
+  duration: 'duration',
+  sd_sum: 'scroll_depth_sum',
+  sd_count: 'scroll_depth_count',
+  eng_sum: 'engaged_ms_sum',
+  eng_count: 'engaged_count',
+};
+
+const SEALED_METRICS: Record<SealedClass, Partial<Record<StoredMetric, string>>> = {
+  visits: {
+    visitors: 'sum(u.visitors)',
+    visits: 'sum(u.visits)',
+    pageviews: 'sum(u.pageviews)',
+    views_per_visit: 'round(ifNotFinite(sum(u.pageviews) / sum(u.visits), 0), 2)',
+    bounce_rate: 'round(ifNotFinite(100 * sum(u.bounces) / sum(u.visits), 0))',
+    visit_duration: 'round(ifNotFinite(sum(u.duration) / sum(u.visits), 0))',
+  },
+  geo: {
+    visitors: 'sum(u.visitors)',
+    visits: 'sum(u.visits)',
+    pageviews: 'sum(u.pageviews)',
+    events: 'sum(u.pageviews) + sum(u.events)',
+  },
+  pages: {
+    visitors: 'sum(u.visitors)',
+    pageviews: 'sum(u.pageviews)',
+    scroll_depth: 'round(ifNotFinite(sum(u.sd_sum) / sum(u.sd_count), 0))',
+    time_on_page: 'round(ifNotFinite(sum(u.eng_sum) / sum(u.eng_count) / 1000, 0))',
+  },
+  goals: {
+    visitors: 'sum(u.visitors)',
+    visits: 'sum(u.visits)',
+    events: 'sum(u.events)',
+  },
+};
+
+/** A select list of the sealed columns from `values` (missing ones are 0), as UInt64. */
+function sealedSelect(values: Partial<Record<SealedColumn, string>>): string {
+  return SEALED_COLUMNS.map((c) => `toUInt64(${values[c] ?? '0'}) AS ${c}`).join(', ');
+}
+
+/** Which sealed rows answer a one-dimension breakdown, or null when none do. */
+function sealedBreakdown(
+  name: string,
+  metrics: StoredMetric[],
+): { cls: SealedClass; dim: string; spec: DimensionSpec } | null {
+  const spec = DIMENSIONS[name];
+  if (!spec) return null;
+  const fits = (cls: SealedClass) => metrics.every((m) => SEALED_METRICS[cls][m] !== undefined);
+  if (spec.scope === 'event') {
+    if (name === 'event:page' && fits('pages')) return { cls: 'pages', dim: 'page', spec };
+    if (name === 'event:goal' && fits('goals')) return { cls: 'goals', dim: 'goal', spec };
+    return null;
+  }
+  if (spec.geo && fits('geo')) return { cls: 'geo', dim: spec.geo, spec };
+  if ((SEALED_VISIT_DIMS as readonly string[]).includes(spec.column) && fits('visits')) {
+    return { cls: 'visits', dim: spec.column, spec };
+  }
+  return null;
+}
+
+/** Filters that only test `dimension` itself (the comparison's "these rows" filter, a row click). */
+function onlyFilters(filters: Filter[], dimension: string): boolean {
+  return filterDimensions(filters).every((d) => d === dimension);
+}
+
+const DAY_SECONDS = 86_400;
+
+/** Whole UTC days inside the range: [dayFrom, dayTo) as epoch seconds (empty when from >= to). */
+function wholeDays(range: ResolvedRange): { from: number; to: number } {
+  const from = Math.ceil(range.from / DAY_SECONDS) * DAY_SECONDS;
+  const to = Math.floor(range.to / DAY_SECONDS) * DAY_SECONDS;
+  return to > from ? { from, to } : { from, to: from };
+}
+
+/** One breakdown of a sealed plan: its dimension and what answers it. */
+interface SealedItem {
+  name: string;
+  cls: SealedClass;
+  dim: string;
+  spec: DimensionSpec;
+}
+
+/** Hours the sealed rows do not cover: outside the whole days, or on a day not sealed. */
+function unsealed(column: string): string {
+  return `NOT (${column} >= {sealFrom:DateTime} AND ${column} < {sealTo:DateTime} AND toDate(${column}) IN ${SEALED_DAYS})`;
+}
+
+/**
+ * Rows `k, d0, <sealed columns>` for every item (k = its index): the sealed days from
+ * `stats_daily`, plus the hours they do not cover from the hourly rollups, one scan per table
+ * whatever the number of items. Group by (k, d0) and sum to answer.
+ */
+function sealedUnion(items: SealedItem[], params: Params): string {
+  const dims = params.add(
+    'Array(String)',
+    items.map((item) => item.dim),
+  );
+  const direct = items.filter((i) => i.spec.scope === 'visit' && i.spec.directNone).map((i) => i.dim);
+  const shown =
+    direct.length > 0
+      ? `if(value = '' AND has(${params.add('Array(String)', direct)}, dim), '${DIRECT_NONE}', value)`
+      : 'value';
+  const parts = [
+    `SELECT toUInt32(indexOf(${dims}, dim) - 1) AS k, ${shown} AS d0, ${sealedSelect(SEALED_SOURCE)}` +
+      ` FROM stats_daily WHERE site_id = {site:UInt32} AND has(${dims}, dim)` +
+      ` AND day >= toDate({sealFrom:DateTime}) AND day < toDate({sealTo:DateTime}) AND ${SEALED_VERSIONS}`,
+  ];
+  const range = 'hour >= {from:DateTime} AND hour < {to:DateTime}';
+  const visits = items.flatMap((item, k) =>
+    item.cls === 'visits' && item.spec.scope === 'visit' ? [{ k, spec: item.spec }] : [],
+  );
+  if (visits.length > 0) {
+    const columns = new Set<SessionColumn>([...BASE_SESSION_COLUMNS, ...visits.map((v) => v.spec.column)]);
+    parts.push(
+      `SELECT pair.1 AS k, pair.2 AS d0, ${sealedSelect({
+        visitors: 'uniq(s.visitor_id)',
+        visits: 'count()',
+        pageviews: 'sum(s.pageviews)',
+        bounces: 'countIf(s.pageviews = 1 AND s.interactive_events = 0)',
+        duration: 'sum(toInt64(s.ended_at) - toInt64(s.started_at))',
+      })}` +
+        ` FROM (${sessionsSubquery(columns, unsealed('hour'))}) AS s` +
+        ` ARRAY JOIN [${visits.map((v) => `(toUInt32(${v.k}), ${visitDimensionSql(v.spec)})`).join(', ')}] AS pair` +
+        ` WHERE ${SESSION_IS_VISIT} GROUP BY k, d0`,
+    );
+  }
+  const geo = items.filter((item) => item.cls === 'geo').map((item) => item.dim);
+  if (geo.length > 0) {
+    // Only the geo items' dims: `geo_devices_hourly` has dims of the same names as visit columns.
+    const geoDims = params.add('Array(String)', geo);
+    parts.push(
+      `SELECT toUInt32(indexOf(${dims}, dim) - 1) AS k, value AS d0, ${sealedSelect({
+        visitors: 'uniqMerge(visitors)',
+        visits: 'uniqMerge(visits)',
+        pageviews: 'sum(pageviews)',
+        events: 'sum(events)',
+      })}` +
+        ` FROM ${TABLES.geo} WHERE site_id = {site:UInt32} AND has(${geoDims}, dim) AND ${range} AND ${unsealed('hour')}` +
+        ' GROUP BY k, d0',
+    );
+  }
+  const page = items.findIndex((item) => item.cls === 'pages');
+  if (page >= 0) {
+    parts.push(
+      `SELECT toUInt32(${page}) AS k, pathname AS d0, ${sealedSelect({
+        visitors: 'uniqMerge(visitors)',
+        pageviews: 'sum(pageviews)',
+        sd_sum: 'sum(scroll_depth_sum)',
+        sd_count: 'sum(scroll_depth_count)',
+        eng_sum: 'sum(engaged_ms_sum)',
+        eng_count: 'sum(engaged_count)',
+      })}` +
+        ` FROM ${TABLES.pages} WHERE site_id = {site:UInt32} AND ${range} AND ${unsealed('hour')} GROUP BY d0`,
+    );
+  }
+  const goal = items.findIndex((item) => item.cls === 'goals');
+  if (goal >= 0) {
+    parts.push(
+      `SELECT toUInt32(${goal}) AS k, toString(name) AS d0, ${sealedSelect({
+        visitors: 'uniqMerge(visitors)',
+        visits: 'uniqMerge(visits)',
+        events: 'sum(events)',
+      })}` +
+        ` FROM ${TABLES.goals} WHERE site_id = {site:UInt32} AND ${range} AND ${unsealed('hour')} GROUP BY d0`,
+    );
+  }
+  return parts.join(' UNION ALL ');
+}
+
+function sealedParams(input: PlanInput): Record<string, unknown> {
+  const days = wholeDays(input.range);
+  return { sealFrom: utc(days.from), sealTo: utc(days.to) };
+}
+
+/** A single-dimension breakdown (or its filter on the same dimension) from sealed days. */
+function planSealedBreakdown(input: PlanInput, name: string): Plan | null {
+  const found = sealedBreakdown(name, input.metrics);
+  if (!found || !onlyFilters(input.filters, name)) return null;
+  const params = new Params();
+  const union = sealedUnion([{ name, ...found }], params);
+  const resolve: Resolver = (dimension) => {
+    if (dimension !== name) throw new Error(`${dimension} is not ${name}`);
+    return { sql: 'u.d0' };
+  };
+  const where = whereFilters(input.filters, resolve, params);
+  const metrics = input.metrics.map((m) => `${SEALED_METRICS[found.cls][m]} AS m_${m}`).join(', ');
+  const inner =
+    `SELECT u.d0 AS d0, ${metrics} FROM (${union}) AS u` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '');
+  const having = found.cls === 'pages' ? ' HAVING sum(u.pageviews) > 0' : '';
+  return finish(input, 'sealed', inner, params, having, sealedParams(input));
+}
+
+/** Several one-dimension breakdowns over one range, answered by one statement. */
+export interface CombinedPlan {
+  sql: string;
+  params: Record<string, unknown>;
+  /** Rows carry `k` (the index of their breakdown), `total_rows` (per breakdown), `d0`, `m_<metric>`. */
+  metrics: StoredMetric[][];
+}
+
+/**
+ * Plans breakdowns that share a site, range and filters (none) as one statement: the dashboard's
+ * panels, which otherwise cost one query each. Null unless every input is a one-dimension
+ * breakdown of its own dimension that sealed days answer, unfiltered, from the first row, ordered
+ * by one of its metrics.
+ */
+export function planCombinedBreakdowns(inputs: PlanInput[]): CombinedPlan | null {
+  const first = inputs[0];
+  if (!first || !hourAligned(first.range)) return null;
+  const items: SealedItem[] = [];
+  const order: { metric: StoredMetric; desc: boolean }[] = [];
+  for (const input of inputs) {
+    const [name, ...rest] = input.dimensions;
+    if (name === undefined || rest.length > 0 || isTimeDimension(name)) return null;
+    if (input.filters.length > 0 || input.offset !== 0) return null;
+    if (input.range.from !== first.range.from || input.range.to !== first.range.to) return null;
+    if (input.siteId !== first.siteId || input.timezone !== first.timezone) return null;
+    if (items.some((item) => item.name === name)) return null;
+    const found = sealedBreakdown(name, input.metrics);
+    if (!found) return null;
+    const [term, ...more] = input.orderBy;
+    const field = term?.[0] === 'percentage' || term?.[0] === 'conversion_rate' ? 'visitors' : term?.[0];
+    const metric = (field ?? input.metrics[0]) as StoredMetric | undefined;
+    if (more.length > 0 || metric === undefined || !input.metrics.includes(metric)) return null;
+    items.push({ name, ...found });
+    order.push({ metric, desc: term === undefined || term[1] === 'desc' });
+  }
+  const params = new Params();
+  const union = sealedUnion(items, params);
+  const wanted = [...new Set(inputs.flatMap((input) => input.metrics))];
+  const geo = items.flatMap((item, k) => (item.cls === 'geo' ? [k] : []));
+  const pages = items.flatMap((item, k) => (item.cls === 'pages' ? [k] : []));
+  const formula = (m: StoredMetric): string => {
+    if (m === 'events' && geo.length > 0) {
+      return `if(has([${geo.join(', ')}], u.k), sum(u.pageviews) + sum(u.events), sum(u.events))`;
+    }
+    const cls = (['visits', 'geo', 'pages', 'goals'] as const).find(
+      (c) => SEALED_METRICS[c][m] !== undefined,
+    );
+    return cls ? (SEALED_METRICS[cls][m] as string) : '0';
+  };
+  const sortKey = `multiIf(${order
+    .map((o, k) => `u.k = ${k}, ${o.desc ? '-' : ''}toFloat64(m_${o.metric})`)
+    .join(', ')}, 0)`;
+  const limit = Math.max(...inputs.map((input) => input.limit));
+  const sql =
+    `SELECT count() OVER (PARTITION BY u.k) AS total_rows, u.k AS k, u.d0 AS d0, ` +
+    `${wanted.map((m) => `${formula(m)} AS m_${m}`).join(', ')}` +
+    ` FROM (${union}) AS u GROUP BY u.k, u.d0` +
+    (pages.length > 0 ? ` HAVING NOT has([${pages.join(', ')}], u.k) OR sum(u.pageviews) > 0` : '') +
+    ` ORDER BY u.k, ${sortKey}, d0 LIMIT {limit:UInt32} BY u.k`;
+  return {
+    sql,
+    params: {
+      ...params.values,
+      ...sealedParams(first),
+      site: first.siteId,
+      from: utc(first.range.from),
+      to: utc(first.range.to),
+      limit,
+    },
+    metrics: inputs.map((input) => input.metrics),
+  };
+}
+
+/**
+ * The site as a whole, in one bucket or in day / week / month buckets of the site's zone, from
+ * `stats_hours` for sealed days. A bucket's part of one UTC day is always a run of hours that
+ * starts at 0 or ends at 23 (buckets and the range both begin at local midnight, and a UTC day
+ * holds one local midnight), so its visitors are `visitors_to` of its last hour or `visitors_from`
+ * of its first.
+ */
+function planSealedTotals(input: PlanInput): Plan | null {
+  if (input.filters.length > 0 || input.range.precise) return null;
+  const time = input.dimensions[0];
+  const granularity = time === undefined ? null : GRANULARITY[time];
+  if (input.dimensions.length > 1 || (time !== undefined && granularity === undefined)) return null;
+  if (granularity === 'minute' || granularity === 'hour') return null;
+  if (!input.metrics.every((m) => SEALED_METRICS.visits[m] !== undefined)) return null;
+  const bucket = (column: string) => (granularity ? timeBucketSql(granularity, column, TZ) : "''");
+
+  const at = "toDateTime(h.day, 'UTC') + toIntervalHour(h.hour)";
+  const sealed =
+    `SELECT b AS d0, ${sealedSelect({
+      visitors: 'if(min(hour) = 0, argMax(visitors_to, hour), argMin(visitors_from, hour))',
+      visits: 'sum(visits)',
+      pageviews: 'sum(pageviews)',
+      bounces: 'sum(bounces)',
+      duration: 'sum(duration)',
+    })} FROM (` +
+    `SELECT ${bucket(at)} AS b, h.day AS day, h.hour AS hour, h.visitors_from AS visitors_from, h.visitors_to AS visitors_to,` +
+    ' h.visits AS visits, h.pageviews AS pageviews, h.bounces AS bounces, h.duration AS duration' +
+    ' FROM stats_hours AS h WHERE h.site_id = {site:UInt32}' +
+    ' AND h.day >= toDate({from:DateTime}) AND h.day <= toDate({to:DateTime})' +
+    ` AND ${at} >= {from:DateTime} AND ${at} < {to:DateTime} AND ${SEALED_VERSIONS}` +
+    ') GROUP BY b, day';
+  const hourly =
+    `SELECT ${bucket('s.started_at')} AS d0, ${sealedSelect({
+      visitors: 'uniq(s.visitor_id)',
+      visits: 'count()',
+      pageviews: 'sum(s.pageviews)',
+      bounces: 'countIf(s.pageviews = 1 AND s.interactive_events = 0)',
+      duration: 'sum(toInt64(s.ended_at) - toInt64(s.started_at))',
+    })}` +
+    ` FROM (${sessionsSubquery(new Set(BASE_SESSION_COLUMNS), `toDate(hour) NOT IN ${SEALED_DAYS}`)}) AS s` +
+    ` WHERE ${SESSION_IS_VISIT} GROUP BY d0`;
+  const metrics = input.metrics.map((m) => `${SEALED_METRICS.visits[m]} AS m_${m}`).join(', ');
+  const dims = time === undefined ? '' : 'u.d0 AS d0, ';
+  const inner = `SELECT ${dims}${metrics} FROM (${sealed} UNION ALL ${hourly}) AS u`;
+  return finish(input, 'sealed', inner, new Params());
+}
+
+/** The sealed plan for this query, or null when sealed days cannot answer it. */
+export function planSealed(input: PlanInput): Plan | null {
+  if (!hourAligned(input.range)) return null;
+  const [first, ...rest] = input.dimensions;
+  if (first === undefined || isTimeDimension(first)) return planSealedTotals(input);
+  if (rest.length > 0) return null;
+  return planSealedBreakdown(input, first);
+}
+
+/**
  * Turns a validated query into one parameterised ClickHouse query. Table, column and function
  * names come from ./schema only; every value from the request (filter values, property keys, the
  * time zone, dates, paging) is a `{pN:Type}` parameter, never part of the SQL text.
  */
 export function planQuery(input: PlanInput): Plan {
+  const sealed = planSealed(input);
+  if (sealed) return sealed;
   switch (chooseSource(input)) {
     case 'geo':
       return planGeo(input);

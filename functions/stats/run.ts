@@ -18,7 +18,7 @@ import { type Granularity, type Metric, type StoredMetric, TABLES } from './sche
 import { type Filter, isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
 /** Rows the query layer returns: `d0…` dimension labels and `m_<metric>` values. */
-type Row = Record<string, string | number | null>;
+export type Row = Record<string, string | number | null>;
 
 export interface ResultRow {
   metrics: number[];
@@ -66,7 +66,7 @@ export function clickhouseExecutor(env: Env): Executor {
 
 const DERIVED = new Set<Metric>(['percentage', 'conversion_rate']);
 
-function storedMetrics(metrics: Metric[]): StoredMetric[] {
+export function storedMetrics(metrics: Metric[]): StoredMetric[] {
   const stored = metrics.filter((m): m is StoredMetric => !DERIVED.has(m));
   if (metrics.some((m) => DERIVED.has(m)) && !stored.includes('visitors')) stored.push('visitors');
   return stored;
@@ -80,7 +80,7 @@ function granularityOf(name: string, range: ResolvedRange): Granularity {
  * The dimension the planner groups by: `time` becomes `time:<granularity>`, and
  * `visit:country_name` the country code (named after the query).
  */
-function plannerDimension(dimension: string, range: ResolvedRange): string {
+export function plannerDimension(dimension: string, range: ResolvedRange): string {
   if (dimension === 'time') return `time:${autoGranularity(range)}`;
   if (dimension === 'visit:country_name') return 'visit:country';
   return dimension;
@@ -174,6 +174,8 @@ async function computePeriod(
   wantTotalRows: boolean,
   /** Extra filters for the main query only (not for the totals that percentages divide by). */
   restrict: Filter[] = [],
+  /** The main query's rows when already fetched (a batch answers several queries at once). */
+  fetched?: Row[],
 ): Promise<Computed> {
   const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
   const filters = countryNameFiltersToCodes([...query.filters, ...restrict]);
@@ -210,12 +212,17 @@ async function computePeriod(
         offset: 0,
       })
     : null;
-  const [rows, totalRows, conversionRows, count] = await Promise.all([
-    execute(main.sql, main.params),
+  const [rows, totalRows, conversionRows] = await Promise.all([
+    fetched ?? execute(main.sql, main.params),
     wantsPercentage && totals ? execute(totals.sql, totals.params) : Promise.resolve(null),
     conversionBase ? execute(conversionBase.sql, conversionBase.params) : Promise.resolve(null),
-    wantTotalRows ? execute(main.countSql, main.params) : Promise.resolve(null),
   ]);
+  // Every row carries the number of groups; only a page past the end has to count them apart.
+  let count: number | undefined;
+  if (wantTotalRows) {
+    if (rows.length > 0 || paging.offset === 0) count = num(rows[0]?.total_rows);
+    else count = num((await execute(main.countSql, main.params))[0]?.n);
+  }
 
   const totalVisitors = num(totalRows?.[0]?.m_visitors);
   const granularities = dimensions.map((d) => (isTimeDimension(d) ? granularityOf(d, range) : null));
@@ -250,7 +257,7 @@ async function computePeriod(
       }
       return { dims, values };
     }),
-    totalRows: count ? num(count[0]?.n) : undefined,
+    totalRows: count,
   };
 }
 
@@ -260,6 +267,8 @@ export async function runStatsQuery(
   site: ReadableSite,
   query: ValidQuery,
   nowMs: number = Date.now(),
+  /** Rows of the main query, fetched by a batch (functions/stats/batch.ts). */
+  fetched?: Row[],
 ): Promise<QueryResponse> {
   const tz = site.timezone;
   const first =
@@ -273,7 +282,16 @@ export async function runStatsQuery(
     throw new ApiError(400, 'invalid_query', 'dimensions: time:minute is for ranges of a few days at most');
   }
 
-  const current = await computePeriod(execute, site, query, range, query.pagination, query.include.totalRows);
+  const current = await computePeriod(
+    execute,
+    site,
+    query,
+    range,
+    query.pagination,
+    query.include.totalRows,
+    [],
+    fetched,
+  );
   const results: ResultRow[] = current.rows.map((row) => ({
     metrics: query.metrics.map((m) => row.values.get(m) ?? 0),
     dimensions: row.dims,

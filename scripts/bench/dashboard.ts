@@ -113,7 +113,7 @@ const DATABASE = 'edgebear';
 type Body = Record<string, unknown>;
 
 /** Every panel of the site page, as the dashboard asks (dashboard/src/stats.ts). */
-function panels(range: unknown): { name: string; body: Body; kind: 'stats' | 'performance' }[] {
+export function panels(range: unknown): { name: string; body: Body; kind: 'stats' | 'performance' }[] {
   const breakdown = (name: string, dimension: string, metrics: string[]) => ({
     name,
     kind: 'stats' as const,

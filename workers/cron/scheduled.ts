@@ -1,3 +1,5 @@
+import { sealDays } from '../../functions/stats/seal';
+import { clickhouse } from '../clickhouse/client';
 import type { Env } from '../env';
 import { rotateSalts } from '../ingest/salts';
 import { log } from '../observability/log';
@@ -36,8 +38,32 @@ export async function runScheduled(
     await recordRun(env.DB, 'salts', 'error', error instanceof Error ? error.message : 'unknown', now);
     throw error;
   }
-  // Sites soft-deleted over 72 h ago lose their ClickHouse data and D1 rows (idempotent).
   if (controller.cron === '*/15 * * * *') {
+    // Ended days become plain numbers for fast dashboards; late events re-seal a day.
+    const maxDays = Number(env.SEAL_DAYS_PER_RUN ?? 3);
+    if (maxDays > 0) {
+      try {
+        const result = await sealDays(clickhouse(env), now, { maxDays });
+        await recordRun(
+          env.DB,
+          'seal_days',
+          'ok',
+          `${result.days.join(' ')} (${result.pending} pending)`,
+          now,
+        );
+        log('info', 'days sealed', {
+          siteDays: result.sealed,
+          days: result.days.length,
+          pending: result.pending,
+        });
+      } catch (error) {
+        // Unsealed days are read from the hourly rollups: slower, never wrong. The next run retries.
+        const message = error instanceof Error ? error.message : 'unknown';
+        await recordRun(env.DB, 'seal_days', 'error', message, now);
+        log('error', 'sealing days failed', { message });
+      }
+    }
+    // Sites soft-deleted over 72 h ago lose their ClickHouse data and D1 rows (idempotent).
     try {
       const { deleted } = await hardDeleteSites(env, now);
       await recordRun(env.DB, 'site_deletion', 'ok', `deleted ${deleted}`, now);

@@ -15,6 +15,7 @@ const ROLLUPS = [
   'geo_devices_hourly',
   'pages_hourly',
   'performance_hourly',
+  'performance_site_hourly',
   'sessions_hourly',
   'sources_hourly',
   'usage_hourly',

@@ -123,8 +123,11 @@ describe('planQuery: user values are parameters, never SQL text', () => {
   const plans: [string, Partial<PlanInput>][] = [
     ['sessions', { filters: allOps('visit:source'), dimensions: ['visit:country'] }],
     ['geo', { filters: allOps('visit:browser'), dimensions: ['visit:browser', 'time:week'] }],
-    ['pages', { filters: allOps('event:page'), dimensions: ['event:page'], metrics: ['pageviews'] }],
-    ['goals', { filters: allOps('event:goal'), dimensions: ['event:goal'], metrics: ['events'] }],
+    ['pages', { filters: allOps('event:page'), metrics: ['pageviews'] }],
+    ['goals', { filters: allOps('event:goal'), metrics: ['events'] }],
+    // A breakdown filtered on its own dimension reads the sealed days.
+    ['sealed', { filters: allOps('event:page'), dimensions: ['event:page'], metrics: ['pageviews'] }],
+    ['sealed', { filters: allOps('visit:source'), dimensions: ['visit:source'], metrics: ['visitors'] }],
     [
       'raw',
       {

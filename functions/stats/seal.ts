@@ -1,0 +1,220 @@
+/**
+ * The seal job: writes each ended UTC day's figures into `stats_daily` and `stats_hours` as plain
+ * numbers (schema/clickhouse/0005_stats_daily.sql explains the tables and why visitors add up over
+ * days). The 15-minute cron runs it; `npm run seed` and the dashboard bench run it after seeding.
+ *
+ * A day is sealed once it has ended and a grace hour has passed (late engagement pings and queue
+ * retries land in that hour), and sealed again, with a new version, whenever its event count in
+ * `usage_hourly` no longer matches the count it was sealed with. Readers switch to a new version
+ * only when its `stats_sealed` row appears, which is the last write; the previous version's rows
+ * are deleted after that. A run that fails half-way leaves rows of a version nobody reads, and the
+ * next run seals the day again.
+ */
+import type { ClickHouseClient } from '@clickhouse/client-web';
+import { SESSION_COLUMNS } from './schema';
+
+/** How long after midnight UTC a day waits before it is sealed. */
+export const SEAL_GRACE_SECONDS = 3600;
+
+/** Visit dimensions sealed from `sessions_hourly` (first value of the visit; exit page the last). */
+export const SEALED_VISIT_DIMS = [
+  'entry_page',
+  'exit_page',
+  'referrer',
+  'source',
+  'channel',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'browser_version',
+  'os_version',
+] as const satisfies readonly (keyof typeof SESSION_COLUMNS)[];
+
+/** Location and device dimensions sealed from `geo_devices_hourly` (per event, as that rollup counts). */
+export const SEALED_GEO_DIMS = ['country', 'region', 'city', 'device', 'browser', 'os'] as const;
+
+const DAY = '{day:Date}';
+const VERSION = '{version:UInt32}';
+const DAY_HOURS =
+  `hour >= toDateTime(${DAY}, 'UTC') AND hour < toDateTime(${DAY}, 'UTC') + INTERVAL 1 DAY` +
+  ' AND site_id IN {sites:Array(UInt32)}';
+
+/** One row per visit of the day, every site, with the columns the seal needs. */
+const VISITS = `
+  SELECT site_id, session_id, min(hour) AS visit_hour,
+    any(visitor_id) AS visitor_id,
+    sum(pageviews) AS pageviews,
+    sum(interactive_events) AS interactive_events,
+    toInt64(max(ended_at)) - toInt64(min(started_at)) AS duration,
+    ${SEALED_VISIT_DIMS.map((c) => `${SESSION_COLUMNS[c]} AS ${c}`).join(', ')}
+  FROM sessions_hourly
+  WHERE ${DAY_HOURS}
+  GROUP BY site_id, session_id
+  HAVING sum(pageviews) > 0 OR sum(interactive_events) > 0`;
+
+const SEAL_STATEMENTS: string[] = [
+  // Every visit dimension.
+  `INSERT INTO stats_daily (site_id, dim, day, version, value, visitors, visits, pageviews, bounces, duration)
+   SELECT site_id, pair.1, ${DAY}, ${VERSION}, pair.2,
+     uniq(visitor_id), count(), sum(pageviews), countIf(pageviews = 1 AND interactive_events = 0), sum(duration)
+   FROM (${VISITS}) AS v
+   ARRAY JOIN [${SEALED_VISIT_DIMS.map((c) => `('${c}', ${c})`).join(', ')}] AS pair
+   GROUP BY site_id, pair.1, pair.2`,
+  // Locations and devices.
+  `INSERT INTO stats_daily (site_id, dim, day, version, value, visitors, visits, pageviews, events)
+   SELECT site_id, dim, ${DAY}, ${VERSION}, value, uniqMerge(visitors), uniqMerge(visits), sum(pageviews), sum(events)
+   FROM geo_devices_hourly
+   WHERE ${DAY_HOURS} AND dim IN (${SEALED_GEO_DIMS.map((d) => `'${d}'`).join(', ')})
+   GROUP BY site_id, dim, value`,
+  // Pages (engagement-only rows too: the reader keeps pages with pageviews over the range).
+  `INSERT INTO stats_daily (site_id, dim, day, version, value, visitors, pageviews,
+     scroll_depth_sum, scroll_depth_count, engaged_ms_sum, engaged_count)
+   SELECT site_id, 'page', ${DAY}, ${VERSION}, pathname, uniqMerge(visitors), sum(pageviews),
+     sum(scroll_depth_sum), sum(scroll_depth_count), sum(engaged_ms_sum), sum(engaged_count)
+   FROM pages_hourly
+   WHERE ${DAY_HOURS}
+   GROUP BY site_id, pathname`,
+  // Goals.
+  `INSERT INTO stats_daily (site_id, dim, day, version, value, visitors, visits, events)
+   SELECT site_id, 'goal', ${DAY}, ${VERSION}, toString(name), uniqMerge(visitors), uniqMerge(visits), sum(events)
+   FROM events_hourly
+   WHERE ${DAY_HOURS}
+   GROUP BY site_id, name`,
+  // Hour by hour: visitors seen from / up to each hour, and the hour's visits.
+  `INSERT INTO stats_hours (site_id, day, version, hour, visitors_from, visitors_to, visits, pageviews, bounces, duration)
+   SELECT c.site_id, ${DAY}, ${VERSION}, c.h, c.visitors_from, c.visitors_to,
+     ifNull(s.visits, 0), ifNull(s.pageviews, 0), ifNull(s.bounces, 0), ifNull(s.duration, 0)
+   FROM (
+     SELECT site_id, h, countIf(last_hour >= h) AS visitors_from, countIf(first_hour <= h) AS visitors_to
+     FROM (
+       SELECT site_id, visitor_id, min(toHour(visit_hour)) AS first_hour, max(toHour(visit_hour)) AS last_hour
+       FROM (${VISITS}) GROUP BY site_id, visitor_id
+     )
+     ARRAY JOIN range(24) AS h
+     GROUP BY site_id, h
+   ) AS c
+   LEFT JOIN (
+     SELECT site_id, toHour(visit_hour) AS h, count() AS visits, sum(pageviews) AS pageviews,
+       countIf(pageviews = 1 AND interactive_events = 0) AS bounces, sum(duration) AS duration
+     FROM (${VISITS}) GROUP BY site_id, h
+   ) AS s ON s.site_id = c.site_id AND s.h = c.h
+   SETTINGS join_use_nulls = 1`,
+];
+
+export interface SealResult {
+  /** Site-days written in this run. */
+  sealed: number;
+  /** Days written, newest first (YYYY-MM-DD). */
+  days: string[];
+  /** Days that still wait for a later run (over the per-run limit). */
+  pending: number;
+}
+
+/** Per day, newest first: the sites whose sealed figures are missing or out of date. */
+export async function daysToSeal(
+  client: ClickHouseClient,
+  nowMs: number,
+  sites?: number[],
+): Promise<{ day: string; sites: number[] }[]> {
+  const result = await client.query({
+    query: `SELECT toString(u.day) AS day, groupArray(u.site_id) AS sites FROM (
+              SELECT site_id, toDate(hour) AS day, sum(events) AS events FROM usage_hourly
+              WHERE hour < toDateTime({before:UInt32}) ${sites ? 'AND site_id IN {sites:Array(UInt32)}' : ''}
+              GROUP BY site_id, day
+            ) AS u
+            LEFT JOIN (
+              SELECT site_id, day, argMax(events, version) AS events FROM stats_sealed
+              ${sites ? 'WHERE site_id IN {sites:Array(UInt32)}' : ''}
+              GROUP BY site_id, day
+            ) AS s ON s.site_id = u.site_id AND s.day = u.day
+            WHERE s.day IS NULL OR s.events != u.events
+            GROUP BY u.day
+            ORDER BY u.day DESC
+            SETTINGS join_use_nulls = 1`,
+    // Only days that ended at least the grace period ago.
+    query_params: { before: Math.floor((nowMs / 1000 - SEAL_GRACE_SECONDS) / 86_400) * 86_400, sites },
+    format: 'JSONEachRow',
+  });
+  return (await result.json<{ day: string; sites: (string | number)[] }>()).map((row) => ({
+    day: row.day,
+    sites: row.sites.map(Number),
+  }));
+}
+
+/** Seals one day of the given sites under a new version; returns once readers use it. */
+export async function sealDay(
+  client: ClickHouseClient,
+  day: string,
+  sites: number[],
+  version: number,
+): Promise<void> {
+  // The counts first: events that arrive while the day is being written make them differ, and
+  // the next run seals the day again.
+  const counted = await client.query({
+    query: `SELECT site_id, sum(events) AS events FROM usage_hourly WHERE ${DAY_HOURS} GROUP BY site_id`,
+    query_params: { day, sites },
+    format: 'JSONEachRow',
+  });
+  const counts = await counted.json<{ site_id: number; events: string | number }>();
+  const params = { day, version, sites };
+  for (const statement of SEAL_STATEMENTS) {
+    await client.command({
+      query: statement,
+      query_params: params,
+      // Lets a visit's columns carry their rollup names (`sum(pageviews) AS pageviews`).
+      clickhouse_settings: { prefer_column_name_to_alias: 1 },
+    });
+  }
+  await client.insert({
+    table: 'stats_sealed',
+    values: counts.map((row) => ({
+      site_id: Number(row.site_id),
+      day,
+      version,
+      events: Number(row.events),
+      sealed_at: version,
+    })),
+    format: 'JSONEachRow',
+  });
+  // Older versions are unread from here on.
+  for (const table of ['stats_daily', 'stats_hours', 'stats_sealed']) {
+    await client.command({
+      query: `DELETE FROM {table:Identifier}
+              WHERE day = {day:Date} AND site_id IN {sites:Array(UInt32)} AND version < {version:UInt32}`,
+      query_params: { table, day, sites, version },
+    });
+  }
+}
+
+/**
+ * Seals every site-day that needs it, newest day first, at most `maxDays` days per run (the
+ * cron's share of work; the rest follow on later runs); `sites` limits the run to those sites.
+ * Versions are the run's clock in seconds, raised past any version already written so that a
+ * later seal always wins.
+ */
+export async function sealDays(
+  client: ClickHouseClient,
+  nowMs: number,
+  options: { maxDays?: number; sites?: number[] } = {},
+): Promise<SealResult> {
+  const due = await daysToSeal(client, nowMs, options.sites);
+  const maxDays = options.maxDays ?? Number.POSITIVE_INFINITY;
+  const latest = await client.query({
+    query: 'SELECT max(version) AS v FROM stats_sealed',
+    format: 'JSONEachRow',
+  });
+  let version = Math.max(
+    Math.floor(nowMs / 1000),
+    Number((await latest.json<{ v: string | number }>())[0]?.v ?? 0) + 1,
+  );
+  const result: SealResult = { sealed: 0, days: [], pending: Math.max(0, due.length - maxDays) };
+  for (const { day, sites } of due.slice(0, maxDays)) {
+    await sealDay(client, day, sites, version);
+    result.sealed += sites.length;
+    result.days.push(day);
+    version += 1;
+  }
+  return result;
+}
