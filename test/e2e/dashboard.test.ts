@@ -274,6 +274,11 @@ describe('dashboard', () => {
     const page = await newPage();
     const added = await signUpAndAddSite(page);
     siteId = added.siteId;
+    const statsCalls: string[] = [];
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/api/v2/query')) statsCalls.push(path);
+    });
     await page.getByRole('link', { name: 'Open the dashboard' }).click();
     await page.getByRole('heading', { name: DOMAIN }).waitFor();
 
@@ -281,6 +286,9 @@ describe('dashboard', () => {
     expect(await kpi(page, 'visitors')).toBe('4');
     expect(await kpi(page, 'pageviews')).toBe('5');
     await poll(() => page.locator('.chart-card canvas').count()).toBeGreaterThan(0);
+    // The panels ask together: their queries travel in a batch, not one request each.
+    expect(statsCalls).toContain('/api/v2/query/batch');
+    expect(statsCalls.length).toBeLessThan(6);
 
     // Every tab of every breakdown panel has rows.
     const expected: Record<string, Record<string, string>> = {
