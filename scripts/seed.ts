@@ -13,11 +13,14 @@
  *          --d1 --owner <billing profile id> [--persist-to DIR]: also add the sites to the local D1
  *          (owned by that billing profile) so the dashboard can open them.
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createClient } from '@clickhouse/client-web';
+import { sealDays } from '../functions/stats/seal';
 import { localClickHousePassword } from '../tools/clickhouse/credentials';
 import { FIRST_SEED_SITE_ID, type SeedSite, seedSites } from './lib/seed-catalog';
 import { SEED_COLUMNS, SiteTraffic, sharedCatalog } from './lib/seed-traffic';
@@ -219,6 +222,21 @@ async function main(): Promise<void> {
   const rate = Math.round(result.rows / result.seconds).toLocaleString('en-US');
   console.log(
     `seed: wrote ${result.rows.toLocaleString('en-US')} events in ${result.seconds.toFixed(1)} s (${rate} rows/s); big site: ${result.sites[0]?.domain} id ${result.sites[0]?.id}`,
+  );
+
+  // Ended days become sealed figures, as the 15-minute cron would make them (functions/stats/seal.ts).
+  const client = createClient({
+    url: opts.url,
+    username: opts.user,
+    password: opts.password,
+    database: opts.database,
+    request_timeout: 600_000,
+  });
+  const sealStarted = performance.now();
+  const sealed = await sealDays(client, Date.now());
+  await client.close();
+  console.log(
+    `seed: sealed ${sealed.days.length} ended days (${sealed.sealed.toLocaleString('en-US')} site-days) in ${((performance.now() - sealStarted) / 1000).toFixed(1)} s; today stays in the hourly rollups`,
   );
 
   if (args.get('d1') === 'true') {

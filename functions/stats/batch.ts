@@ -1,39 +1,41 @@
 /**
  * Several Stats API queries of one site in one call: what the dashboard sends for a page load.
  * Each query is answered exactly as `POST /api/v2/query` would answer it; the batch only saves
- * work. Plain breakdowns (one dimension, no filters, no comparison, no derived metrics) that the
- * sealed days answer are planned as one ClickHouse statement (`planCombinedBreakdowns`), and the
- * rest run side by side, each as usual.
+ * work: the queries of one range without filters that the sealed days answer (breakdowns of one
+ * dimension, the site's totals, its time buckets) are planned as one ClickHouse statement
+ * (`planCombined`), and the rest run side by side, each as usual. The previous periods of
+ * comparisons are asked as usual too.
  */
 import { ApiError } from '../errors';
 import type { ReadableSite } from './access';
 import { resolveRange } from './dates';
-import { type PlanInput, planCombinedBreakdowns } from './plan';
+import { type PlanInput, planCombined } from './plan';
 import {
   type Executor,
+  type Fetched,
   plannerDimension,
   type QueryResponse,
   type Row,
   runStatsQuery,
   storedMetrics,
 } from './run';
-import type { ValidQuery } from './validate';
+import { isTimeDimension, type ValidQuery } from './validate';
 
 /** Queries per batch: a dashboard page has about twenty panels. */
 export const MAX_BATCH = 32;
 
 export type BatchAnswer = { ok: true; response: QueryResponse } | { ok: false; error: ApiError };
 
-/** True for a query the combined statement may answer (it still has to fit `planCombinedBreakdowns`). */
+/** True for a query the combined statement may answer (it still has to fit `planCombined`). */
 function combinable(query: ValidQuery): boolean {
+  const [dimension, ...rest] = query.dimensions;
   return (
-    query.dimensions.length === 1 &&
+    rest.length === 0 &&
     query.filters.length === 0 &&
-    query.include.comparison === null &&
     query.pagination.offset === 0 &&
-    !query.metrics.includes('percentage') &&
-    !query.metrics.includes('conversion_rate') &&
-    !(query.dateRange.kind === 'preset' && query.dateRange.preset === 'all')
+    !(query.dateRange.kind === 'preset' && query.dateRange.preset === 'all') &&
+    // The visitors a conversion rate divides by are the site's only for a plain goal breakdown.
+    (!query.metrics.includes('conversion_rate') || dimension === 'event:goal')
   );
 }
 
@@ -72,40 +74,48 @@ export async function runBatch(
   queries: ValidQuery[],
   nowMs: number = Date.now(),
 ): Promise<BatchAnswer[]> {
-  // Breakdowns the combined statement can answer, one per dimension (a second query of the same
-  // dimension runs alone).
-  const candidates: number[] = [];
+  // Queries the combined statement answers, grouped by range (the first range seen wins; the
+  // previous periods of comparisons are asked separately, by runStatsQuery).
+  const members = new Map<number, number>();
   const inputs: PlanInput[] = [];
-  const seen = new Set<string>();
+  const breakdowns = new Set<string>();
+  let visitorsInput = -1;
   queries.forEach((query, index) => {
-    const dimension = query.dimensions[0];
-    if (!combinable(query) || dimension === undefined || seen.has(dimension)) return;
+    if (!combinable(query)) return;
     const input = planInput(site, query, nowMs);
-    if (!planCombinedBreakdowns([input])) return;
-    seen.add(dimension);
-    candidates.push(index);
+    const firstInput = inputs[0];
+    if (firstInput && (firstInput.range.from !== input.range.from || firstInput.range.to !== input.range.to))
+      return;
+    const dimension = input.dimensions[0];
+    const isBreakdown = dimension !== undefined && !isTimeDimension(dimension);
+    if (isBreakdown && breakdowns.has(dimension)) return;
+    if (!planCombined([input])) return;
+    if (isBreakdown) breakdowns.add(dimension);
+    members.set(index, inputs.length);
     inputs.push(input);
-  });
-  let combined: { indexes: number[]; rows: Promise<Row[][]> } | null = null;
-  if (candidates.length > 1) {
-    const plan = planCombinedBreakdowns(inputs);
-    if (plan) {
-      combined = {
-        indexes: candidates,
-        rows: execute(plan.sql, plan.params).then((rows) => {
-          const split: Row[][] = candidates.map(() => []);
-          for (const row of rows) split[Number(row.k)]?.push(row);
-          // The statement pages by the largest limit; each query keeps its own.
-          return split.map((list, k) => list.slice(0, inputs[k]?.limit));
-        }),
-      };
+    const derived = query.metrics.includes('percentage') || query.metrics.includes('conversion_rate');
+    if (derived && visitorsInput < 0) {
+      visitorsInput = inputs.length;
+      inputs.push({ ...input, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1 });
     }
+  });
+  let rows: Promise<Row[][]> | null = null;
+  const plan = inputs.length > 1 ? planCombined(inputs) : null;
+  if (plan) {
+    rows = execute(plan.sql, plan.params).then((all) => {
+      const split: Row[][] = inputs.map(() => []);
+      for (const row of all) split[Number(row.k)]?.push(row);
+      return split;
+    });
   }
   return Promise.all(
     queries.map((query, index) =>
       answer(async () => {
-        const k = combined?.indexes.indexOf(index) ?? -1;
-        const fetched = k >= 0 && combined ? (await combined.rows)[k] : undefined;
+        const k = members.get(index);
+        if (rows === null || k === undefined) return runStatsQuery(execute, site, query, nowMs);
+        const split = await rows;
+        const fetched: Fetched = { main: split[k] ?? [] };
+        if (visitorsInput >= 0) fetched.visitors = split[visitorsInput] ?? [];
         return runStatsQuery(execute, site, query, nowMs, fetched);
       }),
     ),

@@ -55,7 +55,7 @@ export interface Plan {
 class Params {
   readonly values: Record<string, unknown> = {};
   private next = 0;
-  add(type: 'String' | 'Array(String)', value: unknown): string {
+  add(type: 'String' | 'Array(String)' | 'Array(UInt32)', value: unknown): string {
     const name = `p${this.next++}`;
     this.values[name] = value;
     return `{${name}:${type}}`;
@@ -399,6 +399,7 @@ function planRaw(input: PlanInput): Plan {
 type SealedClass = 'visits' | 'geo' | 'pages' | 'goals';
 
 /** The days readers may take from the sealed tables: each day's newest version. */
+/** The days readers may take from the sealed tables: each sealed day's newest version for the site. */
 const SEALED_VERSIONS =
   '(day, version) IN (SELECT day, max(version) FROM stats_sealed WHERE site_id = {site:UInt32} GROUP BY day)';
 const SEALED_DAYS = '(SELECT day FROM stats_sealed WHERE site_id = {site:UInt32})';
@@ -460,9 +461,32 @@ const SEALED_METRICS: Record<SealedClass, Partial<Record<StoredMetric, string>>>
   },
 };
 
-/** A select list of the sealed columns from `values` (missing ones are 0), as UInt64. */
-function sealedSelect(values: Partial<Record<SealedColumn, string>>): string {
-  return SEALED_COLUMNS.map((c) => `toUInt64(${values[c] ?? '0'}) AS ${c}`).join(', ');
+/** The sealed columns each metric is computed from. */
+const METRIC_COLUMNS: Record<StoredMetric, SealedColumn[]> = {
+  visitors: ['visitors'],
+  visits: ['visits'],
+  pageviews: ['pageviews'],
+  events: ['events', 'pageviews'],
+  views_per_visit: ['pageviews', 'visits'],
+  bounce_rate: ['bounces', 'visits'],
+  visit_duration: ['duration', 'visits'],
+  scroll_depth: ['sd_sum', 'sd_count'],
+  time_on_page: ['eng_sum', 'eng_count'],
+};
+
+/** Columns a union must fill for these metrics (pages always need pageviews: a page without any is left out). */
+function neededColumns(metrics: StoredMetric[]): Set<SealedColumn> {
+  return new Set<SealedColumn>(['pageviews', ...metrics.flatMap((m) => METRIC_COLUMNS[m])]);
+}
+
+/**
+ * A select list of the sealed columns, as UInt64: `values` for those `needed`, 0 for the rest (so
+ * nothing unneeded is read or aggregated).
+ */
+function sealedSelect(values: Partial<Record<SealedColumn, string>>, needed: Set<SealedColumn>): string {
+  return SEALED_COLUMNS.map((c) => `toUInt64(${needed.has(c) ? (values[c] ?? '0') : '0'}) AS ${c}`).join(
+    ', ',
+  );
 }
 
 /** Which sealed rows answer a one-dimension breakdown, or null when none do. */
@@ -499,95 +523,199 @@ function wholeDays(range: ResolvedRange): { from: number; to: number } {
   return to > from ? { from, to } : { from, to: from };
 }
 
-/** One breakdown of a sealed plan: its dimension and what answers it. */
-interface SealedItem {
-  name: string;
-  cls: SealedClass;
-  dim: string;
-  spec: DimensionSpec;
-}
+/**
+ * One question of a sealed plan: a breakdown of one dimension, or the site as a whole (in one
+ * bucket, or in day / week / month buckets of the site's zone).
+ */
+type SealedItem = { metrics: StoredMetric[] } & (
+  | { kind: 'breakdown'; name: string; cls: SealedClass; dim: string; spec: DimensionSpec }
+  | { kind: 'totals'; granularity: Granularity | null }
+);
 
-/** Hours the sealed rows do not cover: outside the whole days, or on a day not sealed. */
+/** Hours the sealed rows do not cover: outside the whole days, or on a whole day not sealed. */
 function unsealed(column: string): string {
   return `NOT (${column} >= {sealFrom:DateTime} AND ${column} < {sealTo:DateTime} AND toDate(${column}) IN ${SEALED_DAYS})`;
 }
 
+/** Hours of days not sealed (for totals, whose sealed days come from `stats_hours` whole). */
+function unsealedDays(column: string): string {
+  return `toDate(${column}) NOT IN ${SEALED_DAYS}`;
+}
+
+/** What a query asks, as a sealed item; null when sealed days cannot answer it. */
+function sealedItem(input: PlanInput): SealedItem | null {
+  if (!hourAligned(input.range)) return null;
+  const [name, ...rest] = input.dimensions;
+  if (rest.length > 0) return null;
+  if (name === undefined || isTimeDimension(name)) {
+    const granularity = name === undefined ? null : (GRANULARITY[name] ?? null);
+    if (name !== undefined && (granularity === null || granularity === 'minute' || granularity === 'hour'))
+      return null;
+    // Buckets start at local midnight only for ranges of whole days.
+    if (input.filters.length > 0 || input.range.precise) return null;
+    if (!input.metrics.every((m) => SEALED_METRICS.visits[m] !== undefined)) return null;
+    return { kind: 'totals', granularity, metrics: input.metrics };
+  }
+  const found = sealedBreakdown(name, input.metrics);
+  if (!found || !onlyFilters(input.filters, name)) return null;
+  return { kind: 'breakdown', name, ...found, metrics: input.metrics };
+}
+
 /**
- * Rows `k, d0, <sealed columns>` for every item (k = its index): the sealed days from
- * `stats_daily`, plus the hours they do not cover from the hourly rollups, one scan per table
- * whatever the number of items. Group by (k, d0) and sum to answer.
+ * Rows `k, d0, <sealed columns>` for every item (k = its index): sealed days from `stats_daily`
+ * (breakdowns) and `stats_hours` (the site as a whole), plus the hours they do not cover from
+ * the hourly rollups; one scan per table whatever the number of items. Group by (k, d0) and sum.
  */
 function sealedUnion(items: SealedItem[], params: Params): string {
-  const dims = params.add(
-    'Array(String)',
-    items.map((item) => item.dim),
-  );
-  const direct = items.filter((i) => i.spec.scope === 'visit' && i.spec.directNone).map((i) => i.dim);
-  const shown =
-    direct.length > 0
-      ? `if(value = '' AND has(${params.add('Array(String)', direct)}, dim), '${DIRECT_NONE}', value)`
-      : 'value';
-  const parts = [
-    `SELECT toUInt32(indexOf(${dims}, dim) - 1) AS k, ${shown} AS d0, ${sealedSelect(SEALED_SOURCE)}` +
-      ` FROM stats_daily WHERE site_id = {site:UInt32} AND has(${dims}, dim)` +
-      ` AND day >= toDate({sealFrom:DateTime}) AND day < toDate({sealTo:DateTime}) AND ${SEALED_VERSIONS}`,
-  ];
+  /** Columns the given items need (pageviews always: pages without any are left out). */
+  const columnsOf = (list: { item: SealedItem }[]) => neededColumns(list.flatMap(({ item }) => item.metrics));
+  const parts: string[] = [];
+  const breakdowns = items.flatMap((item, k) => (item.kind === 'breakdown' ? [{ k, item }] : []));
+  const totals = items.flatMap((item, k) => (item.kind === 'totals' ? [{ k, item }] : []));
   const range = 'hour >= {from:DateTime} AND hour < {to:DateTime}';
-  const visits = items.flatMap((item, k) =>
-    item.cls === 'visits' && item.spec.scope === 'visit' ? [{ k, spec: item.spec }] : [],
-  );
-  if (visits.length > 0) {
-    const columns = new Set<SessionColumn>([...BASE_SESSION_COLUMNS, ...visits.map((v) => v.spec.column)]);
+
+  if (breakdowns.length > 0) {
+    // Position k holds item k's dim ('' for other items, a name no row has).
+    const dims = params.add(
+      'Array(String)',
+      items.map((item) => (item.kind === 'breakdown' ? item.dim : '')),
+    );
+    const direct = breakdowns
+      .filter(({ item }) => item.spec.scope === 'visit' && item.spec.directNone)
+      .map(({ item }) => item.dim);
+    const shown =
+      direct.length > 0
+        ? `if(value = '' AND has(${params.add('Array(String)', direct)}, dim), '${DIRECT_NONE}', value)`
+        : 'value';
     parts.push(
-      `SELECT pair.1 AS k, pair.2 AS d0, ${sealedSelect({
-        visitors: 'uniq(s.visitor_id)',
-        visits: 'count()',
-        pageviews: 'sum(s.pageviews)',
-        bounces: 'countIf(s.pageviews = 1 AND s.interactive_events = 0)',
-        duration: 'sum(toInt64(s.ended_at) - toInt64(s.started_at))',
-      })}` +
-        ` FROM (${sessionsSubquery(columns, unsealed('hour'))}) AS s` +
-        ` ARRAY JOIN [${visits.map((v) => `(toUInt32(${v.k}), ${visitDimensionSql(v.spec)})`).join(', ')}] AS pair` +
-        ` WHERE ${SESSION_IS_VISIT} GROUP BY k, d0`,
+      `SELECT toUInt32(indexOf(${dims}, dim) - 1) AS k, ${shown} AS d0, ${sealedSelect(SEALED_SOURCE, columnsOf(breakdowns))}` +
+        ` FROM stats_daily WHERE site_id = {site:UInt32} AND has(${dims}, dim)` +
+        ` AND day >= toDate({sealFrom:DateTime}) AND day < toDate({sealTo:DateTime}) AND ${SEALED_VERSIONS}`,
     );
   }
-  const geo = items.filter((item) => item.cls === 'geo').map((item) => item.dim);
+
+  // Visits not sealed: one scan of sessions_hourly for every visit breakdown and every total.
+  const visitBreakdowns = breakdowns.flatMap(({ k, item }) =>
+    item.cls === 'visits' && item.spec.scope === 'visit' ? [{ k, spec: item.spec }] : [],
+  );
+  if (visitBreakdowns.length > 0 || totals.length > 0) {
+    const columns = new Set<SessionColumn>([
+      ...BASE_SESSION_COLUMNS,
+      ...visitBreakdowns.map((v) => v.spec.column),
+    ]);
+    const pairs = [
+      // (k, value, 1): a breakdown takes every hour outside its sealed days.
+      ...visitBreakdowns.map((v) => `(toUInt32(${v.k}), ${visitDimensionSql(v.spec)}, 1)`),
+      // (k, bucket, 0): a total takes only days not sealed (stats_hours has the rest).
+      ...totals.map(
+        ({ k, item }) =>
+          `(toUInt32(${k}), ${item.granularity ? timeBucketSql(item.granularity, 's.started_at', TZ) : "''"}, 0)`,
+      ),
+    ];
+    const where =
+      visitBreakdowns.length > 0
+        ? `${SESSION_IS_VISIT} AND (pair.3 = 1 OR ${unsealedDays('s.started_at')})`
+        : SESSION_IS_VISIT;
+    parts.push(
+      `SELECT pair.1 AS k, pair.2 AS d0, ${sealedSelect(
+        {
+          visitors: 'uniq(s.visitor_id)',
+          visits: 'count()',
+          pageviews: 'sum(s.pageviews)',
+          bounces: 'countIf(s.pageviews = 1 AND s.interactive_events = 0)',
+          duration: 'sum(toInt64(s.ended_at) - toInt64(s.started_at))',
+        },
+        columnsOf([
+          ...breakdowns.filter(({ item }) => item.kind === 'breakdown' && item.cls === 'visits'),
+          ...totals,
+        ]),
+      )}` +
+        ` FROM (${sessionsSubquery(columns, visitBreakdowns.length > 0 ? unsealed('hour') : unsealedDays('hour'))}) AS s` +
+        ` ARRAY JOIN [${pairs.join(', ')}] AS pair WHERE ${where} GROUP BY k, d0`,
+    );
+  }
+
+  // The site as a whole on sealed days. A bucket's part of one UTC day is always a run of hours
+  // that starts at 0 or ends at 23 (buckets and the range begin at local midnight, and a UTC day
+  // holds one local midnight), so its visitors are `visitors_to` of its last hour or
+  // `visitors_from` of its first.
+  if (totals.length > 0) {
+    const at = "toDateTime(day, 'UTC') + toIntervalHour(hour)";
+    const buckets = totals.map(
+      ({ k, item }) =>
+        `(toUInt32(${k}), ${item.granularity ? timeBucketSql(item.granularity, at, TZ) : "''"})`,
+    );
+    parts.push(
+      `SELECT b.1 AS k, b.2 AS d0, ${sealedSelect(
+        {
+          visitors: 'if(min(hour) = 0, argMax(visitors_to, hour), argMin(visitors_from, hour))',
+          visits: 'sum(visits)',
+          pageviews: 'sum(pageviews)',
+          bounces: 'sum(bounces)',
+          duration: 'sum(duration)',
+        },
+        columnsOf(totals),
+      )}` +
+        ` FROM stats_hours ARRAY JOIN [${buckets.join(', ')}] AS b WHERE site_id = {site:UInt32}` +
+        ' AND day >= toDate({from:DateTime}) AND day <= toDate({to:DateTime})' +
+        ` AND ${at} >= {from:DateTime} AND ${at} < {to:DateTime} AND ${SEALED_VERSIONS}` +
+        ' GROUP BY k, d0, day',
+    );
+  }
+
+  const geo = breakdowns.filter(({ item }) => item.cls === 'geo');
   if (geo.length > 0) {
     // Only the geo items' dims: `geo_devices_hourly` has dims of the same names as visit columns.
-    const geoDims = params.add('Array(String)', geo);
+    const geoDims = params.add(
+      'Array(String)',
+      geo.map(({ item }) => (item.kind === 'breakdown' ? item.dim : '')),
+    );
+    const geoKs = params.add(
+      'Array(UInt32)',
+      geo.map(({ k }) => k),
+    );
     parts.push(
-      `SELECT toUInt32(indexOf(${dims}, dim) - 1) AS k, value AS d0, ${sealedSelect({
-        visitors: 'uniqMerge(visitors)',
-        visits: 'uniqMerge(visits)',
-        pageviews: 'sum(pageviews)',
-        events: 'sum(events)',
-      })}` +
+      `SELECT ${geoKs}[indexOf(${geoDims}, dim)] AS k, value AS d0, ${sealedSelect(
+        {
+          visitors: 'uniqMerge(visitors)',
+          visits: 'uniqMerge(visits)',
+          pageviews: 'sum(pageviews)',
+          events: 'sum(events)',
+        },
+        columnsOf(geo),
+      )}` +
         ` FROM ${TABLES.geo} WHERE site_id = {site:UInt32} AND has(${geoDims}, dim) AND ${range} AND ${unsealed('hour')}` +
         ' GROUP BY k, d0',
     );
   }
-  const page = items.findIndex((item) => item.cls === 'pages');
-  if (page >= 0) {
+  const page = breakdowns.find(({ item }) => item.cls === 'pages');
+  if (page) {
     parts.push(
-      `SELECT toUInt32(${page}) AS k, pathname AS d0, ${sealedSelect({
-        visitors: 'uniqMerge(visitors)',
-        pageviews: 'sum(pageviews)',
-        sd_sum: 'sum(scroll_depth_sum)',
-        sd_count: 'sum(scroll_depth_count)',
-        eng_sum: 'sum(engaged_ms_sum)',
-        eng_count: 'sum(engaged_count)',
-      })}` +
+      `SELECT toUInt32(${page.k}) AS k, pathname AS d0, ${sealedSelect(
+        {
+          visitors: 'uniqMerge(visitors)',
+          pageviews: 'sum(pageviews)',
+          sd_sum: 'sum(scroll_depth_sum)',
+          sd_count: 'sum(scroll_depth_count)',
+          eng_sum: 'sum(engaged_ms_sum)',
+          eng_count: 'sum(engaged_count)',
+        },
+        columnsOf([page]),
+      )}` +
         ` FROM ${TABLES.pages} WHERE site_id = {site:UInt32} AND ${range} AND ${unsealed('hour')} GROUP BY d0`,
     );
   }
-  const goal = items.findIndex((item) => item.cls === 'goals');
-  if (goal >= 0) {
+  const goal = breakdowns.find(({ item }) => item.cls === 'goals');
+  if (goal) {
     parts.push(
-      `SELECT toUInt32(${goal}) AS k, toString(name) AS d0, ${sealedSelect({
-        visitors: 'uniqMerge(visitors)',
-        visits: 'uniqMerge(visits)',
-        events: 'sum(events)',
-      })}` +
+      `SELECT toUInt32(${goal.k}) AS k, toString(name) AS d0, ${sealedSelect(
+        {
+          visitors: 'uniqMerge(visitors)',
+          visits: 'uniqMerge(visits)',
+          events: 'sum(events)',
+        },
+        columnsOf([goal]),
+      )}` +
         ` FROM ${TABLES.goals} WHERE site_id = {site:UInt32} AND ${range} AND ${unsealed('hour')} GROUP BY d0`,
     );
   }
@@ -599,65 +727,85 @@ function sealedParams(input: PlanInput): Record<string, unknown> {
   return { sealFrom: utc(days.from), sealTo: utc(days.to) };
 }
 
-/** A single-dimension breakdown (or its filter on the same dimension) from sealed days. */
-function planSealedBreakdown(input: PlanInput, name: string): Plan | null {
-  const found = sealedBreakdown(name, input.metrics);
-  if (!found || !onlyFilters(input.filters, name)) return null;
+/** The class whose formulas compute an item's metrics. */
+function itemClass(item: SealedItem): SealedClass {
+  return item.kind === 'totals' ? 'visits' : item.cls;
+}
+
+/** The sealed plan for this query, or null when sealed days cannot answer it. */
+export function planSealed(input: PlanInput): Plan | null {
+  const item = sealedItem(input);
+  if (!item) return null;
   const params = new Params();
-  const union = sealedUnion([{ name, ...found }], params);
+  const union = sealedUnion([item], params);
+  const cls = itemClass(item);
+  const metrics = input.metrics.map((m) => `${SEALED_METRICS[cls][m]} AS m_${m}`).join(', ');
+  if (item.kind === 'totals') {
+    const dims = item.granularity ? 'u.d0 AS d0, ' : '';
+    return finish(
+      input,
+      'sealed',
+      `SELECT ${dims}${metrics} FROM (${union}) AS u`,
+      params,
+      '',
+      sealedParams(input),
+    );
+  }
   const resolve: Resolver = (dimension) => {
-    if (dimension !== name) throw new Error(`${dimension} is not ${name}`);
+    if (dimension !== item.name) throw new Error(`${dimension} is not ${item.name}`);
     return { sql: 'u.d0' };
   };
   const where = whereFilters(input.filters, resolve, params);
-  const metrics = input.metrics.map((m) => `${SEALED_METRICS[found.cls][m]} AS m_${m}`).join(', ');
   const inner =
     `SELECT u.d0 AS d0, ${metrics} FROM (${union}) AS u` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '');
-  const having = found.cls === 'pages' ? ' HAVING sum(u.pageviews) > 0' : '';
+  const having = cls === 'pages' ? ' HAVING sum(u.pageviews) > 0' : '';
   return finish(input, 'sealed', inner, params, having, sealedParams(input));
 }
 
-/** Several one-dimension breakdowns over one range, answered by one statement. */
+/** Several questions over one range, answered by one statement. */
 export interface CombinedPlan {
   sql: string;
   params: Record<string, unknown>;
-  /** Rows carry `k` (the index of their breakdown), `total_rows` (per breakdown), `d0`, `m_<metric>`. */
-  metrics: StoredMetric[][];
 }
 
 /**
- * Plans breakdowns that share a site, range and filters (none) as one statement: the dashboard's
- * panels, which otherwise cost one query each. Null unless every input is a one-dimension
- * breakdown of its own dimension that sealed days answer, unfiltered, from the first row, ordered
- * by one of its metrics.
+ * Plans queries that share a site and a range, without filters, as one statement: the panels of
+ * a dashboard page, which otherwise cost one statement each. Rows carry `k` (the index of their
+ * query), `total_rows` (per query), `d0` and `m_<metric>`, each query's rows in its order and cut
+ * to its limit. Null unless every input is sealed-answerable, unfiltered, from its first row, and
+ * (breakdowns) ordered by one of its metrics.
  */
-export function planCombinedBreakdowns(inputs: PlanInput[]): CombinedPlan | null {
+export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
   const first = inputs[0];
-  if (!first || !hourAligned(first.range)) return null;
+  if (!first) return null;
   const items: SealedItem[] = [];
-  const order: { metric: StoredMetric; desc: boolean }[] = [];
+  const sortKeys: string[] = [];
   for (const input of inputs) {
-    const [name, ...rest] = input.dimensions;
-    if (name === undefined || rest.length > 0 || isTimeDimension(name)) return null;
     if (input.filters.length > 0 || input.offset !== 0) return null;
     if (input.range.from !== first.range.from || input.range.to !== first.range.to) return null;
     if (input.siteId !== first.siteId || input.timezone !== first.timezone) return null;
-    if (items.some((item) => item.name === name)) return null;
-    const found = sealedBreakdown(name, input.metrics);
-    if (!found) return null;
-    const [term, ...more] = input.orderBy;
-    const field = term?.[0] === 'percentage' || term?.[0] === 'conversion_rate' ? 'visitors' : term?.[0];
-    const metric = (field ?? input.metrics[0]) as StoredMetric | undefined;
-    if (more.length > 0 || metric === undefined || !input.metrics.includes(metric)) return null;
-    items.push({ name, ...found });
-    order.push({ metric, desc: term === undefined || term[1] === 'desc' });
+    const item = sealedItem(input);
+    if (!item) return null;
+    const k = items.length;
+    if (item.kind === 'breakdown') {
+      if (items.some((other) => other.kind === 'breakdown' && other.name === item.name)) return null;
+      const [term, ...more] = input.orderBy;
+      const field = term?.[0] === 'percentage' || term?.[0] === 'conversion_rate' ? 'visitors' : term?.[0];
+      const metric = (field ?? input.metrics[0]) as StoredMetric | undefined;
+      if (more.length > 0 || metric === undefined || !input.metrics.includes(metric)) return null;
+      const value = `toFloat64(${SEALED_METRICS[item.cls][metric]})`;
+      sortKeys.push(`u.k = ${k}, ${term === undefined || term[1] === 'desc' ? `-${value}` : value}`);
+    } else if (input.orderBy.length > 0) {
+      return null;
+    }
+    items.push(item);
   }
   const params = new Params();
-  const union = sealedUnion(items, params);
   const wanted = [...new Set(inputs.flatMap((input) => input.metrics))];
-  const geo = items.flatMap((item, k) => (item.cls === 'geo' ? [k] : []));
-  const pages = items.flatMap((item, k) => (item.cls === 'pages' ? [k] : []));
+  const union = sealedUnion(items, params);
+  const geo = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'geo' ? [k] : []));
+  const pages = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'pages' ? [k] : []));
   const formula = (m: StoredMetric): string => {
     if (m === 'events' && geo.length > 0) {
       return `if(has([${geo.join(', ')}], u.k), sum(u.pageviews) + sum(u.events), sum(u.events))`;
@@ -667,16 +815,18 @@ export function planCombinedBreakdowns(inputs: PlanInput[]): CombinedPlan | null
     );
     return cls ? (SEALED_METRICS[cls][m] as string) : '0';
   };
-  const sortKey = `multiIf(${order
-    .map((o, k) => `u.k = ${k}, ${o.desc ? '-' : ''}toFloat64(m_${o.metric})`)
-    .join(', ')}, 0)`;
-  const limit = Math.max(...inputs.map((input) => input.limit));
+  const limits = params.add(
+    'Array(UInt32)',
+    inputs.map((input) => input.limit),
+  );
+  const sortKey = sortKeys.length > 0 ? `multiIf(${sortKeys.join(', ')}, 0)` : '0';
   const sql =
-    `SELECT count() OVER (PARTITION BY u.k) AS total_rows, u.k AS k, u.d0 AS d0, ` +
+    `SELECT * FROM (SELECT count() OVER (PARTITION BY u.k) AS total_rows,` +
+    ` row_number() OVER (PARTITION BY u.k ORDER BY ${sortKey}, u.d0) AS rn, u.k AS k, u.d0 AS d0, ` +
     `${wanted.map((m) => `${formula(m)} AS m_${m}`).join(', ')}` +
     ` FROM (${union}) AS u GROUP BY u.k, u.d0` +
     (pages.length > 0 ? ` HAVING NOT has([${pages.join(', ')}], u.k) OR sum(u.pageviews) > 0` : '') +
-    ` ORDER BY u.k, ${sortKey}, d0 LIMIT {limit:UInt32} BY u.k`;
+    `) WHERE rn <= ${limits}[k + 1] ORDER BY k, rn`;
   return {
     sql,
     params: {
@@ -685,66 +835,9 @@ export function planCombinedBreakdowns(inputs: PlanInput[]): CombinedPlan | null
       site: first.siteId,
       from: utc(first.range.from),
       to: utc(first.range.to),
-      limit,
+      tz: first.timezone,
     },
-    metrics: inputs.map((input) => input.metrics),
   };
-}
-
-/**
- * The site as a whole, in one bucket or in day / week / month buckets of the site's zone, from
- * `stats_hours` for sealed days. A bucket's part of one UTC day is always a run of hours that
- * starts at 0 or ends at 23 (buckets and the range both begin at local midnight, and a UTC day
- * holds one local midnight), so its visitors are `visitors_to` of its last hour or `visitors_from`
- * of its first.
- */
-function planSealedTotals(input: PlanInput): Plan | null {
-  if (input.filters.length > 0 || input.range.precise) return null;
-  const time = input.dimensions[0];
-  const granularity = time === undefined ? null : GRANULARITY[time];
-  if (input.dimensions.length > 1 || (time !== undefined && granularity === undefined)) return null;
-  if (granularity === 'minute' || granularity === 'hour') return null;
-  if (!input.metrics.every((m) => SEALED_METRICS.visits[m] !== undefined)) return null;
-  const bucket = (column: string) => (granularity ? timeBucketSql(granularity, column, TZ) : "''");
-
-  const at = "toDateTime(h.day, 'UTC') + toIntervalHour(h.hour)";
-  const sealed =
-    `SELECT b AS d0, ${sealedSelect({
-      visitors: 'if(min(hour) = 0, argMax(visitors_to, hour), argMin(visitors_from, hour))',
-      visits: 'sum(visits)',
-      pageviews: 'sum(pageviews)',
-      bounces: 'sum(bounces)',
-      duration: 'sum(duration)',
-    })} FROM (` +
-    `SELECT ${bucket(at)} AS b, h.day AS day, h.hour AS hour, h.visitors_from AS visitors_from, h.visitors_to AS visitors_to,` +
-    ' h.visits AS visits, h.pageviews AS pageviews, h.bounces AS bounces, h.duration AS duration' +
-    ' FROM stats_hours AS h WHERE h.site_id = {site:UInt32}' +
-    ' AND h.day >= toDate({from:DateTime}) AND h.day <= toDate({to:DateTime})' +
-    ` AND ${at} >= {from:DateTime} AND ${at} < {to:DateTime} AND ${SEALED_VERSIONS}` +
-    ') GROUP BY b, day';
-  const hourly =
-    `SELECT ${bucket('s.started_at')} AS d0, ${sealedSelect({
-      visitors: 'uniq(s.visitor_id)',
-      visits: 'count()',
-      pageviews: 'sum(s.pageviews)',
-      bounces: 'countIf(s.pageviews = 1 AND s.interactive_events = 0)',
-      duration: 'sum(toInt64(s.ended_at) - toInt64(s.started_at))',
-    })}` +
-    ` FROM (${sessionsSubquery(new Set(BASE_SESSION_COLUMNS), `toDate(hour) NOT IN ${SEALED_DAYS}`)}) AS s` +
-    ` WHERE ${SESSION_IS_VISIT} GROUP BY d0`;
-  const metrics = input.metrics.map((m) => `${SEALED_METRICS.visits[m]} AS m_${m}`).join(', ');
-  const dims = time === undefined ? '' : 'u.d0 AS d0, ';
-  const inner = `SELECT ${dims}${metrics} FROM (${sealed} UNION ALL ${hourly}) AS u`;
-  return finish(input, 'sealed', inner, new Params());
-}
-
-/** The sealed plan for this query, or null when sealed days cannot answer it. */
-export function planSealed(input: PlanInput): Plan | null {
-  if (!hourAligned(input.range)) return null;
-  const [first, ...rest] = input.dimensions;
-  if (first === undefined || isTimeDimension(first)) return planSealedTotals(input);
-  if (rest.length > 0) return null;
-  return planSealedBreakdown(input, first);
 }
 
 /**

@@ -20,6 +20,15 @@ import { type Filter, isTimeDimension, MAX_LIMIT, type ValidQuery } from './vali
 /** Rows the query layer returns: `d0…` dimension labels and `m_<metric>` values. */
 export type Row = Record<string, string | number | null>;
 
+/**
+ * A current period's rows that a batch fetched already: the main query's, and the site's visitors
+ * over the range (what `percentage` and, for a goal breakdown, `conversion_rate` divide by).
+ */
+export interface Fetched {
+  main: Row[];
+  visitors?: Row[];
+}
+
 export interface ResultRow {
   metrics: number[];
   dimensions: string[];
@@ -174,8 +183,8 @@ async function computePeriod(
   wantTotalRows: boolean,
   /** Extra filters for the main query only (not for the totals that percentages divide by). */
   restrict: Filter[] = [],
-  /** The main query's rows when already fetched (a batch answers several queries at once). */
-  fetched?: Row[],
+  /** Rows already fetched by a batch (functions/stats/batch.ts), which answers several queries at once. */
+  fetched?: Fetched,
 ): Promise<Computed> {
   const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
   const filters = countryNameFiltersToCodes([...query.filters, ...restrict]);
@@ -213,9 +222,13 @@ async function computePeriod(
       })
     : null;
   const [rows, totalRows, conversionRows] = await Promise.all([
-    fetched ?? execute(main.sql, main.params),
-    wantsPercentage && totals ? execute(totals.sql, totals.params) : Promise.resolve(null),
-    conversionBase ? execute(conversionBase.sql, conversionBase.params) : Promise.resolve(null),
+    fetched?.main ?? execute(main.sql, main.params),
+    wantsPercentage && totals
+      ? (fetched?.visitors ?? execute(totals.sql, totals.params))
+      : Promise.resolve(null),
+    conversionBase
+      ? (fetched?.visitors ?? execute(conversionBase.sql, conversionBase.params))
+      : Promise.resolve(null),
   ]);
   // Every row carries the number of groups; only a page past the end has to count them apart.
   let count: number | undefined;
@@ -267,8 +280,8 @@ export async function runStatsQuery(
   site: ReadableSite,
   query: ValidQuery,
   nowMs: number = Date.now(),
-  /** Rows of the main query, fetched by a batch (functions/stats/batch.ts). */
-  fetched?: Row[],
+  /** Rows of the current period, fetched by a batch (functions/stats/batch.ts). */
+  fetched?: Fetched,
 ): Promise<QueryResponse> {
   const tz = site.timezone;
   const first =

@@ -23,7 +23,9 @@ import { planPerformance } from '../../functions/performance/plan';
 import { parsePerformanceQuery } from '../../functions/performance/query';
 import { resolveRange as resolvePerformanceRange } from '../../functions/performance/range';
 import type { ReadableSite } from '../../functions/stats/access';
+import { runBatch } from '../../functions/stats/batch';
 import { type Executor, runStatsQuery } from '../../functions/stats/run';
+import { sealDays } from '../../functions/stats/seal';
 import { parseQuery } from '../../functions/stats/validate';
 import { startClickHouseServer } from '../../tools/clickhouse/server';
 import { BIG_SITE_DOMAIN, FIRST_SEED_SITE_ID } from '../lib/seed-catalog';
@@ -55,8 +57,13 @@ export interface DashboardFigures {
   siteEvents: number;
   range: [string, string];
   queriesPerLoad: number;
+  /** What the dashboard sends: one batch of the Stats API panels plus the performance calls. */
   rollups: LoadTimings;
+  /** The same panels as one request each (no batch), from the same tables. */
+  unbatched: LoadTimings;
   raw: LoadTimings;
+  /** Statements one batched load sends to ClickHouse. */
+  statementsPerLoad: number;
   events_table: TableBytes;
   bytesPerEvent: number;
   uncompressedBytesPerEvent: number;
@@ -65,46 +72,14 @@ export interface DashboardFigures {
   /** Biggest columns of `events`, compressed bytes per event. */
   columns: { name: string; bytesPerEvent: number }[];
   seedSeconds: number | null;
-  /** `events` rebuilt with proposed codecs and settings (empty when skipped). */
-  variants: StorageVariant[];
+  /** Sealing the ended days before the timed loads (functions/stats/seal.ts), when any were due. */
+  seal: { days: number; siteDays: number; seconds: number } | null;
   /** 1-minute load average before and after the timed loads: other work on the machine. */
   loadAverage: [number, number];
 }
 
-export interface StorageVariant {
-  name: string;
-  statements: string[];
-  bytesPerEvent: number;
-  /** Compressed bytes per event of event_id and session_id in this variant. */
-  idBytesPerEvent: number;
-}
-
 const TOTAL_EVENTS = 10_000_000;
 
-/** Codecs that suit each column's data better than the defaults of 0001 (see docs/benchmarks.md). */
-const PROPOSED_CODECS = [
-  "MODIFY COLUMN timestamp DateTime('UTC') CODEC(Delta(4), ZSTD(3))",
-  'MODIFY COLUMN event_id UInt64 CODEC(Delta(8), ZSTD(3))',
-  'MODIFY COLUMN visitor_id UInt64 CODEC(Delta(8), ZSTD(3))',
-  'MODIFY COLUMN session_id UInt64 CODEC(ZSTD(3))',
-  'MODIFY COLUMN scroll_depth Nullable(UInt8) CODEC(T64, ZSTD(3))',
-  'MODIFY COLUMN cls Nullable(Float32) CODEC(ZSTD(3))',
-  ...[
-    'engaged_ms',
-    'lcp_ms',
-    'inp_ms',
-    'fcp_ms',
-    'ttfb_ms',
-    'dns_ms',
-    'connect_ms',
-    'dom_interactive_ms',
-    'load_ms',
-  ].map((column) => `MODIFY COLUMN ${column} Nullable(UInt32) CODEC(T64, ZSTD(3))`),
-];
-
-/** Sparse storage of mostly-NULL columns; the Nullable variant needs a recent ClickHouse (26.x). */
-const SPARSE_SETTINGS =
-  "MODIFY SETTING ratio_of_defaults_for_sparse_serialization = 0.5, nullable_serialization_version = 'allow_sparse'";
 const ITERATIONS = Number(process.env.BENCH_DASHBOARD_ITERATIONS ?? 20);
 /** Raw loads take seconds each on two cores, so fewer of them. */
 const RAW_ITERATIONS = Number(process.env.BENCH_DASHBOARD_RAW_ITERATIONS ?? 5);
@@ -211,40 +186,6 @@ async function tableBytes(conn: Connection, tables: string[]): Promise<TableByte
     });
 }
 
-/**
- * Copies `events` into a table altered by `alters`, merges it fully and measures it: what a
- * migration with those ALTERs would give new data. The copy is dropped afterwards.
- */
-export async function storageVariant(
-  conn: Connection,
-  name: string,
-  alters: string[],
-): Promise<StorageVariant> {
-  const table = 'bench_events_variant';
-  await clickhouseRequest(conn, `DROP TABLE IF EXISTS ${table}`);
-  await clickhouseRequest(conn, `CREATE TABLE ${table} AS events`);
-  try {
-    await clickhouseRequest(conn, `ALTER TABLE ${table} ${alters.join(', ')}`);
-    await clickhouseRequest(conn, `INSERT INTO ${table} SELECT * FROM events`);
-    await clickhouseRequest(conn, `OPTIMIZE TABLE ${table} FINAL`);
-    const [bytes] = await tableBytes(conn, [table]);
-    const ids = await clickhouseRequest(
-      conn,
-      `SELECT sum(column_data_compressed_bytes) FROM system.parts_columns WHERE database = '${DATABASE}'
-       AND table = '${table}' AND active AND column IN ('event_id', 'session_id') FORMAT TabSeparated`,
-    );
-    const rows = bytes?.rows ?? 1;
-    return {
-      name,
-      statements: alters.map((a) => `ALTER TABLE events ${a};`),
-      bytesPerEvent: (bytes?.compressedBytes ?? 0) / rows,
-      idBytesPerEvent: Number(ids.trim()) / rows,
-    };
-  } finally {
-    await clickhouseRequest(conn, `DROP TABLE IF EXISTS ${table}`);
-  }
-}
-
 interface Connection {
   url: string;
   user: string;
@@ -317,19 +258,46 @@ export async function benchDashboard(
     const last = lastDay ?? '';
     const first = new Date(Date.parse(`${last}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
 
+    // The Worker's client and the Stats API executor's settings (functions/stats/run.ts), with a
+    // longer timeout: a raw load queues 21 full scans on two cores.
+    const client = createClient({
+      url: conn.url,
+      username: conn.user,
+      password: conn.password,
+      database: DATABASE,
+      request_timeout: 600_000,
+      // Progress headers keep long raw loads alive behind proxies; the client warns without them.
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1, send_progress_in_http_headers: 1 },
+    });
+
+    // Ended days sealed, as the 15-minute cron keeps them (functions/stats/seal.ts).
+    const sealStarted = performance.now();
+    const sealedNow = await sealDays(client, Date.now());
+    const seal =
+      sealedNow.days.length > 0
+        ? {
+            days: sealedNow.days.length,
+            siteDays: sealedNow.sealed,
+            seconds: (performance.now() - sealStarted) / 1000,
+          }
+        : null;
+    if (seal) log(`  sealed ${seal.days} days (${seal.siteDays} site-days) in ${seal.seconds.toFixed(1)} s`);
+
     log('  OPTIMIZE TABLE events FINAL…');
     await clickhouseRequest(conn, 'OPTIMIZE TABLE events FINAL');
     const [eventsTable] = await tableBytes(conn, ['events']);
     if (!eventsTable) throw new Error('no parts of events');
-    const rollupNames = [
-      'pages_hourly',
-      'sessions_hourly',
-      'sources_hourly',
-      'geo_devices_hourly',
-      'events_hourly',
-      'usage_hourly',
-      'performance_hourly',
-    ];
+    // Every MergeTree table beside `events` (rollups, sealed days, their bookkeeping).
+    const rollupNames = (
+      await clickhouseRequest(
+        conn,
+        `SELECT name FROM system.tables WHERE database = '${DATABASE}' AND engine LIKE '%MergeTree'
+         AND name NOT IN ('events', 'schema_migrations') ORDER BY name FORMAT TabSeparated`,
+      )
+    )
+      .trim()
+      .split('\n')
+      .filter((name) => name !== '');
     const rollupTables = await tableBytes(conn, rollupNames);
     const columnText = await clickhouseRequest(
       conn,
@@ -342,37 +310,9 @@ export async function benchDashboard(
       .map((line) => line.split('\t'))
       .map(([name, bytes]) => ({ name: name ?? '', bytesPerEvent: Number(bytes) / eventsTable.rows }));
 
-    const variants: StorageVariant[] = [];
-    if (process.env.BENCH_SKIP_CODECS !== '1') {
-      log('  storage with proposed codecs (a full copy of events each)…');
-      variants.push(await storageVariant(conn, 'codecs (any ClickHouse ≥ 24.8)', PROPOSED_CODECS));
-      try {
-        variants.push(
-          await storageVariant(conn, 'codecs + sparse NULL columns (ClickHouse 26.x)', [
-            ...PROPOSED_CODECS,
-            SPARSE_SETTINGS,
-          ]),
-        );
-      } catch (error) {
-        log(
-          `  sparse variant not supported here: ${error instanceof Error ? error.message.slice(0, 120) : error}`,
-        );
-      }
-      for (const v of variants) log(`  ${v.name}: ${v.bytesPerEvent.toFixed(1)} B/event`);
-    }
-
-    // The Worker's client and the Stats API executor's settings (functions/stats/run.ts), with a
-    // longer timeout: a raw load queues 21 full scans on two cores.
-    const client = createClient({
-      url: conn.url,
-      username: conn.user,
-      password: conn.password,
-      database: DATABASE,
-      request_timeout: 600_000,
-      // Progress headers keep long raw loads alive behind proxies; the client warns without them.
-      clickhouse_settings: { output_format_json_quote_64bit_integers: 1, send_progress_in_http_headers: 1 },
-    });
+    let statements = 0;
     const execute: Executor = async (sql, params) => {
+      statements += 1;
       const result = await client.query({
         query: sql,
         query_params: params,
@@ -382,40 +322,73 @@ export async function benchDashboard(
       return result.json();
     };
 
-    const runPanel = async (panel: ReturnType<typeof panels>[number]): Promise<number> => {
+    type Panel = ReturnType<typeof panels>[number];
+    const runPerformance = async (panel: Panel): Promise<void> => {
+      const query = parsePerformanceQuery({ site_id: site.domain, ...panel.body });
+      const range = resolvePerformanceRange(query.dateRange, site.timezone, Date.now());
+      const plan = planPerformance(query, site.id, range, site.timezone);
+      statements += 1;
+      const result = await client.query({
+        query: plan.sql,
+        query_params: plan.params,
+        format: 'JSONEachRow',
+      });
+      await result.json();
+    };
+    const runPanel = async (panel: Panel): Promise<number> => {
       const started = performance.now();
       if (panel.kind === 'stats') {
         await runStatsQuery(execute, site, parseQuery({ site_id: site.domain, ...panel.body }));
       } else {
-        const query = parsePerformanceQuery({ site_id: site.domain, ...panel.body });
-        const range = resolvePerformanceRange(query.dateRange, site.timezone, Date.now());
-        const plan = planPerformance(query, site.id, range, site.timezone);
-        const result = await client.query({
-          query: plan.sql,
-          query_params: plan.params,
-          format: 'JSONEachRow',
-        });
-        await result.json();
+        await runPerformance(panel);
       }
       return performance.now() - started;
     };
+    /** A page load as the dashboard sends it: the Stats API panels in one batch, performance beside. */
+    const batchedLoad = async (list: Panel[]): Promise<void> => {
+      const stats = list.filter((p) => p.kind === 'stats');
+      const answers = runBatch(
+        execute,
+        site,
+        stats.map((p) => parseQuery({ site_id: site.domain, ...p.body })),
+      );
+      await Promise.all([
+        answers.then((all) => {
+          const failed = all.find((a) => !a.ok);
+          if (failed && !failed.ok) throw failed.error;
+        }),
+        ...list.filter((p) => p.kind !== 'stats').map(runPerformance),
+      ]);
+    };
+    /** The same panels, one request each. */
+    const unbatchedLoad = async (list: Panel[]): Promise<void> => {
+      await Promise.all(list.map(runPanel));
+    };
 
-    const measure = async (label: string, range: unknown, iterations: number): Promise<LoadTimings> => {
+    const measure = async (
+      label: string,
+      range: unknown,
+      iterations: number,
+      load: (list: Panel[]) => Promise<void>,
+      alone: boolean,
+    ): Promise<LoadTimings> => {
       const list = panels(range);
       // One warm-up load: the first touch of a table pays for opening its parts.
-      await Promise.all(list.map(runPanel));
+      await load(list);
       const loads: number[] = [];
       for (let i = 0; i < iterations; i++) {
         const started = performance.now();
-        await Promise.all(list.map(runPanel));
+        await load(list);
         loads.push(performance.now() - started);
       }
-      const alone: { name: string; alone: number }[] = [];
-      for (const panel of list) {
-        const times = [await runPanel(panel), await runPanel(panel), await runPanel(panel)].sort(
-          (a, b) => a - b,
-        );
-        alone.push({ name: panel.name, alone: times[1] ?? 0 });
+      const each: { name: string; alone: number }[] = [];
+      if (alone) {
+        for (const panel of list) {
+          const times = [await runPanel(panel), await runPanel(panel), await runPanel(panel)].sort(
+            (a, b) => a - b,
+          );
+          each.push({ name: panel.name, alone: times[1] ?? 0 });
+        }
       }
       const sorted = [...loads].sort((a, b) => a - b);
       const timings: LoadTimings = {
@@ -424,18 +397,29 @@ export async function benchDashboard(
         min: sorted[0] ?? 0,
         max: sorted.at(-1) ?? 0,
         iterations,
-        panels: alone,
-        sequential: alone.reduce((sum, p) => sum + p.alone, 0),
+        panels: each,
+        sequential: each.reduce((sum, p) => sum + p.alone, 0),
       };
       log(
-        `  ${label}: full load p50 ${timings.p50.toFixed(0)} ms, p95 ${timings.p95.toFixed(0)} ms (${iterations} loads of ${list.length} panels); panels one by one: ${timings.sequential.toFixed(0)} ms`,
+        `  ${label}: full load p50 ${timings.p50.toFixed(0)} ms, p95 ${timings.p95.toFixed(0)} ms (${iterations} loads of ${list.length} panels)`,
       );
       return timings;
     };
 
+    const rollupRange = [first, last];
     const loadBefore = loadavg()[0] ?? 0;
-    const rollups = await measure('rollups', [first, last], ITERATIONS);
-    const raw = await measure('raw events', [`${first}T00:00:00`, `${last}T23:59:59`], RAW_ITERATIONS);
+    statements = 0;
+    await batchedLoad(panels(rollupRange));
+    const statementsPerLoad = statements;
+    const rollups = await measure('batched (as the dashboard)', rollupRange, ITERATIONS, batchedLoad, true);
+    const unbatched = await measure('one request per panel', rollupRange, ITERATIONS, unbatchedLoad, false);
+    const raw = await measure(
+      'raw events',
+      [`${first}T00:00:00`, `${last}T23:59:59`],
+      RAW_ITERATIONS,
+      unbatchedLoad,
+      true,
+    );
     const loadAfter = loadavg()[0] ?? 0;
     await client.close();
     const rollupBytes = rollupTables.reduce((sum, t) => sum + t.compressedBytes, 0);
@@ -445,7 +429,9 @@ export async function benchDashboard(
       range: [first, last],
       queriesPerLoad: panels([first, last]).length,
       rollups,
+      unbatched,
       raw,
+      statementsPerLoad,
       events_table: eventsTable,
       bytesPerEvent: eventsTable.compressedBytes / eventsTable.rows,
       uncompressedBytesPerEvent: eventsTable.uncompressedBytes / eventsTable.rows,
@@ -453,7 +439,7 @@ export async function benchDashboard(
       rollupBytesPerEvent: rollupBytes / eventsTable.rows,
       columns,
       seedSeconds,
-      variants,
+      seal,
       loadAverage: [loadBefore, loadAfter],
     };
   } finally {
@@ -469,33 +455,32 @@ export function dashboardLines(f: DashboardFigures): string[] {
   return [
     '## Dashboard',
     '',
-    `A full dashboard load for ${f.range[0]} … ${f.range[1]} (30 days) of the big seeded site (${n(f.siteEvents)} events; ${n(f.events)} events in all over 1,000 sites, \`npm run seed\`): all ${f.queriesPerLoad} panel queries at once, as the browser fires them — top chart and KPI row with the previous period, pages / entry / exit, sources / referrers / channels / UTM sources, countries / regions / cities, devices / browsers / OS, goals, performance (overall, by day, by page), realtime (now and 30 minutes). Wall time of the whole load after one warm-up load: ${f.rollups.iterations} loads from the rollups, ${f.raw.iterations} from the raw table. Queries are the Stats API's own (validator, planner and executor of functions/stats, planner of functions/performance) against the local chDB bridge; HTTP, authentication and D1 are not included.`,
+    `A full dashboard load for ${f.range[0]} … ${f.range[1]} (30 days in Europe/Berlin, today included) of the big seeded site (${n(f.siteEvents)} events; ${n(f.events)} events in all over 1,000 sites, \`npm run seed\`): all ${f.queriesPerLoad} panels — top chart and KPI row with the previous period, pages / entry / exit, sources / referrers / channels / UTM sources, countries / regions / cities, devices / browsers / OS, goals, performance (overall, by day, by page), realtime (now and 30 minutes). "Batched" is what the dashboard sends: the Stats API panels as one \`POST /api/v2/query/batch\` (functions/stats/batch.ts) beside the three performance calls, ${f.statementsPerLoad} ClickHouse statements in all. Wall time of a whole load after one warm-up load: ${f.rollups.iterations} loads each for the batched and the one-request-per-panel columns, ${f.raw.iterations} from the raw table. The queries are the API's own (validator, planner and executor of functions/stats, planner of functions/performance) against the local chDB bridge; HTTP, authentication and D1 are not included. Ended days are sealed first, as the 15-minute cron keeps them${f.seal ? ` (${f.seal.days} days, ${n(f.seal.siteDays)} site-days, took ${f.seal.seconds.toFixed(0)} s in this run)` : ''}; today comes from the hourly rollups.`,
     '',
-    '| figure | rollups | raw `events` only | budget | |',
-    '|---|---|---|---|---|',
-    `| full load p50 | ${ms(f.rollups.p50)} | ${ms(f.raw.p50)} | ≤ 150 ms | ${mark(f.rollups.p50 <= 150)} |`,
-    `| full load p95 | ${ms(f.rollups.p95)} | ${ms(f.raw.p95)} | — | |`,
-    `| fastest / slowest load | ${ms(f.rollups.min)} / ${ms(f.rollups.max)} | ${ms(f.raw.min)} / ${ms(f.raw.max)} | — | |`,
-    `| the panels one after another (sum of each alone) | ${ms(f.rollups.sequential)} | ${ms(f.raw.sequential)} | — | |`,
+    '| figure | batched (as the dashboard) | one request per panel | raw `events` only | budget | |',
+    '|---|---|---|---|---|---|',
+    `| full load p50 | ${ms(f.rollups.p50)} | ${ms(f.unbatched.p50)} | ${ms(f.raw.p50)} | ≤ 150 ms | ${mark(f.rollups.p50 <= 150)} |`,
+    `| full load p95 | ${ms(f.rollups.p95)} | ${ms(f.unbatched.p95)} | ${ms(f.raw.p95)} | — | |`,
+    `| fastest / slowest load | ${ms(f.rollups.min)} / ${ms(f.rollups.max)} | ${ms(f.unbatched.min)} / ${ms(f.unbatched.max)} | ${ms(f.raw.min)} / ${ms(f.raw.max)} | — | |`,
     '',
     `Machine load (1-minute load average) was ${f.loadAverage[0].toFixed(1)} before the timed loads and ${f.loadAverage[1].toFixed(1)} after, on ${cpus().length} cores; above the core count, other processes were competing with these queries.`,
     '',
-    'The raw column asks the same 30 days as date-times, which the planners answer from `events` alone. Realtime panels read `events` in both columns.',
+    'The raw column asks the same 30 days as date-times, which the planners answer from `events` alone. Realtime panels read `events` in every column.',
     '',
-    'Each panel alone (its queries, including the comparison period and `total_rows`; median of 3):',
+    `Each panel alone, one request (its queries, including the comparison period; median of 3). Sum: ${ms(f.rollups.sequential)} from the rollups and sealed days, ${ms(f.raw.sequential)} from raw events.`,
     '',
-    '| panel | rollups | raw |',
+    '| panel | rollups and sealed days | raw |',
     '|---|---|---|',
     ...f.rollups.panels.map((p, i) => `| ${p.name} | ${ms(p.alone)} | ${ms(f.raw.panels[i]?.alone ?? 0)} |`),
     '',
     '### Storage',
     '',
-    `After \`OPTIMIZE TABLE events FINAL\`, from \`system.parts\` (active parts):`,
+    `After \`OPTIMIZE TABLE events FINAL\`, from \`system.parts\` (active parts), with every migration applied (0003 codecs; 0004 drops \`event_id\` and stores the mostly-NULL timings sparse):`,
     '',
     '| figure | measured | budget | |',
     '|---|---|---|---|',
     `| \`events\`, compressed bytes per event | ${f.bytesPerEvent.toFixed(1)} B (${n(f.events_table.compressedBytes)} B for ${n(f.events_table.rows)} rows; ${f.uncompressedBytesPerEvent.toFixed(0)} B uncompressed) | ≤ 20 bytes | ${mark(f.bytesPerEvent <= 20)} |`,
-    `| rollups, compressed bytes per event | ${f.rollupBytesPerEvent.toFixed(1)} B | — | |`,
+    `| rollups and sealed days, compressed bytes per event | ${f.rollupBytesPerEvent.toFixed(1)} B | — | |`,
     '',
     '| rollup table | rows | parts | compressed |',
     '|---|---|---|---|',
@@ -506,30 +491,6 @@ export function dashboardLines(f: DashboardFigures): string[] {
     '',
     `Largest columns of \`events\` (compressed bytes per event): ${f.columns.map((c) => `\`${c.name}\` ${c.bytesPerEvent.toFixed(2)}`).join(', ')}.`,
     '',
-    ...(f.variants.length > 0
-      ? [
-          '#### Towards 20 bytes per event',
-          '',
-          'The bench copies `events` into a table with proposed codecs, merges it and measures it again (`OPTIMIZE … FINAL`):',
-          '',
-          '| `events` variant | bytes per event | of which `event_id` + `session_id` | without those two |',
-          '|---|---|---|---|',
-          `| as migrated (0001 + codecs of 0003) | ${f.bytesPerEvent.toFixed(1)} B | ${(f.columns.filter((c) => c.name === 'event_id' || c.name === 'session_id').reduce((a, c) => a + c.bytesPerEvent, 0)).toFixed(1)} B | — |`,
-          ...f.variants.map(
-            (v) =>
-              `| ${v.name} | ${v.bytesPerEvent.toFixed(1)} B | ${v.idBytesPerEvent.toFixed(1)} B | ≈ ${(v.bytesPerEvent - v.idBytesPerEvent).toFixed(1)} B |`,
-          ),
-          '',
-          `The codecs: \`T64, ZSTD(3)\` for the millisecond timings, engagement and scroll depth (small integers in wide columns), \`ZSTD(3)\` for ids and CLS, \`Delta(8)\` for \`visitor_id\` (ascending within an hour). The sparse variant adds \`${SPARSE_SETTINGS}\`: the timings are NULL on three rows of four, and sparse columns store only the rows that have a value. \`event_id\` (millisecond time plus 22 random and sequence bits, about 4 B per event) and \`session_id\` (a function of visitor and hour) are most of the rest; the last column estimates a table that orders visits by a \`DateTime64(3)\` timestamp instead of \`event_id\` and computes \`session_id\` (an \`ALIAS\` of visitor id and hour), before the extra bytes of millisecond timestamps. Codec changes apply to new parts and to old ones as they merge; no data is rewritten at once.`,
-          '',
-          'The portable codecs are applied by `schema/clickhouse/0003_events_codecs.sql`. The sparse variant needs ClickHouse 26.x, so it is not in the migrations (production targets ≥ 24.8); its statements:',
-          '',
-          '```sql',
-          ...(f.variants.at(-1)?.statements ?? []),
-          '```',
-          '',
-        ]
-      : []),
     ...(f.seedSeconds !== null
       ? [
           `Seeding ${n(f.events)} events took ${f.seedSeconds.toFixed(0)} s (${n(Math.round(f.events / f.seedSeconds))} rows/s) in this run.`,
