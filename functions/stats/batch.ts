@@ -19,6 +19,7 @@ import {
   runStatsQuery,
   storedMetrics,
 } from './run';
+import { type SealedDay, sealedDays } from './seal';
 import { isTimeDimension, type ValidQuery } from './validate';
 
 /** Queries per batch: a dashboard page has about twenty panels. */
@@ -39,7 +40,7 @@ function combinable(query: ValidQuery): boolean {
   );
 }
 
-function planInput(site: ReadableSite, query: ValidQuery, nowMs: number): PlanInput {
+function planInput(site: ReadableSite, query: ValidQuery, nowMs: number, sealed: SealedDay[]): PlanInput {
   const range = resolveRange(query.dateRange, site.timezone, nowMs, null);
   const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
   return {
@@ -55,6 +56,7 @@ function planInput(site: ReadableSite, query: ValidQuery, nowMs: number): PlanIn
     }),
     limit: query.pagination.limit,
     offset: 0,
+    sealed,
   };
 }
 
@@ -76,13 +78,15 @@ export async function runBatch(
 ): Promise<BatchAnswer[]> {
   // Queries the combined statement answers, grouped by range (the first range seen wins; the
   // previous periods of comparisons are asked separately, by runStatsQuery).
+  // One look at the site's sealed days serves every query of the batch.
+  const sealed = await sealedDays(execute, site.id);
   const members = new Map<number, number>();
   const inputs: PlanInput[] = [];
   const breakdowns = new Set<string>();
   let visitorsInput = -1;
   queries.forEach((query, index) => {
     if (!combinable(query)) return;
-    const input = planInput(site, query, nowMs);
+    const input = planInput(site, query, nowMs, sealed);
     const firstInput = inputs[0];
     if (firstInput && (firstInput.range.from !== input.range.from || firstInput.range.to !== input.range.to))
       return;
@@ -112,9 +116,9 @@ export async function runBatch(
     queries.map((query, index) =>
       answer(async () => {
         const k = members.get(index);
-        if (rows === null || k === undefined) return runStatsQuery(execute, site, query, nowMs);
+        if (rows === null || k === undefined) return runStatsQuery(execute, site, query, nowMs, { sealed });
         const split = await rows;
-        const fetched: Fetched = { main: split[k] ?? [] };
+        const fetched: Fetched = { main: split[k] ?? [], sealed };
         if (visitorsInput >= 0) fetched.visitors = split[visitorsInput] ?? [];
         return runStatsQuery(execute, site, query, nowMs, fetched);
       }),

@@ -20,7 +20,7 @@ import {
   timeBucketSql,
   visitDimensionSql,
 } from './schema';
-import { SEALED_VISIT_DIMS } from './seal';
+import { SEALED_VISIT_DIMS, type SealedDay } from './seal';
 import { type Filter, filterDimensions, isTimeDimension } from './validate';
 
 /** Which table family answers a query; the first that can, in this order, is chosen. */
@@ -40,6 +40,11 @@ export interface PlanInput {
   orderBy: [string, 'asc' | 'desc'][];
   limit: number;
   offset: number;
+  /**
+   * The site's sealed days, each with its newest version (`sealedDays` in ./seal.ts). Without it
+   * the planner reads the hourly rollups only.
+   */
+  sealed?: SealedDay[];
 }
 
 export interface Plan {
@@ -55,7 +60,10 @@ export interface Plan {
 class Params {
   readonly values: Record<string, unknown> = {};
   private next = 0;
-  add(type: 'String' | 'Array(String)' | 'Array(UInt32)', value: unknown): string {
+  add(
+    type: 'String' | 'Array(String)' | 'Array(UInt32)' | 'Array(UInt64)' | 'DateTime',
+    value: unknown,
+  ): string {
     const name = `p${this.next++}`;
     this.values[name] = value;
     return `{${name}:${type}}`;
@@ -398,12 +406,6 @@ function planRaw(input: PlanInput): Plan {
  */
 type SealedClass = 'visits' | 'geo' | 'pages' | 'goals';
 
-/** The days readers may take from the sealed tables: each day's newest version. */
-/** The days readers may take from the sealed tables: each sealed day's newest version for the site. */
-const SEALED_VERSIONS =
-  '(day, version) IN (SELECT day, max(version) FROM stats_sealed WHERE site_id = {site:UInt32} GROUP BY day)';
-const SEALED_DAYS = '(SELECT day FROM stats_sealed WHERE site_id = {site:UInt32})';
-
 /** Columns both halves of a sealed plan produce, in this order. */
 const SEALED_COLUMNS = [
   'visitors',
@@ -532,19 +534,76 @@ type SealedItem = { metrics: StoredMetric[] } & (
   | { kind: 'totals'; granularity: Granularity | null }
 );
 
-/** Hours the sealed rows do not cover: outside the whole days, or on a whole day not sealed. */
-function unsealed(column: string): string {
-  return `NOT (${column} >= {sealFrom:DateTime} AND ${column} < {sealTo:DateTime} AND toDate(${column}) IN ${SEALED_DAYS})`;
+/** [from, to) in epoch seconds. */
+type Span = [number, number];
+
+/** `spans` minus the UTC days in `days` (epoch seconds of their midnights), merged and in order. */
+function withoutDays(spans: Span[], days: number[]): Span[] {
+  let out = spans;
+  for (const day of days) {
+    out = out.flatMap(([a, b]): Span[] => {
+      if (day + DAY_SECONDS <= a || day >= b) return [[a, b]];
+      const left: Span[] = a < day ? [[a, day]] : [];
+      const right: Span[] = day + DAY_SECONDS < b ? [[day + DAY_SECONDS, b]] : [];
+      return [...left, ...right];
+    });
+  }
+  return out;
 }
 
-/** Hours of days not sealed (for totals, whose sealed days come from `stats_hours` whole). */
-function unsealedDays(column: string): string {
-  return `toDate(${column}) NOT IN ${SEALED_DAYS}`;
+/**
+ * What the sealed days cover of a range, worked out from the site's sealed days so that the SQL
+ * holds plain values (no subquery per part): the whole UTC days a breakdown reads from
+ * `stats_daily`, the days the totals read from `stats_hours` (every sealed day the range touches;
+ * they are cut by the hour), and the hours left to the hourly rollups in each case.
+ */
+interface Coverage {
+  /** Sealed whole days inside the range (`stats_daily`). */
+  daily: SealedDay[];
+  /** Sealed days the range touches (`stats_hours`). */
+  hourly: SealedDay[];
+  /** Hours a breakdown reads from the hourly rollups. */
+  breakdownSpans: Span[];
+  /** Hours the totals read from the hourly rollups. */
+  totalsSpans: Span[];
+}
+
+function coverage(range: ResolvedRange, sealed: SealedDay[]): Coverage {
+  const whole = wholeDays(range);
+  const at = (day: SealedDay) => Date.parse(`${day.day}T00:00:00Z`) / 1000;
+  const daily = sealed.filter((d) => at(d) >= whole.from && at(d) < whole.to);
+  const hourly = sealed.filter((d) => at(d) + DAY_SECONDS > range.from && at(d) < range.to);
+  const all: Span[] = [[range.from, range.to]];
+  return {
+    daily,
+    hourly,
+    breakdownSpans: withoutDays(all, daily.map(at)),
+    totalsSpans: withoutDays(all, hourly.map(at)),
+  };
+}
+
+/** SQL true for `column` inside one of `spans` (false when there are none), values as parameters. */
+function spansSql(column: string, spans: Span[], params: Params): string {
+  if (spans.length === 0) return '0';
+  return `(${spans
+    .map(
+      ([a, b]) =>
+        `(${column} >= ${params.add('DateTime', utc(a))} AND ${column} < ${params.add('DateTime', utc(b))})`,
+    )
+    .join(' OR ')})`;
+}
+
+/** SQL true for rows of the given days and versions (`day`, `version` columns), as parameters. */
+function versionsSql(days: SealedDay[], params: Params): string {
+  if (days.length === 0) return '0';
+  // One number per (day, version): the day number in the high 32 bits.
+  const keys = days.map((d) => (Date.parse(`${d.day}T00:00:00Z`) / 1000 / DAY_SECONDS) * 2 ** 32 + d.version);
+  return `(toUInt64(day) * 4294967296 + version) IN ${params.add('Array(UInt64)', keys)}`;
 }
 
 /** What a query asks, as a sealed item; null when sealed days cannot answer it. */
 function sealedItem(input: PlanInput): SealedItem | null {
-  if (!hourAligned(input.range)) return null;
+  if (!input.sealed || !hourAligned(input.range)) return null;
   const [name, ...rest] = input.dimensions;
   if (rest.length > 0) return null;
   if (name === undefined || isTimeDimension(name)) {
@@ -566,7 +625,7 @@ function sealedItem(input: PlanInput): SealedItem | null {
  * (breakdowns) and `stats_hours` (the site as a whole), plus the hours they do not cover from
  * the hourly rollups; one scan per table whatever the number of items. Group by (k, d0) and sum.
  */
-function sealedUnion(items: SealedItem[], params: Params): string {
+function sealedUnion(items: SealedItem[], params: Params, cov: Coverage): string {
   /** Columns the given items need (pageviews always: pages without any are left out). */
   const columnsOf = (list: { item: SealedItem }[]) => neededColumns(list.flatMap(({ item }) => item.metrics));
   const parts: string[] = [];
@@ -574,7 +633,7 @@ function sealedUnion(items: SealedItem[], params: Params): string {
   const totals = items.flatMap((item, k) => (item.kind === 'totals' ? [{ k, item }] : []));
   const range = 'hour >= {from:DateTime} AND hour < {to:DateTime}';
 
-  if (breakdowns.length > 0) {
+  if (breakdowns.length > 0 && cov.daily.length > 0) {
     // Position k holds item k's dim ('' for other items, a name no row has).
     const dims = params.add(
       'Array(String)',
@@ -589,8 +648,11 @@ function sealedUnion(items: SealedItem[], params: Params): string {
         : 'value';
     parts.push(
       `SELECT toUInt32(indexOf(${dims}, dim) - 1) AS k, ${shown} AS d0, ${sealedSelect(SEALED_SOURCE, columnsOf(breakdowns))}` +
-        ` FROM stats_daily WHERE site_id = {site:UInt32} AND has(${dims}, dim)` +
-        ` AND day >= toDate({sealFrom:DateTime}) AND day < toDate({sealTo:DateTime}) AND ${SEALED_VERSIONS}`,
+        ` FROM stats_daily WHERE site_id = {site:UInt32} AND dim IN ${dims}` +
+        ` AND day IN ${params.add(
+          'Array(String)',
+          cov.daily.map((d) => d.day),
+        )} AND ${versionsSql(cov.daily, params)}`,
     );
   }
 
@@ -598,7 +660,8 @@ function sealedUnion(items: SealedItem[], params: Params): string {
   const visitBreakdowns = breakdowns.flatMap(({ k, item }) =>
     item.cls === 'visits' && item.spec.scope === 'visit' ? [{ k, spec: item.spec }] : [],
   );
-  if (visitBreakdowns.length > 0 || totals.length > 0) {
+  const visitSpans = visitBreakdowns.length > 0 ? cov.breakdownSpans : cov.totalsSpans;
+  if ((visitBreakdowns.length > 0 || totals.length > 0) && visitSpans.length > 0) {
     const columns = new Set<SessionColumn>([
       ...BASE_SESSION_COLUMNS,
       ...visitBreakdowns.map((v) => v.spec.column),
@@ -612,9 +675,10 @@ function sealedUnion(items: SealedItem[], params: Params): string {
           `(toUInt32(${k}), ${item.granularity ? timeBucketSql(item.granularity, 's.started_at', TZ) : "''"}, 0)`,
       ),
     ];
+    const totalsSpans = spansSql('s.started_at', cov.totalsSpans, params);
     const where =
       visitBreakdowns.length > 0
-        ? `${SESSION_IS_VISIT} AND (pair.3 = 1 OR ${unsealedDays('s.started_at')})`
+        ? `${SESSION_IS_VISIT} AND (pair.3 = 1 OR ${totalsSpans})`
         : SESSION_IS_VISIT;
     parts.push(
       `SELECT pair.1 AS k, pair.2 AS d0, ${sealedSelect(
@@ -630,7 +694,7 @@ function sealedUnion(items: SealedItem[], params: Params): string {
           ...totals,
         ]),
       )}` +
-        ` FROM (${sessionsSubquery(columns, visitBreakdowns.length > 0 ? unsealed('hour') : unsealedDays('hour'))}) AS s` +
+        ` FROM (${sessionsSubquery(columns, spansSql('hour', visitBreakdowns.length > 0 ? cov.breakdownSpans : cov.totalsSpans, params))}) AS s` +
         ` ARRAY JOIN [${pairs.join(', ')}] AS pair WHERE ${where} GROUP BY k, d0`,
     );
   }
@@ -639,7 +703,7 @@ function sealedUnion(items: SealedItem[], params: Params): string {
   // that starts at 0 or ends at 23 (buckets and the range begin at local midnight, and a UTC day
   // holds one local midnight), so its visitors are `visitors_to` of its last hour or
   // `visitors_from` of its first.
-  if (totals.length > 0) {
+  if (totals.length > 0 && cov.hourly.length > 0) {
     const at = "toDateTime(day, 'UTC') + toIntervalHour(hour)";
     const buckets = totals.map(
       ({ k, item }) =>
@@ -657,14 +721,17 @@ function sealedUnion(items: SealedItem[], params: Params): string {
         columnsOf(totals),
       )}` +
         ` FROM stats_hours ARRAY JOIN [${buckets.join(', ')}] AS b WHERE site_id = {site:UInt32}` +
-        ' AND day >= toDate({from:DateTime}) AND day <= toDate({to:DateTime})' +
-        ` AND ${at} >= {from:DateTime} AND ${at} < {to:DateTime} AND ${SEALED_VERSIONS}` +
+        ` AND day IN ${params.add(
+          'Array(String)',
+          cov.hourly.map((d) => d.day),
+        )}` +
+        ` AND ${at} >= {from:DateTime} AND ${at} < {to:DateTime} AND ${versionsSql(cov.hourly, params)}` +
         ' GROUP BY k, d0, day',
     );
   }
 
   const geo = breakdowns.filter(({ item }) => item.cls === 'geo');
-  if (geo.length > 0) {
+  if (geo.length > 0 && cov.breakdownSpans.length > 0) {
     // Only the geo items' dims: `geo_devices_hourly` has dims of the same names as visit columns.
     const geoDims = params.add(
       'Array(String)',
@@ -684,12 +751,12 @@ function sealedUnion(items: SealedItem[], params: Params): string {
         },
         columnsOf(geo),
       )}` +
-        ` FROM ${TABLES.geo} WHERE site_id = {site:UInt32} AND has(${geoDims}, dim) AND ${range} AND ${unsealed('hour')}` +
+        ` FROM ${TABLES.geo} WHERE site_id = {site:UInt32} AND dim IN ${geoDims} AND ${range} AND ${spansSql('hour', cov.breakdownSpans, params)}` +
         ' GROUP BY k, d0',
     );
   }
   const page = breakdowns.find(({ item }) => item.cls === 'pages');
-  if (page) {
+  if (page && cov.breakdownSpans.length > 0) {
     parts.push(
       `SELECT toUInt32(${page.k}) AS k, pathname AS d0, ${sealedSelect(
         {
@@ -702,11 +769,11 @@ function sealedUnion(items: SealedItem[], params: Params): string {
         },
         columnsOf([page]),
       )}` +
-        ` FROM ${TABLES.pages} WHERE site_id = {site:UInt32} AND ${range} AND ${unsealed('hour')} GROUP BY d0`,
+        ` FROM ${TABLES.pages} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.breakdownSpans, params)} GROUP BY d0`,
     );
   }
   const goal = breakdowns.find(({ item }) => item.cls === 'goals');
-  if (goal) {
+  if (goal && cov.breakdownSpans.length > 0) {
     parts.push(
       `SELECT toUInt32(${goal.k}) AS k, toString(name) AS d0, ${sealedSelect(
         {
@@ -716,15 +783,13 @@ function sealedUnion(items: SealedItem[], params: Params): string {
         },
         columnsOf([goal]),
       )}` +
-        ` FROM ${TABLES.goals} WHERE site_id = {site:UInt32} AND ${range} AND ${unsealed('hour')} GROUP BY d0`,
+        ` FROM ${TABLES.goals} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.breakdownSpans, params)} GROUP BY d0`,
     );
   }
+  // Nothing to read at all (a range with no hours?): one empty row set of the right shape.
+  if (parts.length === 0)
+    parts.push(`SELECT toUInt32(0) AS k, '' AS d0, ${sealedSelect({}, new Set())} WHERE 0`);
   return parts.join(' UNION ALL ');
-}
-
-function sealedParams(input: PlanInput): Record<string, unknown> {
-  const days = wholeDays(input.range);
-  return { sealFrom: utc(days.from), sealTo: utc(days.to) };
 }
 
 /** The class whose formulas compute an item's metrics. */
@@ -737,19 +802,12 @@ export function planSealed(input: PlanInput): Plan | null {
   const item = sealedItem(input);
   if (!item) return null;
   const params = new Params();
-  const union = sealedUnion([item], params);
+  const union = sealedUnion([item], params, coverage(input.range, input.sealed ?? []));
   const cls = itemClass(item);
   const metrics = input.metrics.map((m) => `${SEALED_METRICS[cls][m]} AS m_${m}`).join(', ');
   if (item.kind === 'totals') {
     const dims = item.granularity ? 'u.d0 AS d0, ' : '';
-    return finish(
-      input,
-      'sealed',
-      `SELECT ${dims}${metrics} FROM (${union}) AS u`,
-      params,
-      '',
-      sealedParams(input),
-    );
+    return finish(input, 'sealed', `SELECT ${dims}${metrics} FROM (${union}) AS u`, params);
   }
   const resolve: Resolver = (dimension) => {
     if (dimension !== item.name) throw new Error(`${dimension} is not ${item.name}`);
@@ -760,7 +818,7 @@ export function planSealed(input: PlanInput): Plan | null {
     `SELECT u.d0 AS d0, ${metrics} FROM (${union}) AS u` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '');
   const having = cls === 'pages' ? ' HAVING sum(u.pageviews) > 0' : '';
-  return finish(input, 'sealed', inner, params, having, sealedParams(input));
+  return finish(input, 'sealed', inner, params, having);
 }
 
 /** Several questions over one range, answered by one statement. */
@@ -803,7 +861,7 @@ export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
   }
   const params = new Params();
   const wanted = [...new Set(inputs.flatMap((input) => input.metrics))];
-  const union = sealedUnion(items, params);
+  const union = sealedUnion(items, params, coverage(first.range, first.sealed ?? []));
   const geo = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'geo' ? [k] : []));
   const pages = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'pages' ? [k] : []));
   const formula = (m: StoredMetric): string => {
@@ -831,7 +889,6 @@ export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
     sql,
     params: {
       ...params.values,
-      ...sealedParams(first),
       site: first.siteId,
       from: utc(first.range.from),
       to: utc(first.range.to),

@@ -15,6 +15,7 @@ import {
 } from './dates';
 import { type PlanInput, planQuery } from './plan';
 import { type Granularity, type Metric, type StoredMetric, TABLES } from './schema';
+import { type SealedDay, sealedDays } from './seal';
 import { type Filter, isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
 /** Rows the query layer returns: `d0…` dimension labels and `m_<metric>` values. */
@@ -25,8 +26,10 @@ export type Row = Record<string, string | number | null>;
  * over the range (what `percentage` and, for a goal breakdown, `conversion_rate` divide by).
  */
 export interface Fetched {
-  main: Row[];
+  main?: Row[];
   visitors?: Row[];
+  /** The site's sealed days, looked up once for a whole batch. */
+  sealed?: SealedDay[];
 }
 
 export interface ResultRow {
@@ -202,6 +205,7 @@ async function computePeriod(
     }),
     limit: paging.limit,
     offset: paging.offset,
+    sealed: fetched?.sealed,
   };
   const main = planQuery({ ...base, filters });
   const wantsPercentage = query.metrics.includes('percentage');
@@ -289,6 +293,8 @@ export async function runStatsQuery(
       ? await firstEventDay(execute, site.id, tz)
       : null;
   const range = resolveRange(query.dateRange, tz, nowMs, first);
+  // Sealed days answer ranges of whole hours (date-time and realtime ranges never use them).
+  const sealed = fetched?.sealed ?? (range.precise ? undefined : await sealedDays(execute, site.id));
   const timeIndex = query.dimensions.findIndex(isTimeDimension);
   const granularity = timeIndex >= 0 ? granularityOf(query.dimensions[timeIndex] as string, range) : null;
   if (granularity === 'minute' && (range.to - range.from) / 60 > 5_000) {
@@ -303,7 +309,7 @@ export async function runStatsQuery(
     query.pagination,
     query.include.totalRows,
     [],
-    fetched,
+    { ...fetched, sealed },
   );
   const results: ResultRow[] = current.rows.map((row) => ({
     metrics: query.metrics.map((m) => row.values.get(m) ?? 0),
@@ -353,6 +359,7 @@ export async function runStatsQuery(
       { limit: MAX_LIMIT, offset: 0 },
       false,
       restrict,
+      { sealed },
     );
     echo.comparison_date_range = [isoInZone(previousRange.from, tz), isoInZone(previousRange.to - 1, tz)];
     const previousLabels = granularity ? timeLabels(previousRange, granularity, tz) : [];

@@ -7,8 +7,9 @@
  * retries land in that hour), and sealed again, with a new version, whenever its event count in
  * `usage_hourly` no longer matches the count it was sealed with. Readers switch to a new version
  * only when its `stats_sealed` row appears, which is the last write; the previous version's rows
- * are deleted after that. A run that fails half-way leaves rows of a version nobody reads, and the
- * next run seals the day again.
+ * are deleted once the new one is SUPERSEDED_GRACE_SECONDS old (a reader may have looked the day
+ * up just before). A run that fails half-way leaves rows of a version nobody reads, and the next
+ * run seals the day again.
  */
 import type { ClickHouseClient } from '@clickhouse/client-web';
 import { SESSION_COLUMNS } from './schema';
@@ -103,6 +104,32 @@ const SEAL_STATEMENTS: string[] = [
    SETTINGS join_use_nulls = 1`,
 ];
 
+/** A sealed day of one site and the version readers take (its newest). */
+export interface SealedDay {
+  /** YYYY-MM-DD, a UTC day. */
+  day: string;
+  version: number;
+}
+
+/**
+ * How long a superseded version stays readable: a reader looks the site's sealed days up first
+ * and reads them a moment later, so a day sealed again in between must still hold the version
+ * that reader saw.
+ */
+export const SUPERSEDED_GRACE_SECONDS = 600;
+
+/** The site's sealed days with their newest versions; readers plan with this (functions/stats/plan.ts). */
+export async function sealedDays(
+  run: (sql: string, params: Record<string, unknown>) => Promise<Record<string, unknown>[]>,
+  siteId: number,
+): Promise<SealedDay[]> {
+  const rows = await run(
+    'SELECT toString(day) AS day, max(version) AS version FROM stats_sealed WHERE site_id = {site:UInt32} GROUP BY day',
+    { site: siteId },
+  );
+  return rows.map((row) => ({ day: String(row.day), version: Number(row.version) }));
+}
+
 export interface SealResult {
   /** Site-days written in this run. */
   sealed: number;
@@ -178,14 +205,28 @@ export async function sealDay(
     })),
     format: 'JSONEachRow',
   });
-  // Older versions are unread from here on.
-  for (const table of ['stats_daily', 'stats_hours', 'stats_sealed']) {
+}
+
+/**
+ * Deletes what no reader can take any more: versions superseded by one written at least the grace
+ * period ago, and rows of versions that never got their `stats_sealed` row (a run that failed
+ * half-way) once that long has passed. The registry rows go last, so a failure here only leaves
+ * rows for the next run.
+ */
+export async function deleteSuperseded(client: ClickHouseClient, nowMs: number): Promise<void> {
+  const cutoff = Math.floor(nowMs / 1000) - SUPERSEDED_GRACE_SECONDS;
+  const superseded = `(site_id, day, version) IN (
+    SELECT site_id, day, arrayJoin(arrayFilter(v -> v < kept, versions)) FROM (
+      SELECT site_id, day, groupArray(version) AS versions, maxIf(version, version <= {cutoff:UInt32}) AS kept
+      FROM stats_sealed GROUP BY site_id, day))`;
+  for (const table of ['stats_daily', 'stats_hours']) {
     await client.command({
-      query: `DELETE FROM {table:Identifier}
-              WHERE day = {day:Date} AND site_id IN {sites:Array(UInt32)} AND version < {version:UInt32}`,
-      query_params: { table, day, sites, version },
+      query: `DELETE FROM {table:Identifier} WHERE ${superseded}
+                OR (version <= {cutoff:UInt32} AND (site_id, day, version) NOT IN (SELECT site_id, day, version FROM stats_sealed))`,
+      query_params: { table, cutoff },
     });
   }
+  await client.command({ query: `DELETE FROM stats_sealed WHERE ${superseded}`, query_params: { cutoff } });
 }
 
 /**
@@ -199,6 +240,7 @@ export async function sealDays(
   nowMs: number,
   options: { maxDays?: number; sites?: number[] } = {},
 ): Promise<SealResult> {
+  await deleteSuperseded(client, nowMs);
   const due = await daysToSeal(client, nowMs, options.sites);
   const maxDays = options.maxDays ?? Number.POSITIVE_INFINITY;
   const latest = await client.query({

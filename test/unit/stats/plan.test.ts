@@ -126,8 +126,19 @@ describe('planQuery: user values are parameters, never SQL text', () => {
     ['pages', { filters: allOps('event:page'), metrics: ['pageviews'] }],
     ['goals', { filters: allOps('event:goal'), metrics: ['events'] }],
     // A breakdown filtered on its own dimension reads the sealed days.
-    ['sealed', { filters: allOps('event:page'), dimensions: ['event:page'], metrics: ['pageviews'] }],
-    ['sealed', { filters: allOps('visit:source'), dimensions: ['visit:source'], metrics: ['visitors'] }],
+    [
+      'sealed',
+      {
+        filters: allOps('event:page'),
+        dimensions: ['event:page'],
+        metrics: ['pageviews'],
+        sealed: [{ day: '2026-10-04', version: 7 }],
+      },
+    ],
+    [
+      'sealed',
+      { filters: allOps('visit:source'), dimensions: ['visit:source'], metrics: ['visitors'], sealed: [] },
+    ],
     [
       'raw',
       {
