@@ -8,7 +8,7 @@
  */
 import { ApiError } from '../errors';
 import type { ReadableSite } from './access';
-import { resolveRange } from './dates';
+import { comparisonRange, resolveRange } from './dates';
 import { type PlanInput, planCombined } from './plan';
 import {
   type Executor,
@@ -20,7 +20,7 @@ import {
   storedMetrics,
 } from './run';
 import { type SealedDay, sealedDays } from './seal';
-import { isTimeDimension, type ValidQuery } from './validate';
+import { isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
 /** Queries per batch: a dashboard page has about twenty panels. */
 export const MAX_BATCH = 32;
@@ -103,6 +103,33 @@ export async function runBatch(
       inputs.push({ ...input, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1 });
     }
   });
+  // Comparison periods of the site's totals and time buckets: one more statement per range.
+  const previous = new Map<number, Promise<Row[]>>();
+  const byRange = new Map<string, { index: number; input: PlanInput }[]>();
+  for (const [index, k] of members) {
+    const query = queries[index] as ValidQuery;
+    const input = inputs[k] as PlanInput;
+    const comparison = query.include.comparison;
+    if (!comparison || query.dimensions.some((d) => !isTimeDimension(d))) continue;
+    const range = comparisonRange(input.range, comparison.mode, site.timezone, comparison.dateRange);
+    const key = `${range.from}-${range.to}`;
+    const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
+    const list = byRange.get(key) ?? [];
+    list.push({ index, input: { ...input, range, dimensions, limit: MAX_LIMIT } });
+    byRange.set(key, list);
+  }
+  for (const list of byRange.values()) {
+    const plan = list.length > 1 ? planCombined(list.map((l) => l.input)) : null;
+    if (!plan) continue;
+    const all = execute(plan.sql, plan.params);
+    list.forEach((l, k) => {
+      const rows = all.then((found) => found.filter((row) => Number(row.k) === k));
+      // Awaited by its query's answer; marked handled so a failure with no one waiting is not fatal.
+      rows.catch(() => {});
+      previous.set(l.index, rows);
+    });
+  }
+
   let rows: Promise<Row[][]> | null = null;
   const plan = inputs.length > 1 ? planCombined(inputs) : null;
   if (plan) {
@@ -118,7 +145,7 @@ export async function runBatch(
         const k = members.get(index);
         if (rows === null || k === undefined) return runStatsQuery(execute, site, query, nowMs, { sealed });
         const split = await rows;
-        const fetched: Fetched = { main: split[k] ?? [], sealed };
+        const fetched: Fetched = { main: split[k] ?? [], sealed, previous: await previous.get(index) };
         if (visitorsInput >= 0) fetched.visitors = split[visitorsInput] ?? [];
         return runStatsQuery(execute, site, query, nowMs, fetched);
       }),

@@ -30,6 +30,8 @@ export interface Fetched {
   visitors?: Row[];
   /** The site's sealed days, looked up once for a whole batch. */
   sealed?: SealedDay[];
+  /** The comparison period's main rows (site totals and time buckets only: nothing to restrict). */
+  previous?: Row[];
 }
 
 export interface ResultRow {
@@ -359,7 +361,7 @@ export async function runStatsQuery(
       { limit: MAX_LIMIT, offset: 0 },
       false,
       restrict,
-      { sealed },
+      { sealed, main: restrict.length === 0 ? fetched?.previous : undefined },
     );
     echo.comparison_date_range = [isoInZone(previousRange.from, tz), isoInZone(previousRange.to - 1, tz)];
     const previousLabels = granularity ? timeLabels(previousRange, granularity, tz) : [];
