@@ -8,7 +8,15 @@ import { clickhouse } from '../../workers/clickhouse/client';
 import type { Env } from '../../workers/env';
 import { ApiError } from '../errors';
 import { authorizeSiteRead } from '../stats/access';
-import { BANDS, type BandedMetric, METRICS, type MetricName, planPerformance } from './plan';
+import {
+  BANDS,
+  type BandedMetric,
+  bucketValue,
+  HISTOGRAM,
+  METRICS,
+  type MetricName,
+  planPerformance,
+} from './plan';
 import { parsePerformanceQuery } from './query';
 import { resolveRange } from './range';
 
@@ -44,6 +52,42 @@ function count(value: unknown): number {
 }
 
 export function shapeRow(row: ResultRow): PerformanceRow {
+  const dimension = typeof row.dimension === 'string' ? row.dimension : null;
+  return Array.isArray(row.totals) ? shapeRollupRow(row, dimension) : shapeRawRow(row, dimension);
+}
+
+/**
+ * A row from the rollups (plan.ts, `rollupSql`): `totals` holds the 15 band counts (three per
+ * banded metric, in BANDS order) and the sample count; `quantiles` the p50 / p75 / p95 bucket of
+ * each metric, or NaN (null in JSON) for a metric without samples.
+ */
+function shapeRollupRow(row: ResultRow, dimension: string | null): PerformanceRow {
+  const totals = (row.totals as unknown[]).map(count);
+  const quantiles = Array.isArray(row.quantiles) ? (row.quantiles as unknown[]) : [];
+  const samples = totals[HISTOGRAM.samplesKey - HISTOGRAM.bandsKey] ?? 0;
+  const metrics = {} as Record<MetricName, Percentiles>;
+  METRICS.forEach(([name], m) => {
+    const buckets = Array.isArray(quantiles[m]) ? (quantiles[m] as unknown[]) : [];
+    const value = (bucket: unknown) => {
+      if (samples === 0 || typeof bucket !== 'number' || !Number.isFinite(bucket)) return null;
+      const units = bucketValue(bucket);
+      return round(name, name === 'cls' ? units / HISTOGRAM.clsScale : units);
+    };
+    metrics[name] = { p50: value(buckets[0]), p75: value(buckets[1]), p95: value(buckets[2]) };
+  });
+  const bands = {} as Record<BandedMetric, Bands>;
+  (Object.keys(BANDS) as BandedMetric[]).forEach((name, j) => {
+    bands[name] = {
+      good: totals[3 * j] ?? 0,
+      needs_improvement: totals[3 * j + 1] ?? 0,
+      poor: totals[3 * j + 2] ?? 0,
+    };
+  });
+  return { dimension, samples, metrics, bands };
+}
+
+/** A row from the raw table: t-digest percentiles per metric and band counts per column. */
+function shapeRawRow(row: ResultRow, dimension: string | null): PerformanceRow {
   const samples = count(row.samples);
   const metrics = {} as Record<MetricName, Percentiles>;
   for (const [name] of METRICS) {
@@ -63,8 +107,7 @@ export function shapeRow(row: ResultRow): PerformanceRow {
       poor: count(row[`${name}_poor`]),
     };
   }
-  const dimension = row.dimension;
-  return { dimension: typeof dimension === 'string' ? dimension : null, samples, metrics, bands };
+  return { dimension, samples, metrics, bands };
 }
 
 export const performanceRoutes = new Hono<{ Bindings: Env }>();

@@ -5,10 +5,11 @@ import { authFetch, signUp, type TestAccount, uniqueEmail } from '../helpers/acc
 import { testEnv } from '../helpers/stack';
 
 /**
- * A hand-checkable dataset: performance events with known timings, inserted straight into
- * `events` (the materialized view fills performance_hourly). Expected bands are counted here with
- * Google's thresholds; expected percentiles are computed here by linear interpolation, and the
- * API's t-digest answers must land within a small tolerance of them.
+ * Hand-checkable datasets: performance events with known timings, inserted straight into `events`
+ * (the materialized views fill the rollups). Expected sample and band counts are counted here with
+ * Google's thresholds and must match exactly; expected percentiles are order statistics of the
+ * samples, which the API's answers must approach within the documented error: 1 % for the rollups'
+ * histograms (exact below 50 ms), the t-digest's error for the raw table.
  */
 
 const DAY1 = Date.UTC(2026, 9, 5, 10) / 1000; // 2026-10-05 10:00 UTC
@@ -158,9 +159,10 @@ function percentile(values: number[], q: number): number {
 type Metrics = Record<string, { p50: number | null; p75: number | null; p95: number | null }>;
 
 /**
- * T-digest is approximate, and percentile definitions differ by a rank on small samples: accept an
- * answer within 3 % of the data's spread of the interpolated percentile, or between the
- * neighbouring ranks around it.
+ * Percentile definitions differ by a rank on small samples, histogram buckets are 2 % wide (the
+ * middle within 1 % of any value in the bucket) and t-digest is approximate: accept an answer
+ * within 1 % (plus rounding) of the values between the neighbouring ranks, or within 3 % of the
+ * data's spread of the interpolated percentile.
  */
 function expectPercentiles(metrics: Metrics, samples: Sample[]) {
   for (const name of [
@@ -191,7 +193,7 @@ function expectPercentiles(metrics: Metrics, samples: Sample[]) {
       const above = values[Math.min(values.length - 1, Math.ceil(pos) + 1)] ?? 0;
       const slack = name === 'cls' ? 0.0001 : 1;
       const close = Math.abs(got - want) <= 0.03 * spread + slack;
-      const withinRanks = got >= below - slack && got <= above + slack;
+      const withinRanks = got >= below * 0.99 - slack && got <= above * 1.01 + slack;
       expect(
         close || withinRanks,
         `${name} ${key}: got ${got}, want ≈ ${want} (ranks ${below}..${above})`,
@@ -253,7 +255,7 @@ beforeAll(async () => {
 });
 
 describe('POST /api/stats/performance', () => {
-  it('reports exact bands and t-digest percentiles over the whole range, from the rollup', async () => {
+  it('reports exact bands and percentiles over the whole range, from the rollup', async () => {
     const body = await answer({ site_id: site.id, date_range: RANGE });
     expect(body.meta.source).toBe('rollup');
     expect(body.results).toHaveLength(1);
@@ -437,5 +439,184 @@ describe('POST /api/stats/performance', () => {
     }
     const still = await answer({ site_id: site.id, date_range: RANGE });
     expect(still.results[0]?.samples).toBe(ALL.length);
+  });
+});
+
+/**
+ * A site in Europe/Berlin, whose days start at 22:00 UTC in summer time and at 23:00 UTC after it
+ * ends (2026-10-25, a 25-hour local day). Samples sit on every side of the local and UTC
+ * midnights, so any hour given to the wrong day, or a UTC day read whole, shows in the counts.
+ */
+describe('POST /api/stats/performance in a time zone east of UTC', () => {
+  const TZ = 'Europe/Berlin';
+  const PAGES = ['/a', '/a', '/b', '/a', '/c', '/b', '/a'];
+  /** UTC hours and minutes of each day's samples: around 22:00, 23:00 and 00:00 UTC, and midday. */
+  const TIMES: [number, number][] = [
+    [0, 30],
+    [1, 10],
+    [11, 0],
+    [21, 30],
+    [22, 10],
+    [22, 50],
+    [23, 30],
+  ];
+  const samples: Sample[] = [];
+  // 2026-10-18 to 2026-10-30 (UTC days).
+  for (let d = 0; d < 13; d++) {
+    TIMES.forEach(([h, m], k) => {
+      const i = d * TIMES.length + k;
+      samples.push({
+        page: PAGES[(d + k) % PAGES.length] as string,
+        at: Date.UTC(2026, 9, 18 + d, h, m) / 1000,
+        t: {
+          lcp: 900 + ((i * 373) % 4200),
+          inp: i % 4 === 0 ? null : 40 + ((i * 61) % 700),
+          cls: ((i * 7) % 40) / 100,
+          fcp: 500 + ((i * 211) % 3000),
+          ttfb: 100 + ((i * 97) % 1900),
+          dns: i % 3 === 0 ? 0 : (i * 13) % 90,
+          connect: i % 2 === 0 ? 0 : (i * 17) % 200,
+          dom_interactive: 800 + ((i * 151) % 3500),
+          load: 1200 + ((i * 263) % 5000),
+        },
+      });
+    });
+  }
+  const localDay = (at: number) =>
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: TZ,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(new Date(at * 1000));
+  /** [from, to) of local wall-clock dates or date-times, as the endpoint resolves them. */
+  const instant = (local: string) => {
+    const guess = Date.parse(`${local}Z`);
+    const offset = (ms: number) =>
+      Date.parse(`${new Date(ms).toLocaleString('sv-SE', { timeZone: TZ }).replace(' ', 'T')}Z`) - ms;
+    return (guess - offset(guess - offset(guess))) / 1000;
+  };
+  const inRange = (from: number, to: number) => samples.filter((s) => s.at >= from && s.at < to);
+
+  let account: TestAccount;
+  let berlin: { id: number; domain: string };
+
+  beforeAll(async () => {
+    account = await signUp(uniqueEmail('perf-berlin'));
+    berlin = await createSite(account, TZ);
+    await insert(berlin.id, berlin.domain, samples);
+  });
+
+  async function ask2(body: Record<string, unknown>): Promise<PerformanceResponse> {
+    const res = await ask({ site_id: berlin.id, ...body }, account);
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    return JSON.parse(text) as PerformanceResponse;
+  }
+
+  /** Every sample here is from DE on a desktop: this filter reads the raw table and changes nothing. */
+  const RAW: unknown[] = [['is', 'visit:country', ['DE']]];
+
+  function expectRows(rows: PerformanceResponse['results'], groups: [string | null, Sample[]][]) {
+    expect(rows.map((r) => [r.dimension, r.samples])).toEqual(groups.map(([d, s]) => [d, s.length]));
+    for (const [i, [, group]] of groups.entries()) {
+      expect(rows[i]?.bands).toEqual(expectedBands(group));
+      expectPercentiles(rows[i]?.metrics ?? {}, group);
+    }
+  }
+
+  function byDay(list: Sample[]): [string, Sample[]][] {
+    const days = new Map<string, Sample[]>();
+    for (const s of [...list].sort((a, b) => a.at - b.at)) {
+      const day = localDay(s.at);
+      days.set(day, [...(days.get(day) ?? []), s]);
+    }
+    return [...days.entries()];
+  }
+
+  function byPage(list: Sample[], limit: number): [string, Sample[]][] {
+    const pages = new Map<string, Sample[]>();
+    for (const s of list) pages.set(s.page, [...(pages.get(s.page) ?? []), s]);
+    return [...pages.entries()]
+      .sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : 1))
+      .slice(0, limit);
+  }
+
+  // Whole local days across the end of summer time: 2026-10-19 22:00 UTC to 2026-10-29 23:00 UTC.
+  const DAYS = ['2026-10-20', '2026-10-29'];
+  const daysFrom = instant('2026-10-20T00:00:00');
+  const daysTo = instant('2026-10-30T00:00:00');
+
+  it('answers whole local days from the rollups exactly as the raw table does', async () => {
+    expect(daysFrom).toBe(Date.UTC(2026, 9, 19, 22) / 1000);
+    expect(daysTo).toBe(Date.UTC(2026, 9, 29, 23) / 1000);
+    const want = inRange(daysFrom, daysTo);
+
+    const overall = await ask2({ date_range: DAYS });
+    expect(overall.meta.source).toBe('rollup');
+    expectRows(overall.results, [[null, want]]);
+
+    const days = await ask2({ date_range: DAYS, dimension: 'time:day' });
+    expect(days.meta.source).toBe('rollup');
+    expect(days.results).toHaveLength(10);
+    expectRows(days.results, byDay(want));
+
+    const pages = await ask2({ date_range: DAYS, dimension: 'event:page', limit: 2 });
+    expect(pages.meta.source).toBe('rollup');
+    expectRows(pages.results, byPage(want, 2));
+
+    for (const [dimension, rollup] of [
+      [null, overall],
+      ['time:day', days],
+      ['event:page', pages],
+    ] as const) {
+      const raw = await ask2({ date_range: DAYS, dimension, filters: RAW, limit: 2 });
+      expect(raw.meta.source).toBe('raw');
+      expect(raw.results.map((r) => [r.dimension, r.samples, r.bands])).toEqual(
+        rollup.results.map((r) => [r.dimension, r.samples, r.bands]),
+      );
+    }
+  });
+
+  it('answers ranges that start and end inside a UTC day, by day and by hour', async () => {
+    // 2026-10-21 05:00 to 2026-10-27 17:00 in Berlin: 03:00 UTC to 16:00 UTC.
+    const range = ['2026-10-21T05:00', '2026-10-27T16:59:59'];
+    const want = inRange(instant('2026-10-21T05:00:00'), instant('2026-10-27T17:00:00'));
+    const overall = await ask2({ date_range: range });
+    expect(overall.meta.source).toBe('rollup');
+    expectRows(overall.results, [[null, want]]);
+    const days = await ask2({ date_range: range, dimension: 'time:day' });
+    expect(days.meta.source).toBe('rollup');
+    expectRows(days.results, byDay(want));
+    const pages = await ask2({ date_range: range, dimension: 'event:page', limit: 3 });
+    expectRows(pages.results, byPage(want, 3));
+    const hours = await ask2({ date_range: range, dimension: 'time:hour' });
+    expect(hours.results.reduce((n, r) => n + r.samples, 0)).toBe(want.length);
+  });
+
+  it('takes away the hours after the end of a range from a whole UTC day, per page', async () => {
+    // 2026-10-22 01:00 to 20:00 in Berlin is 2026-10-21 23:00 to 2026-10-22 18:00 UTC: the page
+    // rollup reads 2026-10-22 whole and subtracts its last six hours, which have samples.
+    const range = ['2026-10-22T01:00', '2026-10-22T19:59:59'];
+    const from = instant('2026-10-22T01:00:00');
+    const to = instant('2026-10-22T20:00:00');
+    expect(samples.some((s) => s.at >= to && s.at < Date.UTC(2026, 9, 23) / 1000 && s.page === '/a')).toBe(
+      true,
+    );
+    for (const page of ['/a', '/b']) {
+      const want = inRange(from, to).filter((s) => s.page === page);
+      const body = await ask2({ date_range: range, filters: [['is', 'event:page', [page]]] });
+      expect(body.meta.source).toBe('rollup');
+      expectRows(body.results, [[null, want]]);
+    }
+    const days = await ask2({
+      date_range: DAYS,
+      dimension: 'time:day',
+      filters: [['contains', 'event:page', ['/a', '/c']]],
+    });
+    expectRows(
+      days.results,
+      byDay(inRange(daysFrom, daysTo).filter((s) => s.page === '/a' || s.page === '/c')),
+    );
   });
 });
