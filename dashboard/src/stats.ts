@@ -173,6 +173,8 @@ export function performance(
   access: StatsAccess,
   view: View,
   dimension: null | 'time:hour' | 'time:day' | 'event:page',
+  /** Pages: how many, busiest first (the panel shows 10; the CSV export asks for more). */
+  limit?: number,
 ): Promise<PerformanceResponse> {
   return post<PerformanceResponse>(
     '/api/stats/performance',
@@ -181,6 +183,7 @@ export function performance(
       date_range: dateRangeParam(view.range),
       filters: toV2Filters(view.chips),
       dimension,
+      ...(limit === undefined ? {} : { limit }),
     },
     { headers: access.headers, expect401: access.headers !== undefined },
   );

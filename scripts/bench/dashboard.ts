@@ -141,7 +141,7 @@ export function panels(range: unknown): { name: string; body: Body; kind: 'stats
     {
       name: 'performance by page',
       kind: 'performance',
-      body: { date_range: range, dimension: 'event:page' },
+      body: { date_range: range, dimension: 'event:page', limit: 10 },
     },
     { name: 'visitors now', kind: 'stats', body: { metrics: ['visitors'], date_range: 'realtime' } },
     {
