@@ -9,7 +9,12 @@ const CRONS: { cron: string; due: (d: Date) => boolean }[] = [
 
 async function fire(workerUrl: string, cron: string): Promise<void> {
   try {
-    await fetch(`${workerUrl}/__scheduled?cron=${encodeURIComponent(cron)}`);
+    const response = await fetch(`${workerUrl}/__scheduled?cron=${encodeURIComponent(cron)}`);
+    const text = await response.text();
+    // wrangler answers "Ran scheduled event"; an HTML page means the request never reached the Worker.
+    if (!response.ok || text.trimStart().startsWith('<')) {
+      console.error(`cron ${cron}: /__scheduled answered ${response.status} without running the trigger`);
+    }
   } catch (error) {
     console.error(`cron ${cron} failed: ${error instanceof Error ? error.message : error}`);
   }
