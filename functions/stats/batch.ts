@@ -76,17 +76,25 @@ export async function runBatch(
   queries: ValidQuery[],
   nowMs: number = Date.now(),
 ): Promise<BatchAnswer[]> {
-  // Queries the combined statement answers, grouped by range (the first range seen wins; the
-  // previous periods of comparisons are asked separately, by runStatsQuery).
-  // One look at the site's sealed days serves every query of the batch.
-  const sealed = await sealedDays(execute, site.id);
+  // One look at the site's sealed days serves every query of the batch. Which queries join the
+  // combined statement does not depend on what is sealed, so the others (realtime, filtered) can
+  // start while the look is under way; date-time ranges do not wait for it at all.
+  const looked = sealedDays(execute, site.id);
+  looked.catch(() => {});
   const members = new Map<number, number>();
   const inputs: PlanInput[] = [];
   const breakdowns = new Set<string>();
   let visitorsInput = -1;
   queries.forEach((query, index) => {
     if (!combinable(query)) return;
-    const input = planInput(site, query, nowMs, sealed);
+    let input: PlanInput;
+    try {
+      input = planInput(site, query, nowMs, []);
+    } catch (error) {
+      // A range that cannot be resolved fails alone, below, as `POST /api/v2/query` would.
+      if (error instanceof ApiError) return;
+      throw error;
+    }
     const firstInput = inputs[0];
     if (firstInput && (firstInput.range.from !== input.range.from || firstInput.range.to !== input.range.to))
       return;
@@ -103,6 +111,17 @@ export async function runBatch(
       inputs.push({ ...input, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1 });
     }
   });
+  const answers = queries.map((query, index) => {
+    if (members.has(index)) return null;
+    return answer(async () => {
+      const all = query.dateRange.kind === 'preset' && query.dateRange.preset === 'all';
+      const ownLookup = all || resolveRange(query.dateRange, site.timezone, nowMs, null).precise;
+      return runStatsQuery(execute, site, query, nowMs, ownLookup ? {} : { sealed: await looked });
+    });
+  });
+  const sealed = await looked;
+  for (const input of inputs) input.sealed = sealed;
+
   // Comparison periods of the site's totals and time buckets: one more statement per range.
   const previous = new Map<number, Promise<Row[]>>();
   const byRange = new Map<string, { index: number; input: PlanInput }[]>();
@@ -140,15 +159,17 @@ export async function runBatch(
     });
   }
   return Promise.all(
-    queries.map((query, index) =>
-      answer(async () => {
-        const k = members.get(index);
-        if (rows === null || k === undefined) return runStatsQuery(execute, site, query, nowMs, { sealed });
-        const split = await rows;
-        const fetched: Fetched = { main: split[k] ?? [], sealed, previous: await previous.get(index) };
-        if (visitorsInput >= 0) fetched.visitors = split[visitorsInput] ?? [];
-        return runStatsQuery(execute, site, query, nowMs, fetched);
-      }),
+    queries.map(
+      (query, index) =>
+        answers[index] ??
+        answer(async () => {
+          const k = members.get(index);
+          if (rows === null || k === undefined) return runStatsQuery(execute, site, query, nowMs, { sealed });
+          const split = await rows;
+          const fetched: Fetched = { main: split[k] ?? [], sealed, previous: await previous.get(index) };
+          if (visitorsInput >= 0) fetched.visitors = split[visitorsInput] ?? [];
+          return runStatsQuery(execute, site, query, nowMs, fetched);
+        }),
     ),
   );
 }

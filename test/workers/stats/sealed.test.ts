@@ -202,10 +202,18 @@ describe('POST /api/v2/query/batch', () => {
     const res = await batch([
       { site_id: site.domain, metrics: ['visitors'], date_range: DAY },
       { site_id: site.domain, metrics: ['visitorz'], date_range: DAY },
+      { site_id: site.domain, metrics: ['visitors'], date_range: ['2026-10-07', '2026-10-01'] },
+      { site_id: site.domain, metrics: ['visitors'], date_range: WEEK, dimensions: ['visit:source'] },
     ]);
     expect(res.status).toBe(200);
     expect(res.body.results[0]).toMatchObject({ status: 200, results: [{ dimensions: [] }] });
     expect(res.body.results[1]).toMatchObject({ status: 400, error: { code: 'invalid_query' } });
+    // A range that only fails when resolved fails alone too, and the rest are answered.
+    expect(res.body.results[2]).toMatchObject({ status: 400, error: { code: 'invalid_query' } });
+    expect(String((res.body.results[2]?.error as { message?: string } | undefined)?.message)).toMatch(
+      /date_range/,
+    );
+    expect(res.body.results[3]).toMatchObject({ status: 200 });
     expect(String((res.body.results[1]?.error as { message?: string } | undefined)?.message)).toMatch(
       /^queries\[1\]\.metrics\[0\]/,
     );
