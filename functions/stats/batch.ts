@@ -119,7 +119,15 @@ export async function runBatch(
       return runStatsQuery(execute, site, query, nowMs, ownLookup ? {} : { sealed: await looked });
     });
   });
-  const sealed = await looked;
+  // Without the look (ClickHouse failing), each query runs alone and fails or succeeds alone.
+  const sealed = await looked.catch(() => undefined);
+  if (sealed === undefined) {
+    return Promise.all(
+      queries.map(
+        (query, index) => answers[index] ?? answer(() => runStatsQuery(execute, site, query, nowMs)),
+      ),
+    );
+  }
   for (const input of inputs) input.sealed = sealed;
 
   // Comparison periods of the site's totals and time buckets: one more statement per range.
