@@ -13,13 +13,13 @@ import { type PlanInput, planCombined } from './plan';
 import {
   type Executor,
   type Fetched,
+  planInputFor,
   plannerDimension,
   type QueryResponse,
   type Row,
   runStatsQuery,
-  storedMetrics,
 } from './run';
-import { type SealedDay, sealedDays } from './seal';
+import { sealedDays } from './seal';
 import { isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
 /** Queries per batch: a dashboard page has about twenty panels. */
@@ -40,24 +40,9 @@ function combinable(query: ValidQuery): boolean {
   );
 }
 
-function planInput(site: ReadableSite, query: ValidQuery, nowMs: number, sealed: SealedDay[]): PlanInput {
+function planInput(site: ReadableSite, query: ValidQuery, nowMs: number): PlanInput {
   const range = resolveRange(query.dateRange, site.timezone, nowMs, null);
-  const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
-  return {
-    siteId: site.id,
-    timezone: site.timezone,
-    range,
-    metrics: storedMetrics(query.metrics),
-    dimensions,
-    filters: [],
-    orderBy: query.orderBy.map(([field, dir]) => {
-      const index = query.dimensions.indexOf(field);
-      return [index >= 0 ? (dimensions[index] as string) : field, dir];
-    }),
-    limit: query.pagination.limit,
-    offset: 0,
-    sealed,
-  };
+  return planInputFor(site, query, range, { limit: query.pagination.limit, offset: 0 }, []);
 }
 
 async function answer(run: () => Promise<QueryResponse>): Promise<BatchAnswer> {
@@ -89,7 +74,7 @@ export async function runBatch(
     if (!combinable(query)) return;
     let input: PlanInput;
     try {
-      input = planInput(site, query, nowMs, []);
+      input = planInput(site, query, nowMs);
     } catch (error) {
       // A range that cannot be resolved fails alone, below, as `POST /api/v2/query` would.
       if (error instanceof ApiError) return;

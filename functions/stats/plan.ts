@@ -20,7 +20,7 @@ import {
   timeBucketSql,
   visitDimensionSql,
 } from './schema';
-import { SEALED_VISIT_DIMS, type SealedDay } from './seal';
+import type { SealedDay } from './seal';
 import { type Filter, filterDimensions, isTimeDimension } from './validate';
 
 /** Which table family answers a query; the first that can, in this order, is chosen. */
@@ -505,9 +505,8 @@ function sealedBreakdown(
     return null;
   }
   if (spec.geo && fits('geo')) return { cls: 'geo', dim: spec.geo, spec };
-  if ((SEALED_VISIT_DIMS as readonly string[]).includes(spec.column) && fits('visits')) {
-    return { cls: 'visits', dim: spec.column, spec };
-  }
+  // Every visit dimension without a geo counterpart is sealed from sessions (functions/stats/seal.ts).
+  if (!spec.geo && fits('visits')) return { cls: 'visits', dim: spec.column, spec };
   return null;
 }
 

@@ -80,7 +80,7 @@ export function clickhouseExecutor(env: Env): Executor {
 
 const DERIVED = new Set<Metric>(['percentage', 'conversion_rate']);
 
-export function storedMetrics(metrics: Metric[]): StoredMetric[] {
+function storedMetrics(metrics: Metric[]): StoredMetric[] {
   const stored = metrics.filter((m): m is StoredMetric => !DERIVED.has(m));
   if (metrics.some((m) => DERIVED.has(m)) && !stored.includes('visitors')) stored.push('visitors');
   return stored;
@@ -178,6 +178,32 @@ async function firstEventDay(execute: Executor, siteId: number, tz: string): Pro
   return localDay(num(row.first) * 1000, tz);
 }
 
+/** What the planner is asked for one period of a query (its own filters, country names as codes). */
+export function planInputFor(
+  site: ReadableSite,
+  query: ValidQuery,
+  range: ResolvedRange,
+  paging: { limit: number; offset: number },
+  sealed: SealedDay[] | undefined,
+): PlanInput {
+  const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
+  return {
+    siteId: site.id,
+    timezone: site.timezone,
+    range,
+    metrics: storedMetrics(query.metrics),
+    dimensions,
+    filters: countryNameFiltersToCodes(query.filters),
+    orderBy: query.orderBy.map(([field, dir]) => {
+      const index = query.dimensions.indexOf(field);
+      return [index >= 0 ? (dimensions[index] as string) : field, dir];
+    }),
+    limit: paging.limit,
+    offset: paging.offset,
+    sealed,
+  };
+}
+
 /** Runs one period: the main query plus the extra queries percentage, conversion rate and total_rows need. */
 async function computePeriod(
   execute: Executor,
@@ -191,24 +217,9 @@ async function computePeriod(
   /** Rows already fetched by a batch (functions/stats/batch.ts), which answers several queries at once. */
   fetched?: Fetched,
 ): Promise<Computed> {
-  const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
+  const base = planInputFor(site, query, range, paging, fetched?.sealed);
+  const { dimensions } = base;
   const filters = countryNameFiltersToCodes([...query.filters, ...restrict]);
-  const baseFilters = countryNameFiltersToCodes(query.filters);
-  const base: PlanInput = {
-    siteId: site.id,
-    timezone: site.timezone,
-    range,
-    metrics: storedMetrics(query.metrics),
-    dimensions,
-    filters: baseFilters,
-    orderBy: query.orderBy.map(([field, dir]) => {
-      const index = query.dimensions.indexOf(field);
-      return [index >= 0 ? (dimensions[index] as string) : field, dir];
-    }),
-    limit: paging.limit,
-    offset: paging.offset,
-    sealed: fetched?.sealed,
-  };
   const main = planQuery({ ...base, filters });
   const wantsPercentage = query.metrics.includes('percentage');
   const wantsConversion = query.metrics.includes('conversion_rate');
@@ -221,7 +232,7 @@ async function computePeriod(
         ...base,
         metrics: ['visitors'],
         dimensions: goalDims.map((i) => dimensions[i] as string),
-        filters: withoutGoals(baseFilters),
+        filters: withoutGoals(base.filters),
         orderBy: [],
         limit: MAX_LIMIT,
         offset: 0,

@@ -12,29 +12,25 @@
  * run seals the day again.
  */
 import type { ClickHouseClient } from '@clickhouse/client-web';
-import { SESSION_COLUMNS } from './schema';
+import { DIMENSIONS, SESSION_COLUMNS, type SessionColumn } from './schema';
 
 /** How long after midnight UTC a day waits before it is sealed. */
 export const SEAL_GRACE_SECONDS = 3600;
 
-/** Visit dimensions sealed from `sessions_hourly` (first value of the visit; exit page the last). */
-export const SEALED_VISIT_DIMS = [
-  'entry_page',
-  'exit_page',
-  'referrer',
-  'source',
-  'channel',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_content',
-  'utm_term',
-  'browser_version',
-  'os_version',
-] as const satisfies readonly (keyof typeof SESSION_COLUMNS)[];
+const VISIT_SPECS = Object.values(DIMENSIONS).flatMap((spec) => (spec.scope === 'visit' ? [spec] : []));
+
+/**
+ * Visit dimensions sealed from `sessions_hourly` (the visit's first value; the exit page its last):
+ * every visit dimension of the Stats API without a `geo_devices_hourly` counterpart.
+ */
+export const SEALED_VISIT_DIMS: SessionColumn[] = [
+  ...new Set(VISIT_SPECS.flatMap((spec) => (spec.geo ? [] : [spec.column]))),
+];
 
 /** Location and device dimensions sealed from `geo_devices_hourly` (per event, as that rollup counts). */
-export const SEALED_GEO_DIMS = ['country', 'region', 'city', 'device', 'browser', 'os'] as const;
+export const SEALED_GEO_DIMS: string[] = [
+  ...new Set(VISIT_SPECS.flatMap((spec) => (spec.geo ? [spec.geo] : []))),
+];
 
 const DAY = '{day:Date}';
 const VERSION = '{version:UInt32}';
