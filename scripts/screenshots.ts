@@ -8,8 +8,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { buildDashboard } from './build-dashboard';
+import { launchChromium } from './lib/chromium';
 import { SEED_COLUMNS, SiteTraffic, sharedCatalog } from './lib/seed-traffic';
 import { startStack } from './lib/stack';
 import { clickhouseRequest } from './seed';
@@ -90,19 +91,7 @@ async function main(): Promise<void> {
   await buildDashboard();
   log('starting a private stack');
   const stack = await startStack({ ...PORTS, quiet: true });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--hide-scrollbars',
-    ],
-  });
+  const browser = await launchChromium(['--hide-scrollbars']);
   const contexts: BrowserContext[] = [];
   const newContext = async (options: Parameters<typeof browser.newContext>[0] = {}) => {
     const context = await browser.newContext({

@@ -12,9 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totpCode } from '../../functions/auth/totp';
+import { launchChromium } from '../../scripts/lib/chromium';
 import { clickhouse, workerUrl } from './helpers';
 
 const XSS_PATH = '<img src=x onerror=alert(1)>';
@@ -36,19 +37,7 @@ beforeAll(async () => {
   if (!existsSync(join(import.meta.dirname, '../../public/index.html'))) {
     throw new Error('public/index.html is missing: run `npm run build` before the e2e tests');
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium(['--disable-quic']);
 });
 
 afterAll(async () => {

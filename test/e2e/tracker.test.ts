@@ -19,8 +19,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../scripts/lib/chromium';
 import { CHROME_UA, rows, waitForRows, workerUrl } from './helpers';
 
 const SITE_PORT = 18900 + (Number(process.env.EDGEBEAR_TEST_PORT_OFFSET ?? 0) || 0);
@@ -63,19 +64,7 @@ let eventRequests: string[];
 
 beforeAll(async () => {
   site = await startSite(workerUrl());
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium(['--disable-quic']);
 });
 
 afterAll(async () => {
