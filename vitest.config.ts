@@ -38,6 +38,8 @@ export default defineConfig({
                 // Tests that seal days call the seal job for their own sites; a cron run in another
                 // test must not seal every site's days under tests that reuse visitor ids across days.
                 SEAL_DAYS_PER_RUN: '0',
+                // Tests seal and seal again, then read at once.
+                SEALED_CACHE_SECONDS: '0',
                 TEST_MIGRATIONS: d1Migrations,
                 // Short windows keep tests quick; the behaviour is the same as in production.
                 GROUP_COMMIT_MS: '50',

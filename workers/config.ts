@@ -9,6 +9,8 @@ export interface Config {
   perSite: RateRule;
   groupCommitMs: number;
   siteCacheSeconds: number;
+  /** Seconds an isolate remembers a site's sealed days for the Stats API (functions/stats/seal.ts). */
+  sealedCacheSeconds: number;
   development: boolean;
 }
 
@@ -39,6 +41,7 @@ export function parseConfig(env: Env): Config {
     perSite: rule('RATE_LIMIT_PER_SITE', env.RATE_LIMIT_PER_SITE ?? '10000/60'),
     groupCommitMs: integer('GROUP_COMMIT_MS', env.GROUP_COMMIT_MS, 500, 0, 5_000),
     siteCacheSeconds: integer('SITE_CACHE_SECONDS', env.SITE_CACHE_SECONDS, 60, 0, 3_600),
+    sealedCacheSeconds: integer('SEALED_CACHE_SECONDS', env.SEALED_CACHE_SECONDS, 60, 0, 150),
     development: env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test',
   };
 }

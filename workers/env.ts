@@ -17,6 +17,8 @@ export interface Env {
   CLICKHOUSE_ASYNC_INSERT?: string;
   /** Days the 15-minute cron seals per run (functions/stats/seal.ts); "0" turns sealing off. Default 3. */
   SEAL_DAYS_PER_RUN?: string;
+  /** Seconds an isolate remembers a site's sealed days for the Stats API (at most 150); default 60, "0" never. */
+  SEALED_CACHE_SECONDS?: string;
   RATE_LIMIT_PER_IP: string;
   RATE_LIMIT_PER_SITE: string;
   GROUP_COMMIT_MS: string;

@@ -19,7 +19,7 @@ import {
   type Row,
   runStatsQuery,
 } from './run';
-import { sealedDays } from './seal';
+import { type SealedDay, sealedDays } from './seal';
 import { isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
 /** Queries per batch: a dashboard page has about twenty panels. */
@@ -60,11 +60,13 @@ export async function runBatch(
   site: ReadableSite,
   queries: ValidQuery[],
   nowMs: number = Date.now(),
+  /** How the site's sealed days are looked up (default: `sealedDays`, every time). */
+  lookup: () => Promise<SealedDay[]> = () => sealedDays(execute, site.id),
 ): Promise<BatchAnswer[]> {
   // One look at the site's sealed days serves every query of the batch. Which queries join the
   // combined statement does not depend on what is sealed, so the others (realtime, filtered) can
   // start while the look is under way; date-time ranges do not wait for it at all.
-  const looked = sealedDays(execute, site.id);
+  const looked = lookup();
   looked.catch(() => {});
   const members = new Map<number, number>();
   const inputs: PlanInput[] = [];
@@ -101,7 +103,7 @@ export async function runBatch(
     return answer(async () => {
       const all = query.dateRange.kind === 'preset' && query.dateRange.preset === 'all';
       const ownLookup = all || resolveRange(query.dateRange, site.timezone, nowMs, null).precise;
-      return runStatsQuery(execute, site, query, nowMs, ownLookup ? {} : { sealed: await looked });
+      return runStatsQuery(execute, site, query, nowMs, ownLookup ? { lookup } : { sealed: await looked });
     });
   });
   // Without the look (ClickHouse failing), each query runs alone and fails or succeeds alone.
@@ -109,47 +111,64 @@ export async function runBatch(
   if (sealed === undefined) {
     return Promise.all(
       queries.map(
-        (query, index) => answers[index] ?? answer(() => runStatsQuery(execute, site, query, nowMs)),
+        (query, index) =>
+          answers[index] ?? answer(() => runStatsQuery(execute, site, query, nowMs, { lookup })),
       ),
     );
   }
   for (const input of inputs) input.sealed = sealed;
 
-  // Comparison periods of the site's totals and time buckets: one more statement per range.
-  const previous = new Map<number, Promise<Row[]>>();
-  const byRange = new Map<string, { index: number; input: PlanInput }[]>();
+  // Comparison periods of the site's totals and time buckets: planned into the same statement,
+  // each range with its own parts (or, when they do not fit it, one more statement per range).
+  const comparisons: { index: number; input: PlanInput }[] = [];
   for (const [index, k] of members) {
     const query = queries[index] as ValidQuery;
     const input = inputs[k] as PlanInput;
     const comparison = query.include.comparison;
     if (!comparison || query.dimensions.some((d) => !isTimeDimension(d))) continue;
     const range = comparisonRange(input.range, comparison.mode, site.timezone, comparison.dateRange);
-    const key = `${range.from}-${range.to}`;
     const dimensions = query.dimensions.map((d) => plannerDimension(d, range));
-    const list = byRange.get(key) ?? [];
-    list.push({ index, input: { ...input, range, dimensions, limit: MAX_LIMIT } });
-    byRange.set(key, list);
+    comparisons.push({ index, input: { ...input, range, dimensions, limit: MAX_LIMIT } });
   }
-  for (const list of byRange.values()) {
-    const plan = list.length > 1 ? planCombined(list.map((l) => l.input)) : null;
-    if (!plan) continue;
-    const all = execute(plan.sql, plan.params);
-    list.forEach((l, k) => {
-      const rows = all.then((found) => found.filter((row) => Number(row.k) === k));
-      // Awaited by its query's answer; marked handled so a failure with no one waiting is not fatal.
-      rows.catch(() => {});
-      previous.set(l.index, rows);
-    });
+  const previous = new Map<number, Promise<Row[]>>();
+  const all = [...inputs, ...comparisons.map((c) => c.input)];
+  let plan = comparisons.length > 0 ? planCombined(all) : null;
+  const together = plan !== null;
+  if (!plan) {
+    const byRange = new Map<string, { index: number; input: PlanInput }[]>();
+    for (const comparison of comparisons) {
+      const key = `${comparison.input.range.from}-${comparison.input.range.to}`;
+      byRange.set(key, [...(byRange.get(key) ?? []), comparison]);
+    }
+    for (const list of byRange.values()) {
+      const own = list.length > 1 ? planCombined(list.map((l) => l.input)) : null;
+      if (!own) continue;
+      const found = execute(own.sql, own.params);
+      list.forEach((l, k) => {
+        const rows = found.then((rows) => rows.filter((row) => Number(row.k) === k));
+        // Awaited by its query's answer; marked handled so a failure with no one waiting is not fatal.
+        rows.catch(() => {});
+        previous.set(l.index, rows);
+      });
+    }
+    plan = inputs.length > 1 ? planCombined(inputs) : null;
   }
 
   let rows: Promise<Row[][]> | null = null;
-  const plan = inputs.length > 1 ? planCombined(inputs) : null;
   if (plan) {
-    rows = execute(plan.sql, plan.params).then((all) => {
-      const split: Row[][] = inputs.map(() => []);
-      for (const row of all) split[Number(row.k)]?.push(row);
+    const found = execute(plan.sql, plan.params).then((list) => {
+      const split: Row[][] = all.map(() => []);
+      for (const row of list) split[Number(row.k)]?.push(row);
       return split;
     });
+    rows = found;
+    if (together) {
+      comparisons.forEach((comparison, i) => {
+        const own = found.then((split) => split[inputs.length + i] ?? []);
+        own.catch(() => {});
+        previous.set(comparison.index, own);
+      });
+    }
   }
   return Promise.all(
     queries.map(

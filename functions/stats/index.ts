@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
+import { parseConfig } from '../../workers/config';
 import type { Env } from '../../workers/env';
 import { ApiError } from '../errors';
 import { authorizeSiteRead } from './access';
 import { MAX_BATCH, runBatch } from './batch';
 import { clickhouseExecutor, runStatsQuery } from './run';
+import { cachedSealedDays } from './seal';
 import { parseQuery, type ValidQuery } from './validate';
 
 /** Largest query body accepted; real queries are a few hundred bytes. */
@@ -14,6 +16,11 @@ const MAX_BODY_BYTES = 64 * 1024;
  * Read-only, so it needs no CSRF token; every query is scoped to one site the caller may read.
  */
 export const statsRoutes = new Hono<{ Bindings: Env }>();
+
+/** How long an isolate remembers a site's sealed days (`SEALED_CACHE_SECONDS`, default 60). */
+function sealedCacheSeconds(env: Env): number {
+  return parseConfig(env).sealedCacheSeconds;
+}
 
 async function jsonBody(req: { text(): Promise<string> }, limit: number): Promise<unknown> {
   const text = await req.text();
@@ -28,7 +35,9 @@ async function jsonBody(req: { text(): Promise<string> }, limit: number): Promis
 statsRoutes.post('/api/v2/query', async function statsQuery(c) {
   const query = parseQuery(await jsonBody(c.req, MAX_BODY_BYTES));
   const site = await authorizeSiteRead(c, query.siteRef);
-  return c.json(await runStatsQuery(clickhouseExecutor(c.env), site, query));
+  const execute = clickhouseExecutor(c.env);
+  const lookup = () => cachedSealedDays(execute, site.id, sealedCacheSeconds(c.env));
+  return c.json(await runStatsQuery(execute, site, query, Date.now(), { lookup }));
 });
 
 /**
@@ -60,7 +69,12 @@ statsRoutes.post('/api/v2/query/batch', async function statsBatch(c) {
     throw new ApiError(400, 'invalid_query', 'queries: every query of a batch must name the same site_id');
   }
   const site = ref === undefined ? null : await authorizeSiteRead(c, ref);
-  const answers = site ? await runBatch(clickhouseExecutor(c.env), site, valid) : [];
+  const execute = clickhouseExecutor(c.env);
+  const answers = site
+    ? await runBatch(execute, site, valid, Date.now(), () =>
+        cachedSealedDays(execute, site.id, sealedCacheSeconds(c.env)),
+      )
+    : [];
   let next = 0;
   const results = parsed.map((q) => {
     const result = q instanceof ApiError ? { ok: false as const, error: q } : answers[next++];

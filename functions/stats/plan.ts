@@ -624,19 +624,21 @@ function sealedItem(input: PlanInput): SealedItem | null {
  * (breakdowns) and `stats_hours` (the site as a whole), plus the hours they do not cover from
  * the hourly rollups; one scan per table whatever the number of items. Group by (k, d0) and sum.
  */
-function sealedUnion(items: SealedItem[], params: Params, cov: Coverage): string {
+function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params, cov: Coverage): string {
   /** Columns the given items need (pageviews always: pages without any are left out). */
   const columnsOf = (list: { item: SealedItem }[]) => neededColumns(list.flatMap(({ item }) => item.metrics));
   const parts: string[] = [];
-  const breakdowns = items.flatMap((item, k) => (item.kind === 'breakdown' ? [{ k, item }] : []));
-  const totals = items.flatMap((item, k) => (item.kind === 'totals' ? [{ k, item }] : []));
+  const breakdowns = entries.flatMap(({ k, item }) => (item.kind === 'breakdown' ? [{ k, item }] : []));
+  const totals = entries.flatMap(({ k, item }) => (item.kind === 'totals' ? [{ k, item }] : []));
+  const size = Math.max(0, ...entries.map(({ k }) => k + 1));
   const range = 'hour >= {from:DateTime} AND hour < {to:DateTime}';
 
   if (breakdowns.length > 0 && cov.daily.length > 0) {
     // Position k holds item k's dim ('' for other items, a name no row has).
+    const byK = new Map(breakdowns.map(({ k, item }) => [k, item.kind === 'breakdown' ? item.dim : '']));
     const dims = params.add(
       'Array(String)',
-      items.map((item) => (item.kind === 'breakdown' ? item.dim : '')),
+      Array.from({ length: size }, (_, k) => byK.get(k) ?? ''),
     );
     const direct = breakdowns
       .filter(({ item }) => item.spec.scope === 'visit' && item.spec.directNone)
@@ -801,7 +803,7 @@ export function planSealed(input: PlanInput): Plan | null {
   const item = sealedItem(input);
   if (!item) return null;
   const params = new Params();
-  const union = sealedUnion([item], params, coverage(input.range, input.sealed ?? []));
+  const union = sealedUnion([{ k: 0, item }], params, coverage(input.range, input.sealed ?? []));
   const cls = itemClass(item);
   const metrics = input.metrics.map((m) => `${SEALED_METRICS[cls][m]} AS m_${m}`).join(', ');
   if (item.kind === 'totals') {
@@ -827,40 +829,57 @@ export interface CombinedPlan {
 }
 
 /**
- * Plans queries that share a site and a range, without filters, as one statement: the panels of
- * a dashboard page, which otherwise cost one statement each. Rows carry `k` (the index of their
- * query), `total_rows` (per query), `d0` and `m_<metric>`, each query's rows in its order and cut
- * to its limit. Null unless every input is sealed-answerable, unfiltered, from its first row, and
- * (breakdowns) ordered by one of its metrics.
+ * Plans queries of one site without filters as one statement: the panels of a dashboard page and
+ * the comparison periods of its totals, which otherwise cost one statement each. Each range gets
+ * its own parts (the same tables, its own hours and sealed days); the rows of every part are summed
+ * and ranked together. Rows carry `k` (the index of their query), `total_rows` (per query), `d0`
+ * and `m_<metric>`, each query's rows in its order and cut to its limit. Null unless every input
+ * is sealed-answerable, unfiltered, from its first row, and (breakdowns) ordered by one of its
+ * metrics, with no dimension broken down twice over one range.
  */
 export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
   const first = inputs[0];
   if (!first) return null;
   const items: SealedItem[] = [];
-  const sortKeys: string[] = [];
+  /** Breakdowns ranked by each sort expression: `expression -> ks`. */
+  const sortKeys = new Map<string, number[]>();
+  /** Range key -> the range, its sealed days and its items. */
+  const groups = new Map<string, { input: PlanInput; entries: { k: number; item: SealedItem }[] }>();
   for (const input of inputs) {
     if (input.filters.length > 0 || input.offset !== 0) return null;
-    if (input.range.from !== first.range.from || input.range.to !== first.range.to) return null;
     if (input.siteId !== first.siteId || input.timezone !== first.timezone) return null;
     const item = sealedItem(input);
     if (!item) return null;
     const k = items.length;
+    const key = `${input.range.from}-${input.range.to}`;
+    const group = groups.get(key) ?? { input, entries: [] };
+    groups.set(key, group);
     if (item.kind === 'breakdown') {
-      if (items.some((other) => other.kind === 'breakdown' && other.name === item.name)) return null;
+      if (group.entries.some(({ item: other }) => other.kind === 'breakdown' && other.name === item.name))
+        return null;
       const [term, ...more] = input.orderBy;
       const field = term?.[0] === 'percentage' || term?.[0] === 'conversion_rate' ? 'visitors' : term?.[0];
       const metric = (field ?? input.metrics[0]) as StoredMetric | undefined;
       if (more.length > 0 || metric === undefined || !input.metrics.includes(metric)) return null;
       const value = `toFloat64(${SEALED_METRICS[item.cls][metric]})`;
-      sortKeys.push(`u.k = ${k}, ${term === undefined || term[1] === 'desc' ? `-${value}` : value}`);
+      const expression = term === undefined || term[1] === 'desc' ? `-${value}` : value;
+      sortKeys.set(expression, [...(sortKeys.get(expression) ?? []), k]);
     } else if (input.orderBy.length > 0) {
       return null;
     }
+    group.entries.push({ k, item });
     items.push(item);
   }
   const params = new Params();
   const wanted = [...new Set(inputs.flatMap((input) => input.metrics))];
-  const union = sealedUnion(items, params, coverage(first.range, first.sealed ?? []));
+  const unions = [...groups.values()].map(({ input, entries }) => {
+    const union = sealedUnion(entries, params, coverage(input.range, input.sealed ?? []));
+    // Every range but the first reads its own bounds (generated SQL only: values stay parameters).
+    if (input === first) return union;
+    const from = params.add('DateTime', utc(input.range.from));
+    const to = params.add('DateTime', utc(input.range.to));
+    return union.replaceAll('{from:DateTime}', from).replaceAll('{to:DateTime}', to);
+  });
   const geo = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'geo' ? [k] : []));
   const pages = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'pages' ? [k] : []));
   const formula = (m: StoredMetric): string => {
@@ -876,12 +895,14 @@ export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
     'Array(UInt32)',
     inputs.map((input) => input.limit),
   );
-  const sortKey = sortKeys.length > 0 ? `multiIf(${sortKeys.join(', ')}, 0)` : '0';
+  // Breakdowns by their metric, then by value; totals and time buckets by value alone.
+  const ranked = [...sortKeys].map(([expression, ks]) => `has([${ks.join(', ')}], u.k), ${expression}`);
+  const sortKey = ranked.length > 0 ? `multiIf(${ranked.join(', ')}, 0)` : '0';
   const sql =
     `SELECT * FROM (SELECT count() OVER (PARTITION BY u.k) AS total_rows,` +
     ` row_number() OVER (PARTITION BY u.k ORDER BY ${sortKey}, u.d0) AS rn, u.k AS k, u.d0 AS d0, ` +
     `${wanted.map((m) => `${formula(m)} AS m_${m}`).join(', ')}` +
-    ` FROM (${union}) AS u GROUP BY u.k, u.d0` +
+    ` FROM (${unions.join(' UNION ALL ')}) AS u GROUP BY u.k, u.d0` +
     (pages.length > 0 ? ` HAVING NOT has([${pages.join(', ')}], u.k) OR sum(u.pageviews) > 0` : '') +
     `) WHERE rn <= ${limits}[k + 1] ORDER BY k, rn`;
   return {

@@ -30,6 +30,8 @@ export interface Fetched {
   visitors?: Row[];
   /** The site's sealed days, looked up once for a whole batch. */
   sealed?: SealedDay[];
+  /** How to look them up when `sealed` is not given (default: `sealedDays`, every time). */
+  lookup?: () => Promise<SealedDay[]>;
   /** The comparison period's main rows (site totals and time buckets only: nothing to restrict). */
   previous?: Row[];
 }
@@ -307,7 +309,9 @@ export async function runStatsQuery(
       : null;
   const range = resolveRange(query.dateRange, tz, nowMs, first);
   // Sealed days answer ranges of whole hours (date-time and realtime ranges never use them).
-  const sealed = fetched?.sealed ?? (range.precise ? undefined : await sealedDays(execute, site.id));
+  const sealed =
+    fetched?.sealed ??
+    (range.precise ? undefined : await (fetched?.lookup ? fetched.lookup() : sealedDays(execute, site.id)));
   const timeIndex = query.dimensions.findIndex(isTimeDimension);
   const granularity = timeIndex >= 0 ? granularityOf(query.dimensions[timeIndex] as string, range) : null;
   if (granularity === 'minute' && (range.to - range.from) / 60 > 5_000) {

@@ -126,6 +126,41 @@ export async function sealedDays(
   return rows.map((row) => ({ day: String(row.day), version: Number(row.version) }));
 }
 
+/** Sites whose sealed days one isolate remembers (the oldest are dropped first). */
+const LOOKUP_CACHE_SITES = 1000;
+const lookups = new Map<number, { at: number; days: Promise<SealedDay[]> }>();
+
+/**
+ * `sealedDays`, remembered per site for `ttlSeconds` in this isolate, so that the queries of a
+ * dashboard session plan without a ClickHouse round trip first. A remembered list is safe for a
+ * while: a day sealed since is read from the hourly rollups as before, and a day sealed again
+ * keeps its previous version for SUPERSEDED_GRACE_SECONDS, so the wait is capped well below that.
+ * 0 looks up every time.
+ */
+export function cachedSealedDays(
+  run: (sql: string, params: Record<string, unknown>) => Promise<Record<string, unknown>[]>,
+  siteId: number,
+  ttlSeconds: number,
+  nowMs: number = Date.now(),
+): Promise<SealedDay[]> {
+  const ttlMs = Math.min(ttlSeconds, SUPERSEDED_GRACE_SECONDS / 4) * 1000;
+  if (!(ttlMs > 0)) return sealedDays(run, siteId);
+  const hit = lookups.get(siteId);
+  if (hit && nowMs >= hit.at && nowMs - hit.at < ttlMs) return hit.days;
+  const days = sealedDays(run, siteId);
+  lookups.delete(siteId);
+  lookups.set(siteId, { at: nowMs, days });
+  // A failed look is not remembered.
+  days.catch(() => {
+    if (lookups.get(siteId)?.days === days) lookups.delete(siteId);
+  });
+  if (lookups.size > LOOKUP_CACHE_SITES) {
+    const oldest = lookups.keys().next().value;
+    if (oldest !== undefined) lookups.delete(oldest);
+  }
+  return days;
+}
+
 export interface SealResult {
   /** Site-days written in this run. */
   sealed: number;
