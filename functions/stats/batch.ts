@@ -9,7 +9,7 @@
 import { ApiError } from '../errors';
 import type { ReadableSite } from './access';
 import { comparisonRange, resolveRange } from './dates';
-import { type PlanInput, planCombined } from './plan';
+import { type PlanInput, planCombined, planRecent } from './plan';
 import {
   type Executor,
   type Fetched,
@@ -44,6 +44,24 @@ function planInput(site: ReadableSite, query: ValidQuery, nowMs: number): PlanIn
   const range = resolveRange(query.dateRange, site.timezone, nowMs, null);
   return planInputFor(site, query, range, { limit: query.pagination.limit, offset: 0 }, []);
 }
+
+/**
+ * A combined statement's rows, one list per input (by `k`), cut to each input's limit. An input
+ * without dimensions always has one row, as its own query gives: all zeros when nothing matched.
+ */
+function splitRows(found: Row[], inputs: PlanInput[]): Row[][] {
+  const split: Row[][] = inputs.map(() => []);
+  for (const row of found) split[Number(row.k)]?.push(row);
+  return split.map((rows, k) => {
+    const input = inputs[k] as PlanInput;
+    if (input.dimensions.length > 0) return rows.slice(0, input.limit);
+    if (rows.length > 0) return rows;
+    return [Object.fromEntries([['total_rows', 1], ...input.metrics.map((m) => [`m_${m}`, 0])])];
+  });
+}
+
+/** Date-time ranges up to a day (the realtime panels) share one scan of `events` (`planRecent`). */
+const RECENT_SECONDS = 86_400;
 
 async function answer(run: () => Promise<QueryResponse>): Promise<BatchAnswer> {
   try {
@@ -98,8 +116,38 @@ export async function runBatch(
       inputs.push({ ...input, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1 });
     }
   });
+  // Short date-time ranges (the realtime panels): one scan of events answers all of them.
+  const recent = new Map<number, number>();
+  const recentInputs: PlanInput[] = [];
+  queries.forEach((query, index) => {
+    if (members.has(index) || query.include.comparison || query.pagination.offset !== 0) return;
+    let input: PlanInput;
+    try {
+      input = planInput(site, query, nowMs);
+    } catch (error) {
+      if (error instanceof ApiError) return;
+      throw error;
+    }
+    if (!input.range.precise || input.range.to - input.range.from > RECENT_SECONDS) return;
+    // Percentages and conversion rates need more than the counts this scan gives.
+    if (input.metrics.length !== query.metrics.length || !planRecent([input])) return;
+    recent.set(index, recentInputs.length);
+    recentInputs.push(input);
+  });
+  const recentPlan = recentInputs.length > 1 ? planRecent(recentInputs) : null;
+  const recentRows = recentPlan
+    ? execute(recentPlan.sql, recentPlan.params).then((found) => splitRows(found, recentInputs))
+    : null;
+  recentRows?.catch(() => {});
+
   const answers = queries.map((query, index) => {
     if (members.has(index)) return null;
+    const r = recent.get(index);
+    if (recentRows && r !== undefined) {
+      return answer(async () =>
+        runStatsQuery(execute, site, query, nowMs, { main: (await recentRows)[r] ?? [] }),
+      );
+    }
     return answer(async () => {
       const all = query.dateRange.kind === 'preset' && query.dateRange.preset === 'all';
       const ownLookup = all || resolveRange(query.dateRange, site.timezone, nowMs, null).precise;
@@ -143,9 +191,10 @@ export async function runBatch(
     for (const list of byRange.values()) {
       const own = list.length > 1 ? planCombined(list.map((l) => l.input)) : null;
       if (!own) continue;
-      const found = execute(own.sql, own.params);
+      const inputsOf = list.map((l) => l.input);
+      const found = execute(own.sql, own.params).then((rows) => splitRows(rows, inputsOf));
       list.forEach((l, k) => {
-        const rows = found.then((rows) => rows.filter((row) => Number(row.k) === k));
+        const rows = found.then((split) => split[k] ?? []);
         // Awaited by its query's answer; marked handled so a failure with no one waiting is not fatal.
         rows.catch(() => {});
         previous.set(l.index, rows);
@@ -156,11 +205,8 @@ export async function runBatch(
 
   let rows: Promise<Row[][]> | null = null;
   if (plan) {
-    const found = execute(plan.sql, plan.params).then((list) => {
-      const split: Row[][] = all.map(() => []);
-      for (const row of list) split[Number(row.k)]?.push(row);
-      return split;
-    });
+    const planned = together ? all : inputs;
+    const found = execute(plan.sql, plan.params).then((list) => splitRows(list, planned));
     rows = found;
     if (together) {
       comparisons.forEach((comparison, i) => {

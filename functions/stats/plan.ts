@@ -938,3 +938,62 @@ export function planQuery(input: PlanInput): Plan {
       return planRaw(input);
   }
 }
+
+/** Metrics the raw table answers per visit without the visit row or engagement events. */
+const RECENT_METRICS: ReadonlySet<StoredMetric> = new Set(['visitors', 'visits', 'pageviews', 'events']);
+
+/**
+ * Plans short date-time ranges of one site (the realtime panels: visitors in the last minutes, the
+ * last half hour minute by minute) as one scan of `events`, where each would otherwise be its own
+ * statement. Each row of the scan is counted once for every query whose range holds it, exactly as
+ * that query's raw plan counts it. Rows carry `k` (the index of their query), `total_rows` (per
+ * query), `d0` (a minute, or '' for a query without a dimension) and `m_<metric>`, ordered by `k`
+ * then `d0`; a query without a dimension and without events has no row (its answer is all zeros),
+ * and cutting each query to its limit is left to the caller. Null unless every input is
+ * unfiltered, from its first row, in its default order, of metrics in RECENT_METRICS, and has no
+ * dimension or only `time:minute`.
+ */
+export function planRecent(inputs: PlanInput[]): CombinedPlan | null {
+  const first = inputs[0];
+  if (!first) return null;
+  for (const input of inputs) {
+    if (input.filters.length > 0 || input.offset !== 0 || input.orderBy.length > 0) return null;
+    if (input.siteId !== first.siteId || input.timezone !== first.timezone) return null;
+    if (!input.metrics.every((m) => RECENT_METRICS.has(m))) return null;
+    const [dimension, ...rest] = input.dimensions;
+    if (rest.length > 0 || (dimension !== undefined && dimension !== 'time:minute')) return null;
+  }
+  const params = new Params();
+  const pairs = inputs.map((input, k) => {
+    const bucket = input.dimensions.length > 0 ? timeBucketSql('minute', 'e.timestamp', TZ) : "''";
+    const inRange = `e.timestamp >= ${params.add('DateTime', utc(input.range.from))} AND e.timestamp < ${params.add('DateTime', utc(input.range.to))}`;
+    return `(toUInt32(${k}), ${bucket}, ${inRange})`;
+  });
+  const wanted = [...new Set(inputs.flatMap((input) => input.metrics))];
+  const bucketed = inputs.flatMap((input, k) => (input.dimensions.length > 0 ? [k] : []));
+  const innerColumns = Object.entries(RAW_INNER_COLUMNS).filter(([name]) =>
+    ['visitor_id', 'pageviews', 'events'].includes(name),
+  );
+  const perVisit =
+    `SELECT pair.1 AS k, pair.2 AS d0, ${innerColumns.map(([name, sql]) => `${sql} AS ${name}`).join(', ')}` +
+    ` FROM ${TABLES.events} AS e ARRAY JOIN [${pairs.join(', ')}] AS pair` +
+    ` WHERE e.site_id = {site:UInt32} AND e.timestamp >= {from:DateTime} AND e.timestamp < {to:DateTime}` +
+    ` AND e.kind IN ('pageview', 'custom') AND pair.3 GROUP BY k, d0, e.session_id`;
+  const sql =
+    `SELECT count() OVER (PARTITION BY r.k) AS total_rows, r.k AS k, r.d0 AS d0, ` +
+    wanted.map((m) => `${METRIC_SQL.raw[m]} AS m_${m}`).join(', ') +
+    ` FROM (${perVisit}) AS r GROUP BY r.k, r.d0` +
+    // A minute without events is left out, as the raw plan's HAVING does.
+    (bucketed.length > 0 ? ` HAVING NOT has([${bucketed.join(', ')}], r.k) OR sum(r.events) > 0` : '') +
+    ' ORDER BY k, d0';
+  return {
+    sql,
+    params: {
+      ...params.values,
+      site: first.siteId,
+      from: utc(Math.min(...inputs.map((input) => input.range.from))),
+      to: utc(Math.max(...inputs.map((input) => input.range.to))),
+      tz: first.timezone,
+    },
+  };
+}

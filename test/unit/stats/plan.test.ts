@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayRange, resolveRange } from '../../../functions/stats/dates';
-import { chooseSource, type PlanInput, planQuery } from '../../../functions/stats/plan';
+import { chooseSource, type PlanInput, planQuery, planRecent } from '../../../functions/stats/plan';
 import type { Filter } from '../../../functions/stats/validate';
 
 const DAY = dayRange('2026-10-05', '2026-10-05', 'Europe/Berlin');
@@ -221,5 +221,33 @@ describe('planQuery: user values are parameters, never SQL text', () => {
     expect(
       planQuery(input({ dimensions: ['visit:source'], orderBy: [['visit:source', 'desc']] })).sql,
     ).toContain('ORDER BY d0 DESC, d0 ASC');
+  });
+});
+
+describe('planRecent', () => {
+  const now = Date.parse('2026-10-05T12:00:00Z') / 1000;
+  const recent = (overrides: Partial<PlanInput> = {}): PlanInput =>
+    input({ range: { from: now - 1800, to: now, precise: true } as PlanInput['range'], ...overrides });
+
+  it('scans events once for several short ranges, every value a parameter', () => {
+    const plan = planRecent([
+      recent({ range: { from: now - 300, to: now, precise: true } as PlanInput['range'] }),
+      recent({ dimensions: ['time:minute'], metrics: ['visitors', 'pageviews'] }),
+    ]);
+    expect(plan).not.toBeNull();
+    expect(plan?.sql.match(/FROM events AS e/g)).toHaveLength(1);
+    expect(plan?.sql).not.toContain('2026-10-05');
+    expect(plan?.sql).not.toContain('Europe/Berlin');
+    expect(plan?.params).toMatchObject({ from: '2026-10-05 11:30:00', to: '2026-10-05 12:00:00', site: 42 });
+    expect(Object.values(plan?.params ?? {})).toContain('2026-10-05 11:55:00');
+  });
+
+  it('leaves to their own plans what one count per visit cannot answer', () => {
+    expect(planRecent([recent({ metrics: ['bounce_rate'] })])).toBeNull();
+    expect(planRecent([recent({ metrics: ['time_on_page'] })])).toBeNull();
+    expect(planRecent([recent({ dimensions: ['event:page'] })])).toBeNull();
+    expect(planRecent([recent({ filters: [is('event:page', ['/'])] })])).toBeNull();
+    expect(planRecent([recent({ orderBy: [['visitors', 'desc']] })])).toBeNull();
+    expect(planRecent([recent({ offset: 10 })])).toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import { ApiError } from '../../../functions/errors';
 import type { SiteJson } from '../../../functions/sites/store';
 import { clickhouseExecutor } from '../../../functions/stats/run';
 import { signUp, type TestAccount } from '../helpers/accounts';
-import { testEnv } from '../helpers/stack';
+import { testEnv, workerFetch } from '../helpers/stack';
 import { DAY, dataset } from './dataset';
 import { event, insertEvents, newSite, statsQuery } from './fixtures';
 
@@ -244,6 +244,44 @@ describe('realtime windows', () => {
     const auto = await live30({ metrics: ['visitors'], dimensions: ['time'], date_range: 'realtime' });
     expect(auto.body.results.map((r) => r.metrics[0])).toEqual([1]);
     expect(auto.body.results[0]?.dimensions[0]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:00$/);
+  });
+
+  it('a batch answers the realtime panels with one scan, exactly as the single queries', async () => {
+    const bodies = [
+      { metrics: ['visitors', 'pageviews'], date_range: 'realtime' },
+      { metrics: ['visitors', 'pageviews'], date_range: '30m' },
+      {
+        metrics: ['visitors', 'pageviews'],
+        dimensions: ['time:minute'],
+        date_range: '30m',
+        include: { time_labels: true },
+      },
+      { metrics: ['visitors'], dimensions: ['time'], date_range: 'realtime', include: { total_rows: true } },
+      {
+        metrics: ['visitors', 'events'],
+        dimensions: ['time:minute'],
+        date_range: '30m',
+        pagination: { limit: 1 },
+      },
+    ].map((body) => ({ site_id: live.domain, ...body }));
+    const res = await workerFetch('/api/v2/query/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: owner.cookie },
+      body: JSON.stringify({ queries: bodies }),
+    });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: Record<string, unknown>[] };
+    const singles = await Promise.all(bodies.map((body) => statsQuery(body, { cookie: owner.cookie })));
+    // Hand-counted: one visitor in the last 5 minutes, two in the last 30, one row per minute.
+    expect(singles[0]?.body.results).toEqual([{ dimensions: [], metrics: [1, 1] }]);
+    expect(singles[2]?.body.results.map((r) => r.metrics)).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(singles[4]?.body.results).toHaveLength(1);
+    singles.forEach((single, i) => {
+      expect({ i, answer: results[i] }).toEqual({ i, answer: { status: 200, ...single.body } });
+    });
   });
 
   it('every named range answers', async () => {

@@ -235,6 +235,31 @@ describe('POST /api/v2/query/batch', () => {
     expect(notBatch.status).toBe(400);
   });
 
+  it('answers a site without events exactly as the single queries: zeros, not missing rows', async () => {
+    const empty = await newSite(owner, 'Europe/Berlin');
+    const bodies = [
+      ...QUERIES.slice(0, 6),
+      {
+        metrics: ['visitors'],
+        date_range: WEEK,
+        dimensions: ['time:day'],
+        include: { time_labels: true, comparisons: { mode: 'previous_period' } },
+      },
+      { metrics: ['visitors'], date_range: 'realtime' },
+      { metrics: ['visitors', 'pageviews'], date_range: '30m', dimensions: ['time:minute'] },
+    ].map((q) => ({ ...q, site_id: empty.domain }));
+    const singles = await Promise.all(bodies.map((body) => statsQuery(body, { cookie: owner.cookie })));
+    const res = await batch(bodies);
+    expect(res.status).toBe(200);
+    expect(singles[0]?.body.results[0]?.metrics).toEqual([0, 0, 0, 0, 0, 0]);
+    singles.forEach((single, i) => {
+      expect({ query: bodies[i], answer: res.body.results[i] }).toEqual({
+        query: bodies[i],
+        answer: { status: 200, ...single.body },
+      });
+    });
+  });
+
   it('answers a stranger as the single query does: not found, nothing leaked', async () => {
     const stranger = await signUp();
     const single = await statsQuery(
