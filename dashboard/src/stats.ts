@@ -167,6 +167,8 @@ export function breakdownQuery(view: View, dimension: string, metrics: Metric[],
 
 export interface PerformanceResponse {
   results: PerformanceRow[];
+  /** The range as a whole, when asked with `total` (a time breakdown). */
+  total?: PerformanceRow;
 }
 
 export function performance(
@@ -175,6 +177,8 @@ export function performance(
   dimension: null | 'time:hour' | 'time:day' | 'event:page',
   /** Pages: how many, busiest first (the panel shows 10; the CSV export asks for more). */
   limit?: number,
+  /** Over time: the range as a whole too, in the same request (`total`). */
+  total?: boolean,
 ): Promise<PerformanceResponse> {
   return post<PerformanceResponse>(
     '/api/stats/performance',
@@ -184,6 +188,7 @@ export function performance(
       filters: toV2Filters(view.chips),
       dimension,
       ...(limit === undefined ? {} : { limit }),
+      ...(total ? { total: true } : {}),
     },
     { headers: access.headers, expect401: access.headers !== undefined },
   );

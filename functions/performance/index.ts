@@ -15,10 +15,11 @@ import {
   HISTOGRAM,
   METRICS,
   type MetricName,
+  type PerformancePlan,
   planPerformance,
 } from './plan';
-import { parsePerformanceQuery } from './query';
-import { resolveRange } from './range';
+import { type PerformanceQuery, parsePerformanceQuery } from './query';
+import { resolveRange, type UtcRange } from './range';
 
 export interface Percentiles {
   p50: number | null;
@@ -110,6 +111,41 @@ function shapeRawRow(row: ResultRow, dimension: string | null): PerformanceRow {
   return { dimension, samples, metrics, bands };
 }
 
+export interface PerformanceAnswer {
+  results: PerformanceRow[];
+  /** With `total`: the range as a whole. */
+  total?: PerformanceRow;
+  source: PerformancePlan['source'];
+}
+
+/** Plans and runs one performance query of a site over a resolved range. */
+export async function answerPerformance(
+  run: (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>,
+  query: PerformanceQuery,
+  site: { id: number; timezone: string },
+  range: UtcRange,
+): Promise<PerformanceAnswer> {
+  const plan = planPerformance(query, site.id, range, site.timezone);
+  // The total comes with the rows from the rollups; from the raw table it is its own query.
+  const overall =
+    query.total && !plan.withTotal
+      ? planPerformance({ ...query, dimension: null, total: false }, site.id, range, site.timezone)
+      : null;
+  const [found, overallRows] = await Promise.all([
+    run(plan.sql, plan.params),
+    overall ? run(overall.sql, overall.params) : Promise.resolve([]),
+  ]);
+  const totalRow = plan.withTotal ? found.find((row) => Number(row.is_total) === 1) : overallRows[0];
+  const rows = found.filter((row) => Number(row.is_total ?? 0) !== 1).map(shapeRow);
+  return {
+    // Without a dimension there is always one row, even for a range without samples.
+    results: query.dimension === null || rows.length > 0 ? rows : [],
+    // A range without samples has no total row: the empty answer of `dimension: null`.
+    ...(query.total ? { total: shapeRow({ ...(totalRow ?? { totals: [] }), dimension: null }) } : {}),
+    source: plan.source,
+  };
+}
+
 export const performanceRoutes = new Hono<{ Bindings: Env }>();
 
 performanceRoutes.post('/', async function performanceStats(c) {
@@ -122,19 +158,16 @@ performanceRoutes.post('/', async function performanceStats(c) {
   const query = parsePerformanceQuery(body);
   const site = await authorizeSiteRead(c, query.siteRef);
   const range = resolveRange(query.dateRange, site.timezone, Date.now());
-  const plan = planPerformance(query, site.id, range, site.timezone);
-  const result = await clickhouse(c.env).query({
-    query: plan.sql,
-    query_params: plan.params,
-    format: 'JSONEachRow',
-  });
-  const rows = (await result.json<ResultRow>()).map(shapeRow);
-  // Without a dimension there is always one row, even for a range without samples.
-  const results = query.dimension === null || rows.length > 0 ? rows : [];
+  const run = async (sql: string, params: Record<string, unknown>) => {
+    const result = await clickhouse(c.env).query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    return result.json<ResultRow>();
+  };
+  const answer = await answerPerformance(run, query, site, range);
   return c.json({
-    results,
+    results: answer.results,
+    ...(answer.total ? { total: answer.total } : {}),
     meta: {
-      source: plan.source,
+      source: answer.source,
       time_zone: site.timezone,
       date_range: [new Date(range.from * 1000).toISOString(), new Date(range.to * 1000).toISOString()],
     },

@@ -142,6 +142,11 @@ export interface PerformancePlan {
   sql: string;
   params: Record<string, unknown>;
   source: 'rollup' | 'raw';
+  /**
+   * The rows include the range's total, marked `is_total = 1` (a time query with `total`, from the
+   * rollups: its rows add up to the range exactly, so one more grouping level gives the total).
+   */
+  withTotal: boolean;
 }
 
 /** Raw-table expressions of the filterable dimensions. */
@@ -190,7 +195,7 @@ export function planPerformance(
     return filterSql(filter, useRaw ? RAW_COLUMNS[filter.dimension] : 'pathname', `f${i}`);
   });
   const sql = useRaw ? rawSql(query, filters) : rollupSql(query, filters, params, range, timezone);
-  return { sql, params, source: useRaw ? 'raw' : 'rollup' };
+  return { sql, params, source: useRaw ? 'raw' : 'rollup', withTotal: !useRaw && query.total };
 }
 
 /** Straight from `events`: t-digest percentiles and band counts of the matching rows. */
@@ -308,12 +313,16 @@ function rollupSql(
 
   let dimension = 'NULL';
   let tail = '';
+  // The range's total as one more row (the histograms of every bucket summed), first.
+  const byTime = query.total
+    ? 'GROUP BY dimension WITH ROLLUP ORDER BY is_total DESC, dimension'
+    : 'GROUP BY dimension ORDER BY dimension';
   if (query.dimension === 'time:hour') {
     dimension = `formatDateTime(start, '%Y-%m-%d %H:00:00', {tz:String})`;
-    tail = 'GROUP BY dimension ORDER BY dimension';
+    tail = byTime;
   } else if (query.dimension === 'time:day') {
     dimension = 'toString(toDate(start, {tz:String}))';
-    tail = 'GROUP BY dimension ORDER BY dimension';
+    tail = byTime;
   } else if (query.dimension === 'event:page') {
     dimension = 'pathname';
     tail = 'GROUP BY dimension ORDER BY totals[16] DESC, dimension LIMIT {limit:UInt32}';
@@ -327,7 +336,8 @@ function rollupSql(
   const from = `FROM ${table} ARRAY JOIN counts.1 AS key, counts.2 AS count\nWHERE ${where.join(' AND ')}`;
   if (!weight) {
     // Every row counts once: the pairs go straight into the results.
-    return [`SELECT ${dimension} AS dimension,`, `  ${results('count')}`, from, tail].join('\n');
+    const total = query.total ? ', grouping(dimension) AS is_total' : '';
+    return [`SELECT ${dimension} AS dimension${total},`, `  ${results('count')}`, from, tail].join('\n');
   }
   // Some rows are subtracted: sum each key first, then read the results from the sums.
   return [

@@ -45,9 +45,11 @@ export interface PerformanceQuery {
   filters: PerformanceFilter[];
   /** Rows for `event:page` (the busiest pages first). */
   limit: number;
+  /** With a time dimension: the range as a whole too, as `dimension: null` answers it. */
+  total: boolean;
 }
 
-const FIELDS = ['site_id', 'date_range', 'dimension', 'filters', 'limit'];
+const FIELDS = ['site_id', 'date_range', 'dimension', 'filters', 'limit', 'total'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$/;
 const MAX_FILTERS = 20;
@@ -160,11 +162,17 @@ export function parsePerformanceQuery(body: unknown): PerformanceQuery {
   if (!Array.isArray(filters) || filters.length > MAX_FILTERS) {
     throw invalid(`filters: expected a list of at most ${MAX_FILTERS} filters`);
   }
-  return {
-    siteRef: parseSiteRef(record.site_id),
-    dateRange: parseDateRange(record.date_range),
-    dimension: parseDimension(record.dimension),
-    filters: filters.map(parseFilter),
-    limit: parseLimit(record.limit),
-  };
+  const siteRef = parseSiteRef(record.site_id);
+  const dateRange = parseDateRange(record.date_range);
+  const dimension = parseDimension(record.dimension);
+  const parsedFilters = filters.map(parseFilter);
+  const limit = parseLimit(record.limit);
+  const total = record.total ?? false;
+  if (typeof total !== 'boolean') throw invalid(`total: expected true or false, got ${show(total)}`);
+  if (total && dimension !== 'time:hour' && dimension !== 'time:day') {
+    throw invalid(
+      'total: only with dimension time:hour or time:day (without a dimension the answer is the total)',
+    );
+  }
+  return { siteRef, dateRange, dimension, filters: parsedFilters, limit, total };
 }

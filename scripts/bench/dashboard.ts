@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '@clickhouse/client-web';
-import { planPerformance } from '../../functions/performance/plan';
+import { answerPerformance } from '../../functions/performance';
 import { parsePerformanceQuery } from '../../functions/performance/query';
 import { resolveRange as resolvePerformanceRange } from '../../functions/performance/range';
 import type { ReadableSite } from '../../functions/stats/access';
@@ -142,8 +142,12 @@ export function panels(range: unknown): { name: string; body: Body; kind: 'stats
     breakdown('browsers', 'visit:browser', visitors),
     breakdown('OS', 'visit:os', visitors),
     breakdown('custom events (goals)', 'event:goal', ['visitors', 'events', 'conversion_rate']),
-    { name: 'performance overall', kind: 'performance', body: { date_range: range, dimension: null } },
-    { name: 'performance by day', kind: 'performance', body: { date_range: range, dimension: 'time:day' } },
+    {
+      // The vitals of the whole range come as the total of the browser timings by day.
+      name: 'performance overall and by day',
+      kind: 'performance',
+      body: { date_range: range, dimension: 'time:day', total: true },
+    },
     {
       name: 'performance by page',
       kind: 'performance',
@@ -334,14 +338,17 @@ export async function benchDashboard(
     const runPerformance = async (panel: Panel): Promise<void> => {
       const query = parsePerformanceQuery({ site_id: site.domain, ...panel.body });
       const range = resolvePerformanceRange(query.dateRange, site.timezone, Date.now());
-      const plan = planPerformance(query, site.id, range, site.timezone);
-      statements += 1;
-      const result = await client.query({
-        query: plan.sql,
-        query_params: plan.params,
-        format: 'JSONEachRow',
-      });
-      await result.json();
+      // The endpoint's own planning and shaping (functions/performance/index.ts).
+      await answerPerformance(
+        async (sql, params) => {
+          statements += 1;
+          const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+          return result.json();
+        },
+        query,
+        site,
+        range,
+      );
     };
     const runPanel = async (panel: Panel): Promise<number> => {
       const started = performance.now();
@@ -476,7 +483,7 @@ export function dashboardLines(f: DashboardFigures): string[] {
   return [
     '## Dashboard',
     '',
-    `A full dashboard load for ${f.range[0]} … ${f.range[1]} (30 days in Europe/Berlin, today included) of the big seeded site (${n(f.siteEvents)} events; ${n(f.events)} events in all over 1,000 sites, \`npm run seed\`): all ${f.queriesPerLoad} panels — top chart and KPI row with the previous period, pages / entry / exit, sources / referrers / channels / UTM sources, countries / regions / cities, devices / browsers / OS, goals, performance (overall, by day, by page), realtime (now and 30 minutes). "Batched" is what the dashboard sends: the Stats API panels as one \`POST /api/v2/query/batch\` (functions/stats/batch.ts) beside the three performance calls, ${f.statementsPerLoad} ClickHouse statements in all, in a Worker isolate that remembers the site's sealed days (\`SEALED_CACHE_SECONDS\`, 60 s); "new isolate" looks them up first, one statement more before the batch's own. Wall time of a whole load after one warm-up load: ${f.rollups.iterations} loads each for the batched and the one-request-per-panel columns, ${f.raw.iterations} from the raw table. The queries are the API's own (validator, planner and executor of functions/stats, planner of functions/performance) against the local chDB bridge; HTTP, authentication and D1 are not included. Ended days are sealed first, as the 15-minute cron keeps them${f.seal ? ` (${f.seal.days} days, ${n(f.seal.siteDays)} site-days, took ${f.seal.seconds.toFixed(0)} s in this run)` : ''}; today comes from the hourly rollups.`,
+    `A full dashboard load for ${f.range[0]} … ${f.range[1]} (30 days in Europe/Berlin, today included) of the big seeded site (${n(f.siteEvents)} events; ${n(f.events)} events in all over 1,000 sites, \`npm run seed\`): all 21 panels, as ${f.queriesPerLoad} API questions — top chart and KPI row with the previous period, pages / entry / exit, sources / referrers / channels / UTM sources, countries / regions / cities, devices / browsers / OS, goals, performance (overall and by day in one question, by page), realtime (now and 30 minutes). "Batched" is what the dashboard sends: the Stats API panels as one \`POST /api/v2/query/batch\` (functions/stats/batch.ts) beside the two performance calls, ${f.statementsPerLoad} ClickHouse statements in all, in a Worker isolate that remembers the site's sealed days (\`SEALED_CACHE_SECONDS\`, 60 s); "new isolate" looks them up first, one statement more before the batch's own. Wall time of a whole load after one warm-up load: ${f.rollups.iterations} loads each for the batched and the one-request-per-panel columns, ${f.raw.iterations} from the raw table. The queries are the API's own (validator, planner and executor of functions/stats, planner of functions/performance) against the local chDB bridge; HTTP, authentication and D1 are not included. Ended days are sealed first, as the 15-minute cron keeps them${f.seal ? ` (${f.seal.days} days, ${n(f.seal.siteDays)} site-days, took ${f.seal.seconds.toFixed(0)} s in this run)` : ''}; today comes from the hourly rollups.`,
     '',
     '| figure | batched (as the dashboard) | batched, new isolate | one request per panel | raw `events` only | budget | |',
     '|---|---|---|---|---|---|---|',

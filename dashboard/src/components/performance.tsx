@@ -126,9 +126,10 @@ export function PerformancePanel({
 }) {
   const [tab, setTab] = useState<'time' | 'page'>('time');
   const key = JSON.stringify([access.domain, view]);
-  const overall = useAsync(() => performance(access, view, null), key);
   const time = performanceTimeDimension(view);
-  const overTime = useAsync(() => performance(access, view, time), `${key}:${time}`);
+  // One request answers the chart over time and, as its total, the vitals of the whole range.
+  const overTime = useAsync(() => performance(access, view, time, undefined, true), `${key}:${time}`);
+  const overall = overTime.data?.total;
   const perPage = useAsync(() => performance(access, view, 'event:page', 10), `${key}:page`);
 
   const chart = useMemo(() => {
@@ -170,18 +171,16 @@ export function PerformancePanel({
     downloadText(csvFileName(access.domain, 'performance', rangeSlug(view.range)), csv);
   };
 
-  const error = overall.error ?? overTime.error ?? perPage.error;
+  const error = overTime.error ?? perPage.error;
   return (
     <section class="card panel performance wide" aria-labelledby="performance-title" data-panel="performance">
       <header class="panel-head">
         <h2 id="performance-title">Performance</h2>
-        <span class="hint">
-          {overall.data?.results[0] ? `${formatNumber(overall.data.results[0].samples)} page loads` : ''}
-        </span>
+        <span class="hint">{overall ? `${formatNumber(overall.samples)} page loads` : ''}</span>
       </header>
       {error ? <ErrorMessage error={error} /> : null}
       <h3>Web vitals (75th percentile)</h3>
-      {overall.loading && !overall.data ? <Loading /> : <Vitals row={overall.data?.results[0]} />}
+      {overTime.loading && !overTime.data ? <Loading /> : <Vitals row={overall} />}
       <div class="panel-head">
         <h3>Browser timings (median)</h3>
         <Tabs

@@ -202,13 +202,16 @@ function expectPercentiles(metrics: Metrics, samples: Sample[]) {
   }
 }
 
+interface PerformanceRowJson {
+  dimension: string | null;
+  samples: number;
+  metrics: Metrics;
+  bands: Record<string, { good: number; needs_improvement: number; poor: number }>;
+}
+
 interface PerformanceResponse {
-  results: {
-    dimension: string | null;
-    samples: number;
-    metrics: Metrics;
-    bands: Record<string, { good: number; needs_improvement: number; poor: number }>;
-  }[];
+  results: PerformanceRowJson[];
+  total?: PerformanceRowJson;
   meta: { source: string; time_zone: string };
 }
 
@@ -317,6 +320,38 @@ describe('POST /api/stats/performance', () => {
     ]);
   });
 
+  it('answers the total of a time breakdown with it, equal to the answer without a dimension', async () => {
+    for (const extra of [
+      {},
+      { filters: [['is', 'visit:country', ['DE']]] },
+      { date_range: ['2026-09-01', '2026-09-02'] },
+    ]) {
+      const overall = await answer({ site_id: site.id, date_range: RANGE, ...extra });
+      for (const dimension of ['time:day', 'time:hour']) {
+        const body = await answer({ site_id: site.id, date_range: RANGE, dimension, total: true, ...extra });
+        const plain = await answer({ site_id: site.id, date_range: RANGE, dimension, ...extra });
+        expect({ extra, dimension, total: body.total }).toEqual({
+          extra,
+          dimension,
+          total: overall.results[0],
+        });
+        expect(body.results).toEqual(plain.results);
+      }
+    }
+    const whole = await answer({ site_id: site.id, date_range: RANGE, dimension: 'time:day', total: true });
+    expect(whole.meta.source).toBe('rollup');
+    expect(whole.total?.samples).toBe(ALL.length);
+    expect(whole.total?.bands).toEqual(expectedBands(ALL));
+    const none = await answer({
+      site_id: site.id,
+      date_range: ['2026-09-01', '2026-09-02'],
+      dimension: 'time:day',
+      total: true,
+    });
+    expect(none.results).toEqual([]);
+    expect(none.total?.samples).toBe(0);
+  });
+
   it('filters by page with is, is_not, contains and contains_not, still from the rollup', async () => {
     const cases: [string, string[], number][] = [
       ['is', ['/blog/a'], 101],
@@ -415,6 +450,9 @@ describe('POST /api/stats/performance', () => {
       [{ site_id: site.id, date_range: '7d', filters: [['is', 'event:page', 'x']] }, 'filters[0]'],
       [{ site_id: site.id, date_range: '7d', limit: 0 }, 'limit'],
       [{ site_id: site.id, date_range: '7d', metrics: ['lcp'] }, 'metrics'],
+      [{ site_id: site.id, date_range: '7d', total: true }, 'total'],
+      [{ site_id: site.id, date_range: '7d', dimension: 'event:page', total: true }, 'total'],
+      [{ site_id: site.id, date_range: '7d', dimension: 'time:day', total: 'yes' }, 'total'],
     ];
     for (const [body, field] of cases) {
       const res = await ask(body);
