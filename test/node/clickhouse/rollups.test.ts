@@ -14,7 +14,6 @@ const ROLLUPS = [
   'events_hourly',
   'geo_devices_hourly',
   'pages_hourly',
-  'performance_hourly',
   'performance_page_spans',
   'performance_site_spans',
   'sessions_hourly',
@@ -91,7 +90,8 @@ async function totals(siteId: number): Promise<Record<string, number>> {
        (SELECT sum(pageviews) FROM sources_hourly WHERE site_id = {site:UInt32} AND dim = 'source') AS sources,
        (SELECT sum(pageviews) FROM geo_devices_hourly WHERE site_id = {site:UInt32} AND dim = 'country') AS geo,
        (SELECT sum(events) FROM events_hourly WHERE site_id = {site:UInt32}) AS goals,
-       (SELECT sum(samples) FROM performance_hourly WHERE site_id = {site:UInt32}) AS performance`,
+       (SELECT sum(arraySum(arrayFilter((c, key) -> key = 5415, counts.2, counts.1))) FROM performance_site_spans
+         WHERE site_id = {site:UInt32} AND span = 1) AS performance`,
     siteId,
   );
   return row ?? {};
@@ -168,6 +168,8 @@ describe('ClickHouse migrations', () => {
     expect(names).toEqual(
       expect.arrayContaining(['events', 'schema_migrations', ...ROLLUPS, ...ROLLUPS.map((t) => `${t}_mv`)]),
     );
+    // 0007 dropped the t-digest performance rollup that the span histograms replaced.
+    expect(names).not.toContain('performance_hourly');
     const views = tables.filter((table) => table.engine === 'MaterializedView').map((table) => table.name);
     expect(views.sort()).toEqual(ROLLUPS.map((t) => `${t}_mv`).sort());
     const recorded = await rows<{ name: string }>(
@@ -570,27 +572,4 @@ describe('hourly rollups', () => {
     ]);
   });
 
-  it('performance_hourly: quantiles and Core Web Vitals bands', async () => {
-    const performance = await rows(
-      `SELECT pathname, sum(samples) AS samples, quantileTDigestMerge(0.75)(lcp_ms) AS lcp_p75,
-              quantilesTDigestMerge(0.5)(cls)[1] AS cls_p50,
-              sum(lcp_good) AS lcp_good, sum(inp_needs_improvement) AS inp_ni, sum(cls_poor) AS cls_poor,
-              sum(fcp_good) AS fcp_good, sum(ttfb_needs_improvement) AS ttfb_ni, sum(lcp_poor) AS lcp_poor
-       FROM performance_hourly WHERE site_id = {site:UInt32} GROUP BY pathname`,
-      site,
-    );
-    expect(performance).toHaveLength(1);
-    expect(performance[0]).toMatchObject({
-      pathname: '/',
-      samples: 1,
-      lcp_p75: 2_000,
-      lcp_good: 1,
-      inp_ni: 1,
-      cls_poor: 1,
-      fcp_good: 1,
-      ttfb_ni: 1,
-      lcp_poor: 0,
-    });
-    expect((performance[0] as { cls_p50: number }).cls_p50).toBeCloseTo(0.3, 5);
-  });
 });
