@@ -2,9 +2,10 @@
  * Several Stats API queries of one site in one call: what the dashboard sends for a page load.
  * Each query is answered exactly as `POST /api/v2/query` would answer it; the batch only saves
  * work: the queries of one range without filters that the sealed days answer (breakdowns of one
- * dimension, the site's totals, its time buckets) are planned as one ClickHouse statement
- * (`planCombined`), and the rest run side by side, each as usual. The previous periods of
- * comparisons are asked as usual too.
+ * dimension, the site's totals, its time buckets) and the comparison periods of those totals and
+ * buckets are planned as one ClickHouse statement (`planCombined`); short date-time ranges (the
+ * realtime panels) share one scan of `events` (`planRecent`); the rest run side by side, each as
+ * usual.
  */
 import { ApiError } from '../errors';
 import type { ReadableSite } from './access';

@@ -822,7 +822,7 @@ export function planSealed(input: PlanInput): Plan | null {
   return finish(input, 'sealed', inner, params, having);
 }
 
-/** Several questions over one range, answered by one statement. */
+/** Several questions of one site, answered by one statement (rows tagged `k`, the index of their question). */
 export interface CombinedPlan {
   sql: string;
   params: Record<string, unknown>;
