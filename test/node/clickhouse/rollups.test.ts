@@ -571,5 +571,4 @@ describe('hourly rollups', () => {
       { kind: 'performance', events: 1 },
     ]);
   });
-
 });
