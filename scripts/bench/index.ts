@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     lines.push(
       '## Ingest',
       '',
-      `\`wrk -t2 -c${f.connections} -d${f.seconds}s\` against \`wrangler dev\` (local workerd, Queues, DOs, D1, chDB ClickHouse) on the same machine; visitors drawn from 5,000 IPs over 3 sites. CPU is utime + stime of the Worker's workerd process from \`/proc\` (it also runs the queue consumer and the Durable Objects, so the event figure includes them). Accepted events under load: ${f.acceptedUnderLoad}.`,
+      `\`wrk -t2 -c${f.connections}\` against \`wrangler dev\` (local workerd, Queues, DOs, D1, chDB ClickHouse) on the same machine, ${f.seconds} s per route in ${f.rounds} alternating turns (bare, events, bare, …) so that other work on the shared machine falls on both; visitors drawn from 5,000 IPs over 3 sites. CPU is utime + stime of the Worker's workerd process from \`/proc\` (it also runs the queue consumer and the Durable Objects, so the event figure includes them). Accepted events under load: ${f.acceptedUnderLoad}.`,
       '',
       '| figure | measured | budget | |',
       '|---|---|---|---|',
