@@ -91,16 +91,19 @@ export async function runBatch(
   const inputs: PlanInput[] = [];
   const breakdowns = new Set<string>();
   let visitorsInput = -1;
-  queries.forEach((query, index) => {
-    if (!combinable(query)) return;
-    let input: PlanInput;
+  /** The plan input of a query; null for a range that cannot be resolved (it fails alone, below). */
+  const inputOf = (query: ValidQuery): PlanInput | null => {
     try {
-      input = planInput(site, query, nowMs);
+      return planInput(site, query, nowMs);
     } catch (error) {
-      // A range that cannot be resolved fails alone, below, as `POST /api/v2/query` would.
-      if (error instanceof ApiError) return;
+      if (error instanceof ApiError) return null;
       throw error;
     }
+  };
+  queries.forEach((query, index) => {
+    if (!combinable(query)) return;
+    const input = inputOf(query);
+    if (!input) return;
     const firstInput = inputs[0];
     if (firstInput && (firstInput.range.from !== input.range.from || firstInput.range.to !== input.range.to))
       return;
@@ -122,14 +125,8 @@ export async function runBatch(
   const recentInputs: PlanInput[] = [];
   queries.forEach((query, index) => {
     if (members.has(index) || query.include.comparison || query.pagination.offset !== 0) return;
-    let input: PlanInput;
-    try {
-      input = planInput(site, query, nowMs);
-    } catch (error) {
-      if (error instanceof ApiError) return;
-      throw error;
-    }
-    if (!input.range.precise || input.range.to - input.range.from > RECENT_SECONDS) return;
+    const input = inputOf(query);
+    if (!input?.range.precise || input.range.to - input.range.from > RECENT_SECONDS) return;
     // Percentages and conversion rates need more than the counts this scan gives.
     if (input.metrics.length !== query.metrics.length || !planRecent([input])) return;
     recent.set(index, recentInputs.length);

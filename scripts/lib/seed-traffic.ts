@@ -5,6 +5,7 @@
  * (as ingest's daily salt makes them) and session ids come from ingest's own `sessionId`, so the
  * rollups see visits exactly as they would from real traffic.
  */
+import { zoneOffsetMs } from '../../functions/stats/dates';
 import { sessionId } from '../../workers/ingest/visitor';
 import {
   type Agent,
@@ -88,37 +89,9 @@ export function sharedCatalog(): SharedCatalog {
 const EVENTS_PER_VISIT = 5;
 const NULL = '\\N';
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Seconds the zone is ahead of UTC at the given instant. */
+/** Seconds the zone is ahead of UTC at the given instant (the Stats API's own reckoning). */
 export function zoneOffsetSeconds(timezone: string, unixSeconds: number): number {
-  let formatter = formatters.get(timezone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timezone, formatter);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of formatter.formatToParts(new Date(unixSeconds * 1000))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  const local = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return Math.round(local / 1000 - unixSeconds);
+  return Math.round(zoneOffsetMs(unixSeconds * 1000, timezone) / 1000);
 }
 
 /**
