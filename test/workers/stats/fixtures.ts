@@ -94,3 +94,17 @@ export async function insertEvents(rows: EventRecord[]): Promise<void> {
     clickhouse_settings: { async_insert: 0 },
   });
 }
+
+/**
+ * An answer without what moves with the clock: the echoed range and the time labels of a window
+ * that ends now (`realtime`, `30m`). Two requests a moment apart resolve "now" apart.
+ */
+export function withoutNow(answer: Record<string, unknown>): Record<string, unknown> {
+  const { query, meta, ...rest } = answer as {
+    query?: Record<string, unknown>;
+    meta?: Record<string, unknown>;
+  };
+  const { date_range: _range, ...echo } = query ?? {};
+  const { time_labels: _labels, ...others } = meta ?? {};
+  return { ...rest, query: echo, meta: others };
+}

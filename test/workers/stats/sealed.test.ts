@@ -6,7 +6,7 @@ import type { EventRecord } from '../../../workers/events/record';
 import { signUp, type TestAccount } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
 import { dataset } from './dataset';
-import { event, insertEvents, newSite, type StatsResponse, statsQuery } from './fixtures';
+import { event, insertEvents, newSite, type StatsResponse, statsQuery, withoutNow } from './fixtures';
 
 /**
  * Sealed days (functions/stats/seal.ts) must change how fast an answer comes, never the answer.
@@ -253,9 +253,12 @@ describe('POST /api/v2/query/batch', () => {
     expect(res.status).toBe(200);
     expect(singles[0]?.body.results[0]?.metrics).toEqual([0, 0, 0, 0, 0, 0]);
     singles.forEach((single, i) => {
-      expect({ query: bodies[i], answer: res.body.results[i] }).toEqual({
+      // A window that ends now is resolved a moment apart by the two requests.
+      const live = ['realtime', '30m'].includes(String((bodies[i] as { date_range?: unknown }).date_range));
+      const same = (answer: Record<string, unknown>) => (live ? withoutNow(answer) : answer);
+      expect({ query: bodies[i], answer: same(res.body.results[i] ?? {}) }).toEqual({
         query: bodies[i],
-        answer: { status: 200, ...single.body },
+        answer: same({ status: 200, ...single.body }),
       });
     });
   });
