@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clickhouse } from '../../../workers/clickhouse/client';
 import type { EventRecord } from '../../../workers/events/record';
+import { blankEvent } from '../../fixtures/event-record';
 import { authFetch, signUp, type TestAccount, uniqueEmail } from '../helpers/accounts';
 import { testEnv } from '../helpers/stack';
 
@@ -40,6 +41,7 @@ let eventCounter = 0;
 function record(siteId: number, domain: string, s: Sample): EventRecord {
   eventCounter++;
   return {
+    ...blankEvent(),
     site_id: siteId,
     timestamp: s.at,
     kind: 'performance',
@@ -48,29 +50,14 @@ function record(siteId: number, domain: string, s: Sample): EventRecord {
     session_id: String(5000 + eventCounter),
     hostname: domain,
     pathname: s.page,
-    referrer: '',
-    referrer_source: '',
     channel: 'Direct',
-    utm_source: '',
-    utm_medium: '',
-    utm_campaign: '',
-    utm_content: '',
-    utm_term: '',
-    click_id_param: '',
     country: s.country ?? 'DE',
-    region: '',
-    city: '',
     device: s.device ?? 'Desktop',
     browser: 'Chrome',
     browser_version: '131',
     os: 'Windows',
     os_version: '10',
-    props: {},
-    revenue_amount: '0',
-    revenue_currency: '',
     interactive: 0,
-    scroll_depth: null,
-    engaged_ms: null,
     lcp_ms: s.t.lcp,
     inp_ms: s.t.inp,
     cls: s.t.cls,
