@@ -3,6 +3,30 @@ import { parseRateRule, type RateRule } from './limits/rule';
 
 export type { RateRule };
 
+/**
+ * The only ENVIRONMENT values that are not production. Anything else (unset, "", "prod",
+ * "staging", a typo) is production: a deploy that forgot the var gets the safe behaviour.
+ */
+const DEVELOPMENT_ENVIRONMENTS: ReadonlySet<string> = new Set(['development', 'test']);
+
+/**
+ * Whether this Worker runs in local development or tests. The one place that reads
+ * `ENVIRONMENT`; every guard (development routes, outbox mail, the development TOTP key)
+ * asks this.
+ */
+export function isDevelopment(env: { ENVIRONMENT?: string }): boolean {
+  return env.ENVIRONMENT !== undefined && DEVELOPMENT_ENVIRONMENTS.has(env.ENVIRONMENT);
+}
+
+/**
+ * Stands in for IP_KEY_SECRET in development and tests only, so local limits behave like
+ * production's. Not a secret; production has no fallback (see `Config.ipKeySecret`).
+ */
+const DEVELOPMENT_IP_KEY_SECRET = 'edgebear development ip key (not secret)';
+
+/** Milliseconds the ingest group commit waits to fill a queue message (wrangler.toml does not repeat it). */
+export const DEFAULT_GROUP_COMMIT_MS = 800;
+
 /** Typed configuration, parsed from vars once per isolate. */
 export interface Config {
   perIp: RateRule;
@@ -11,7 +35,22 @@ export interface Config {
   siteCacheSeconds: number;
   /** Seconds an isolate remembers a site's sealed days for the Stats API (functions/stats/seal.ts). */
   sealedCacheSeconds: number;
+  /** ENVIRONMENT is exactly "development" or "test" (`isDevelopment`). */
   development: boolean;
+  /** Everything that is not development: the safe default. Always `!development`. */
+  production: boolean;
+  /** The ENVIRONMENT name as given ("production" when unset), for logs and error reports. */
+  environment: string;
+  /**
+   * Keys per-IP limiter names (workers/limits/ip-key.ts). A development constant outside
+   * production; null only in production without the secret, where limits keyed by IP must
+   * fail closed rather than name Durable Objects by a reversible hash.
+   */
+  ipKeySecret: string | null;
+  /** Ended days the 15-minute cron seals per run; 0 turns sealing off. */
+  sealDaysPerRun: number;
+  /** Async inserts with wait (ClickHouse >= 26.1); false for synchronous inserts. */
+  clickhouseAsyncInsert: boolean;
 }
 
 export class ConfigError extends Error {
@@ -35,13 +74,84 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
   return value;
 }
 
+function flag(name: string, text: string | undefined, fallback: boolean): boolean {
+  if (text === undefined || text === '') return fallback;
+  if (text === '1' || text === 'true') return true;
+  if (text === '0' || text === 'false') return false;
+  throw new ConfigError(`${name} must be "1" or "0", got "${text}"`);
+}
+
 export function parseConfig(env: Env): Config {
+  const development = isDevelopment(env);
   return {
-    perIp: rule('RATE_LIMIT_PER_IP', env.RATE_LIMIT_PER_IP ?? '300/60'),
-    perSite: rule('RATE_LIMIT_PER_SITE', env.RATE_LIMIT_PER_SITE ?? '10000/60'),
-    groupCommitMs: integer('GROUP_COMMIT_MS', env.GROUP_COMMIT_MS, 500, 0, 5_000),
+    perIp: rule('RATE_LIMIT_PER_IP', env.RATE_LIMIT_PER_IP || '300/60'),
+    perSite: rule('RATE_LIMIT_PER_SITE', env.RATE_LIMIT_PER_SITE || '10000/60'),
+    groupCommitMs: integer('GROUP_COMMIT_MS', env.GROUP_COMMIT_MS, DEFAULT_GROUP_COMMIT_MS, 0, 5_000),
     siteCacheSeconds: integer('SITE_CACHE_SECONDS', env.SITE_CACHE_SECONDS, 60, 0, 3_600),
     sealedCacheSeconds: integer('SEALED_CACHE_SECONDS', env.SEALED_CACHE_SECONDS, 60, 0, 150),
-    development: env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test',
+    development,
+    production: !development,
+    environment: env.ENVIRONMENT || 'production',
+    ipKeySecret: env.IP_KEY_SECRET || (development ? DEVELOPMENT_IP_KEY_SECRET : null),
+    sealDaysPerRun: integer('SEAL_DAYS_PER_RUN', env.SEAL_DAYS_PER_RUN, 3, 0, 31),
+    clickhouseAsyncInsert: flag('CLICKHOUSE_ASYNC_INSERT', env.CLICKHOUSE_ASYNC_INSERT, true),
   };
+}
+
+const parsed = new WeakMap<object, Config>();
+
+/**
+ * `parseConfig`, remembered per env object: the runtime hands an isolate the same env on every
+ * request, so vars are parsed once per isolate. A bad var throws here, at the first request.
+ */
+export function configOf(env: Env): Config {
+  let config = parsed.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    parsed.set(env, config);
+  }
+  return config;
+}
+
+/** Secrets production cannot do without; each names what breaks without it (docs/deploy.md). */
+const REQUIRED_SECRETS = {
+  CLICKHOUSE_PASSWORD: 'ClickHouse rejects the Worker: no events are stored, no stats are read',
+  IP_KEY_SECRET: 'limits keyed by IP fail closed',
+  MAIL_API_TOKEN: 'no account mail (verification, password reset) is sent',
+  TOTP_ENCRYPTION_KEY: 'two-factor authentication cannot be set up or used',
+} as const satisfies Partial<Record<keyof Env, string>>;
+
+export type RequiredSecret = keyof typeof REQUIRED_SECRETS;
+
+export interface ConfigProblem {
+  /** The missing secret or the var at fault. */
+  name: string;
+  /** What an operator sees go wrong because of it. */
+  effect: string;
+}
+
+/**
+ * What keeps this deployment from running as production should: required secrets that are
+ * missing and vars that cannot be right. Empty in development and tests, where local
+ * stand-ins exist. Names only, never values.
+ */
+export function configProblems(env: Env): ConfigProblem[] {
+  if (isDevelopment(env)) return [];
+  const problems: ConfigProblem[] = [];
+  for (const [name, effect] of Object.entries(REQUIRED_SECRETS)) {
+    if (!env[name as RequiredSecret]) problems.push({ name, effect });
+  }
+  if (!env.CLICKHOUSE_URL) {
+    problems.push({
+      name: 'CLICKHOUSE_URL',
+      effect: 'no ClickHouse: no events are stored, no stats are read',
+    });
+  }
+  return problems;
+}
+
+/** The required secrets this deployment lacks (empty outside production). */
+export function missingSecrets(env: Env): RequiredSecret[] {
+  if (isDevelopment(env)) return [];
+  return (Object.keys(REQUIRED_SECRETS) as RequiredSecret[]).filter((name) => !env[name]);
 }
