@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { readJsonObject } from '../../workers/http/body';
 import { ApiError } from '../errors';
 
 const MAX_JSON_BYTES = 8 * 1024;
@@ -36,21 +37,9 @@ function sameHost(origin: string, url: string): boolean {
   }
 }
 
-/** The JSON object body, at most 8 KB; 400 for anything else. */
-export async function readJson(c: Context): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (text.length > MAX_JSON_BYTES)
-    throw new ApiError(413, 'body_too_large', 'The request body is too large.');
-  let body: unknown;
-  try {
-    body = text === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError(400, 'invalid_json', 'The request body must be a JSON object.');
-  }
-  return body as Record<string, unknown>;
+/** The JSON object body, at most 8 KB (an empty body reads as `{}`); 413 or 400 for anything else. */
+export function readJson(c: Context): Promise<Record<string, unknown>> {
+  return readJsonObject(c.req.raw, { maxBytes: MAX_JSON_BYTES, emptyAsObject: true });
 }
 
 /** A required string field; 400 `invalid_request` naming it when missing. */

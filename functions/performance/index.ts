@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { clickhouse } from '../../workers/clickhouse/client';
 import type { Env } from '../../workers/env';
-import { ApiError } from '../errors';
+import { readJsonValue } from '../../workers/http/body';
 import { authorizeSiteRead } from '../stats/access';
 import {
   BANDS,
@@ -146,16 +146,13 @@ export async function answerPerformance(
   };
 }
 
+/** Largest query body accepted; real queries are a few hundred bytes. */
+const MAX_BODY_BYTES = 64 * 1024;
+
 export const performanceRoutes = new Hono<{ Bindings: Env }>();
 
 performanceRoutes.post('/', async function performanceStats(c) {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'the body must be a JSON object');
-  }
-  const query = parsePerformanceQuery(body);
+  const query = parsePerformanceQuery(await readJsonValue(c.req.raw, MAX_BODY_BYTES));
   const site = await authorizeSiteRead(c, query.siteRef);
   const range = resolveRange(query.dateRange, site.timezone, Date.now());
   const run = async (sql: string, params: Record<string, unknown>) => {

@@ -1,3 +1,4 @@
+import { readJsonObject } from '../../workers/http/body';
 import { excludedPathProblem, MAX_EXCLUDED_PATHS } from '../../workers/ingest/drop/excluded-path';
 import { ApiError } from '../errors';
 
@@ -144,18 +145,7 @@ export function parseSharedLink(value: unknown): SharedLinkChange | null {
   return { rotate, password: password as string | null | undefined };
 }
 
-/** The JSON body of a request as an object, or a 400 that says what is wrong. */
-export async function jsonObject(request: Request): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  if (text.length > 32_768) throw invalid('body_too_large', 'the request body must be at most 32 KB');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw invalid('invalid_json', 'the request body must be a JSON object');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw invalid('invalid_json', 'the request body must be a JSON object');
-  }
-  return parsed as Record<string, unknown>;
+/** The JSON body of a request as an object, at most 32 KB; 413 or 400 that says what is wrong. */
+export function jsonObject(request: Request): Promise<Record<string, unknown>> {
+  return readJsonObject(request, { maxBytes: 32 * 1024 });
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { parseConfig } from '../../workers/config';
 import type { Env } from '../../workers/env';
+import { readJsonValue } from '../../workers/http/body';
 import { ApiError } from '../errors';
 import { authorizeSiteRead } from './access';
 import { MAX_BATCH, runBatch } from './batch';
@@ -22,18 +23,8 @@ function sealedCacheSeconds(env: Env): number {
   return parseConfig(env).sealedCacheSeconds;
 }
 
-async function jsonBody(req: { text(): Promise<string> }, limit: number): Promise<unknown> {
-  const text = await req.text();
-  if (text.length > limit) throw new ApiError(413, 'too_large', `query bodies are limited to ${limit} bytes`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'invalid_query', 'body: not valid JSON');
-  }
-}
-
 statsRoutes.post('/api/v2/query', async function statsQuery(c) {
-  const query = parseQuery(await jsonBody(c.req, MAX_BODY_BYTES));
+  const query = parseQuery(await readJsonValue(c.req.raw, MAX_BODY_BYTES));
   const site = await authorizeSiteRead(c, query.siteRef);
   const execute = clickhouseExecutor(c.env);
   const lookup = () => cachedSealedDays(execute, site.id, sealedCacheSeconds(c.env));
@@ -47,7 +38,7 @@ statsRoutes.post('/api/v2/query', async function statsQuery(c) {
  * dashboard sends one per page load (docs/stats-api.md, "Batches").
  */
 statsRoutes.post('/api/v2/query/batch', async function statsBatch(c) {
-  const body = await jsonBody(c.req, MAX_BODY_BYTES * 4);
+  const body = await readJsonValue(c.req.raw, MAX_BODY_BYTES * 4);
   const list = (body as { queries?: unknown } | null)?.queries;
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(list)) {
     throw new ApiError(400, 'invalid_query', 'queries: expected an array of queries');

@@ -2,6 +2,8 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { parseConfig } from '../config';
 import type { Env } from '../env';
+import { ApiError } from '../http/api-error';
+import { readBodyText } from '../http/body';
 import { flushCounters } from '../observability/counters';
 import { log } from '../observability/log';
 import { reportError } from '../observability/sentry';
@@ -35,17 +37,17 @@ function errorBody(code: string, message: string): string {
 
 async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | 'umami'): Promise<Response> {
   const headers = new Headers(CORS_HEADERS);
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) {
-    headers.set('Content-Type', 'application/json');
-    return new Response(errorBody('body_too_large', `body must be at most ${MAX_BODY_BYTES} bytes`), {
-      status: 400,
-      headers,
-    });
-  }
   const raw = c.req.raw;
+  let body: string;
+  try {
+    body = await readBodyText(raw, MAX_BODY_BYTES);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    headers.set('Content-Type', 'application/json');
+    return new Response(errorBody(error.code, error.message), { status: error.status, headers });
+  }
   const outcome = await ingestPipeline(c.env).handle({
-    body: await raw.text(),
+    body,
     format,
     ip: c.req.header('cf-connecting-ip') ?? '',
     userAgent: c.req.header('user-agent') ?? '',

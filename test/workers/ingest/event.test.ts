@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSite, pageview, rows, send, waitForRows } from '../helpers/stack';
+import { createSite, pageview, rows, send, waitForRows, workerFetch } from '../helpers/stack';
 
 interface StoredEvent {
   site_id: number;
@@ -213,11 +213,42 @@ describe('POST /api/event', () => {
       });
     }
 
-    it('a body over 16 KB → body_too_large', async () => {
+    it('a body over 16 KB → 413 body_too_large', async () => {
       const site = await createSite();
       const res = await send('/api/event', { ...pageview(site.domain), p: { pad: 'x'.repeat(17_000) } });
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(413);
       expect((await errorOf(res)).code).toBe('body_too_large');
+    });
+
+    it('a body under 16 K characters but over 16 KB of UTF-8 → 413 body_too_large', async () => {
+      const site = await createSite();
+      const res = await send('/api/event', { ...pageview(site.domain), p: { pad: '€'.repeat(5_500) } });
+      expect(res.status).toBe(413);
+      expect((await errorOf(res)).code).toBe('body_too_large');
+    });
+
+    it('a streamed body without Content-Length is cut at 16 KB → 413 body_too_large', async () => {
+      const site = await createSite();
+      const chunk = new TextEncoder().encode('x'.repeat(4_096));
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent === 0)
+            controller.enqueue(new TextEncoder().encode(`{"n":"pageview","d":"${site.domain}","p":{"a":"`));
+          controller.enqueue(chunk);
+          sent++;
+          if (sent > 64) controller.close();
+        },
+      });
+      const res = await workerFetch('/api/event', {
+        method: 'POST',
+        headers: { 'cf-connecting-ip': '198.51.100.9' },
+        body: stream,
+      });
+      expect(res.status).toBe(413);
+      expect((await errorOf(res)).code).toBe('body_too_large');
+      // The reader stopped at the cap instead of taking all 256 KB.
+      expect(sent).toBeLessThan(64);
     });
 
     it('nothing from refused requests reaches ClickHouse', async () => {

@@ -402,7 +402,7 @@ describe('invalid queries: 400 invalid_query naming the field', () => {
   it('a body that is not JSON', async () => {
     const res = await statsQuery('{"site_id": ', { cookie: owner.cookie });
     expect(res.status).toBe(400);
-    expect(res.body.error).toEqual({ code: 'invalid_query', message: 'body: not valid JSON' });
+    expect(res.body.error).toEqual({ code: 'invalid_json', message: 'the request body is not valid JSON' });
   });
 
   it('site_id missing', async () => {
