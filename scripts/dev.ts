@@ -2,17 +2,18 @@
  * `npm run dev`: everything Edgebear needs, locally. Starts ClickHouse (unless one answers on
  * 8123), applies ClickHouse and D1 migrations, seeds the demo site, builds the tracker and the
  * dashboard, starts the Worker with wrangler dev on 127.0.0.1:8787 and fires its cron triggers on
- * schedule.
+ * schedule. The Worker gets ENVIRONMENT=development and the local ClickHouse from .dev.vars
+ * (scripts/lib/dev-vars.ts): wrangler.toml's top level is production-safe and names neither.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { isClickHouseUp } from '../tools/clickhouse/ping';
 import { startClickHouseServer } from '../tools/clickhouse/server';
 import { runCronLoop } from './lib/cron-loop';
-import { ensureDevVars } from './lib/dev-vars';
+import { ensureDevVars, LOCAL_CLICKHOUSE_URL } from './lib/dev-vars';
 import { applyLocalD1, assignSiteOwner, seedDemoSite } from './lib/local-d1';
 import { migrateClickHouse } from './migrate';
 
-const CLICKHOUSE_URL = 'http://127.0.0.1:8123';
+const CLICKHOUSE_URL = LOCAL_CLICKHOUSE_URL;
 const WORKER_URL = 'http://127.0.0.1:8787';
 
 function step(text: string): void {

@@ -1,49 +1,59 @@
 import type { EventBatchMessage } from './events/record';
-import type { RateLimiter } from './limits/rate-limiter';
-import type { MetricsCounter } from './observability/metrics-counter';
 
-/** Bindings, vars and secrets, as wrangler.toml and `wrangler secret` provide them. */
-export interface Env {
-  ASSETS: Fetcher;
-  DB: D1Database;
-  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
-  METRICS: DurableObjectNamespace<MetricsCounter>;
-  EVENTS_QUEUE: Queue<EventBatchMessage>;
-  EVENTS_DLQ: Queue<EventBatchMessage>;
-  CLICKHOUSE_URL: string;
-  CLICKHOUSE_USER: string;
-  CLICKHOUSE_DATABASE: string;
-  /** '1' (default): async inserts with wait; '0' for ClickHouse before 26.1. */
-  CLICKHOUSE_ASYNC_INSERT?: string;
-  /** Days the 15-minute cron seals per run (functions/stats/seal.ts); "0" turns sealing off. Default 3. */
-  SEAL_DAYS_PER_RUN?: string;
+/**
+ * Secrets the Worker can run without (`wrangler secret put`, .dev.vars). The ones production
+ * requires (CLICKHOUSE_PASSWORD, IP_KEY_SECRET, MAIL_API_TOKEN, TOTP_ENCRYPTION_KEY) are listed
+ * in wrangler.toml's `[env.production.secrets]`, so the generated types already declare them.
+ */
+interface OptionalSecrets {
+  /** Bearer token for GET /metrics; without it /metrics answers 404. */
+  METRICS_TOKEN?: string;
+  /** Bearer token for /admin/*; without it the admin routes answer 404. */
+  ADMIN_TOKEN?: string;
+  /** Unexpected errors go to Sentry when set (workers/observability/sentry.ts). */
+  SENTRY_DSN?: string;
+}
+
+/**
+ * Vars with a default in code (workers/config.ts unless noted), so wrangler.toml does not repeat
+ * them in every environment. Any environment may set one to override it.
+ */
+interface TunableVars {
+  /** Events per IP, "<limit>/<seconds>"; default "300/60". */
+  RATE_LIMIT_PER_IP?: string;
+  /** Events per site, "<limit>/<seconds>"; default "10000/60". */
+  RATE_LIMIT_PER_SITE?: string;
+  /** Milliseconds the group commit waits to fill a queue message; default 800. */
+  GROUP_COMMIT_MS?: string;
+  /** Seconds an isolate caches a site's ingest settings; default 60. */
+  SITE_CACHE_SECONDS?: string;
   /** Seconds an isolate remembers a site's sealed days for the Stats API (at most 150); default 60, "0" never. */
   SEALED_CACHE_SECONDS?: string;
-  RATE_LIMIT_PER_IP: string;
-  RATE_LIMIT_PER_SITE: string;
-  GROUP_COMMIT_MS: string;
-  SITE_CACHE_SECONDS: string;
-  ENVIRONMENT: string;
-  // Accounts (functions/auth, functions/mail; see docs/api.md).
-  /** Sensitive auth POSTs per user-or-IP key, "<limit>/<seconds>"; default "5/60". */
+  /** Days the 15-minute cron seals per run (functions/stats/seal.ts); "0" turns sealing off. Default 3. */
+  SEAL_DAYS_PER_RUN?: string;
+  /** "1" (default): async inserts with wait; "0" for ClickHouse before 26.1. */
+  CLICKHOUSE_ASYNC_INSERT?: string;
+  /** Sensitive auth POSTs per user-or-IP key, "<limit>/<seconds>"; default "5/60" (functions/auth/config.ts). */
   AUTH_RATE_LIMIT?: string;
-  /** "true": signup needs an invite code. */
+  /** "true": signup needs an invite code (functions/auth/config.ts). */
   INVITE_ONLY?: string;
-  /** Dashboard origin for links in emails, e.g. "https://app.edgebear.example". */
-  APP_URL?: string;
-  /** Sender of account emails, e.g. "Edgebear <no-reply@edgebear.example>". */
-  MAIL_FROM?: string;
-  /** The provider's send endpoint (Postmark's JSON API). */
+  /** The mail provider's send endpoint (Postmark's JSON API by default; functions/mail). */
   MAIL_PROVIDER_URL?: string;
-  // Secrets (wrangler secret / .dev.vars), all optional so a missing one degrades clearly.
-  CLICKHOUSE_PASSWORD?: string;
-  METRICS_TOKEN?: string;
-  ADMIN_TOKEN?: string;
-  SENTRY_DSN?: string;
-  /** Keys the hash that names per-IP limiter objects, so a name cannot be reversed to an IP. */
-  IP_KEY_SECRET?: string;
-  /** Mail provider server token; without it mail goes to the D1 outbox only (read at /dev/mail). */
-  MAIL_API_TOKEN?: string;
-  /** Seals TOTP secrets in D1 (AES-GCM); required in production before 2FA can be set up. */
-  TOTP_ENCRYPTION_KEY?: string;
 }
+
+/** Queues carry typed messages; the generated types only know `Queue`. */
+interface TypedQueues {
+  EVENTS_QUEUE: Queue<EventBatchMessage>;
+  EVENTS_DLQ: Queue<EventBatchMessage>;
+}
+
+/**
+ * Bindings, vars and secrets. The bindings and the vars wrangler.toml sets come from
+ * worker-configuration.d.ts, which `npm run types` generates from wrangler.toml (CI fails when
+ * it is out of date); the rest is declared above.
+ */
+export interface Env
+  extends Omit<Cloudflare.Env, keyof TypedQueues>,
+    TypedQueues,
+    OptionalSecrets,
+    TunableVars {}

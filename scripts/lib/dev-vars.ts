@@ -14,13 +14,32 @@ export function readDevVars(path = DEV_VARS): Record<string, string> {
   return vars;
 }
 
+/** The ClickHouse `npm run dev` starts (or finds) on this machine. */
+export const LOCAL_CLICKHOUSE_URL = 'http://127.0.0.1:8123';
+
 /**
- * Creates .dev.vars with fresh random local secrets when it is missing, and adds any secret a
- * newer version of the project needs. Secrets never live in git.
+ * Local settings that are not secrets but must not sit in wrangler.toml's top level, which is
+ * what a bare `wrangler deploy` ships: there ENVIRONMENT is production and no ClickHouse is named.
+ * An existing value is kept, so a developer may point at another ClickHouse.
+ */
+const LOCAL_VARS: Readonly<Record<string, string>> = {
+  ENVIRONMENT: 'development',
+  CLICKHOUSE_URL: LOCAL_CLICKHOUSE_URL,
+};
+
+/**
+ * Creates .dev.vars with the local settings and fresh random local secrets when it is missing,
+ * and adds any setting or secret a newer version of the project needs. Secrets never live in git.
  */
 export function ensureDevVars(path = DEV_VARS): Record<string, string> {
   const vars = readDevVars(path);
   let changed = false;
+  for (const [key, value] of Object.entries(LOCAL_VARS)) {
+    if (vars[key] === undefined) {
+      vars[key] = value;
+      changed = true;
+    }
+  }
   for (const key of [
     'CLICKHOUSE_PASSWORD',
     'METRICS_TOKEN',
@@ -37,7 +56,10 @@ export function ensureDevVars(path = DEV_VARS): Record<string, string> {
     const body = Object.entries(vars)
       .map(([k, v]) => `${k}="${v}"`)
       .join('\n');
-    writeFileSync(path, `# Local secrets for wrangler dev and the local ClickHouse. Not in git.\n${body}\n`);
+    writeFileSync(
+      path,
+      `# Local settings and secrets for wrangler dev and the local ClickHouse. Not in git.\n${body}\n`,
+    );
   }
   return vars;
 }

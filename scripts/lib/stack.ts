@@ -92,7 +92,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   applyLocalD1(persistTo);
   for (const site of options.sites ?? []) seedSite(site.domain, site.allowedHostnames ?? [], persistTo);
 
+  // wrangler.toml's top level is production-safe (ENVIRONMENT production, no ClickHouse): a
+  // local stack says it is development, so /dev/mail and the benchmark route are mounted.
   const vars: Record<string, string> = {
+    ENVIRONMENT: 'development',
     CLICKHOUSE_URL: clickhouseUrl,
     CLICKHOUSE_PASSWORD: password,
     METRICS_TOKEN: 'stack-metrics-token',
