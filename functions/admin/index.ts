@@ -1,28 +1,53 @@
 import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
-import { replayDeadLetters } from '../../workers/consumer/dead-letters';
+import {
+  parseReplayCursor,
+  REPLAY_PAGE_DEFAULT,
+  REPLAY_PAGE_MAX,
+  type ReplayCursor,
+  replayDeadLetters,
+} from '../../workers/consumer/dead-letters';
 import type { Env } from '../../workers/env';
 import { flushCounters } from '../../workers/observability/counters';
+import { timingSafeEqual } from '../auth/tokens';
 import { ApiError } from '../errors';
-
-/** Constant-time comparison, so a token cannot be guessed byte by byte from response times. */
-function sameSecret(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
 
 function bearer(secret: (env: Env) => string | undefined): MiddlewareHandler<{ Bindings: Env }> {
   return async function requireBearer(c, next) {
     const expected = secret(c.env);
     const given = c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? '';
     if (!expected) throw new ApiError(503, 'not_configured', 'this endpoint has no token configured');
-    if (!sameSecret(given, expected))
+    // Constant time, so a token cannot be guessed byte by byte from response times.
+    if (!timingSafeEqual(given, expected))
       throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
     await next();
   };
+}
+
+/** Query parameters of the replay route: a bad one is a 400, never a silent default. */
+function invalid(message: string): ApiError {
+  return new ApiError(400, 'invalid_parameter', message);
+}
+
+function pageLimit(text: string | undefined): number {
+  if (text === undefined) return REPLAY_PAGE_DEFAULT;
+  const limit = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit >= 1 && limit <= REPLAY_PAGE_MAX))
+    throw invalid(`limit: an integer from 1 to ${REPLAY_PAGE_MAX}`);
+  return limit;
+}
+
+function flag(name: string, text: string | undefined): boolean {
+  if (text === undefined || text === '0' || text === 'false') return false;
+  if (text === '1' || text === 'true') return true;
+  throw invalid(`${name}: 1 or 0`);
+}
+
+function cursor(text: string | undefined): ReplayCursor | null {
+  if (text === undefined) return null;
+  const parsed = parseReplayCursor(text);
+  if (!parsed) throw invalid('cursor: pass the "next" of the previous answer unchanged');
+  return parsed;
 }
 
 /** Operator endpoints: Prometheus metrics and the dead-letter replay. */
@@ -38,12 +63,21 @@ adminRoutes.get(
   },
 );
 
+/**
+ * Replays one page of parked dead letters (`npm run replay` loops over the pages): `limit` rows
+ * (default 100, at most 1000), `cursor` = the previous answer's `next`, `dry_run=1` to count what
+ * would be replayed without changing anything. Answers a `ReplayOutcome`.
+ */
 adminRoutes.post(
   '/admin/dead-letters/replay',
   bearer((env) => env.ADMIN_TOKEN),
   async (c) => {
-    const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? '100') || 100));
-    return c.json(await replayDeadLetters(c.env, limit));
+    const options = {
+      limit: pageLimit(c.req.query('limit')),
+      dryRun: flag('dry_run', c.req.query('dry_run')),
+      cursor: cursor(c.req.query('cursor')),
+    };
+    return c.json(await replayDeadLetters(c.env, options));
   },
 );
 

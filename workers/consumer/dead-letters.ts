@@ -1,15 +1,47 @@
 import type { Env } from '../env';
 import { isEventBatch } from '../events/batch';
 import type { EventBatchMessage } from '../events/record';
+import { ApiError } from '../http/api-error';
 import { count, flushCounters } from '../observability/counters';
+import { log } from '../observability/log';
 
-/** Stores a message that could not be inserted, keyed by its batch id (parking twice is harmless). */
+/**
+ * Dead letters: messages the consumer could not insert, parked in D1 (`dead_letters`) until an
+ * operator replays them (`npm run replay` → `POST /admin/dead-letters/replay`).
+ *
+ * Replay is at-least-once and idempotent. A replay claims the rows it is about to send (sets
+ * `claimed_until`), sends them, then deletes exactly the rows it still holds. So:
+ * - two replays at once never send the same message: each skips rows the other has claimed;
+ * - a replay that dies between claim and delete loses nothing: its claim runs out after
+ *   `REPLAY_CLAIM_SECONDS` and a later replay sends those rows again. A repeat is harmless,
+ *   because a message keeps its batch id, which is the ClickHouse `insert_deduplication_token`
+ *   (workers/consumer/consume.ts); a lost message is not, so every failure leans towards a repeat.
+ * - a message whose body is no event batch (poison) is never sent: it is skipped and stays parked.
+ */
+
+/** How long a replay's claim on the rows it is sending lasts (one page's sends take seconds). */
+export const REPLAY_CLAIM_SECONDS = 60;
+/** Rows one replay call reads: the default, and the most one call (one Worker request) may take. */
+export const REPLAY_PAGE_DEFAULT = 100;
+export const REPLAY_PAGE_MAX = 1000;
+/** Queues' `sendBatch` takes 100 messages and 256 KB in all; bytes stay well below the limit. */
+const SEND_BATCH_MESSAGES = 100;
+const SEND_BATCH_BYTES = 192_000;
+
+const encoder = new TextEncoder();
+
+/**
+ * Stores a message that could not be inserted, keyed by its batch id (parking twice is harmless).
+ * Parking a message that a replay is still sending releases that replay's claim, so the replay
+ * does not delete the fresh failure when its send returns.
+ */
 export async function parkDeadLetter(db: D1Database, body: unknown, fallbackId: string): Promise<void> {
   const batchId = isEventBatch(body) ? body.batch_id : `malformed-${fallbackId}`;
   const events = isEventBatch(body) ? body.events.length : 0;
   await db
     .prepare(
-      'INSERT OR IGNORE INTO dead_letters (batch_id, body, events, received_at) VALUES (?1, ?2, ?3, ?4)',
+      `INSERT INTO dead_letters (batch_id, body, events, received_at) VALUES (?1, ?2, ?3, ?4)
+       ON CONFLICT (batch_id) DO UPDATE SET claimed_until = NULL`,
     )
     .bind(batchId, JSON.stringify(body ?? null), events, Math.floor(Date.now() / 1000))
     .run();
@@ -26,28 +58,196 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
 }
 
 /**
- * Sends parked messages back to the events queue, keeping their batch ids so a message that did
- * reach ClickHouse after all is de-duplicated there. Removes each from D1 once it is re-queued.
+ * Where a paged replay goes on: after (received_at, batch_id), never past `until` (the time of its
+ * first page), so a message that fails again and is parked anew is not chased within one run.
+ */
+export interface ReplayCursor {
+  until: number;
+  receivedAt: number;
+  batchId: string;
+}
+
+/** The cursor of `ReplayOutcome.next`, or null when the text is not one. */
+export function parseReplayCursor(text: string): ReplayCursor | null {
+  const match = /^(\d{1,12}):(\d{1,12}):(.{1,1000})$/s.exec(text);
+  if (!match?.[1] || !match[2] || !match[3]) return null;
+  return { until: Number(match[1]), receivedAt: Number(match[2]), batchId: match[3] };
+}
+
+function formatCursor(cursor: ReplayCursor): string {
+  return `${cursor.until}:${cursor.receivedAt}:${cursor.batchId}`;
+}
+
+export interface ReplayOptions {
+  /** Rows to read in this call (1 … REPLAY_PAGE_MAX). */
+  limit?: number;
+  /** Count what would be replayed; send, claim and delete nothing. */
+  dryRun?: boolean;
+  /** `next` of the previous page; null or absent for the first. */
+  cursor?: ReplayCursor | null;
+}
+
+/** One page of a replay; the wire format of `POST /admin/dead-letters/replay`. */
+export interface ReplayOutcome {
+  dry_run: boolean;
+  /** Messages sent back to the events queue (in a dry run: that would be sent). */
+  replayed: number;
+  /** Events in those messages. */
+  events: number;
+  /** Poison messages (no event batch): never sent, they stay parked. */
+  skipped: number;
+  /** Messages another replay claimed between this page's read and its claim. */
+  busy: number;
+  /** Messages parked in D1 after this page. */
+  remaining: number;
+  /** Cursor of the next page, or null when this run has read everything. */
+  next: string | null;
+}
+
+interface ParkedRow {
+  batch_id: string;
+  body: string;
+  received_at: number;
+}
+
+interface Replayable {
+  batchId: string;
+  body: EventBatchMessage;
+  bytes: number;
+}
+
+/** The parked body as an event batch, or null for poison (not JSON, or not a batch). */
+function eventBatch(text: string): EventBatchMessage | null {
+  try {
+    const body: unknown = JSON.parse(text);
+    return isEventBatch(body) ? body : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Replays one page of parked messages to the events queue, keeping their batch ids (see the
+ * module comment for why this is safe to run twice, at once, or to interrupt).
  */
 export async function replayDeadLetters(
   env: Pick<Env, 'DB' | 'EVENTS_QUEUE'>,
-  limit = 100,
-): Promise<{ replayed: number; skipped: number; remaining: number }> {
-  const rows = await env.DB.prepare('SELECT batch_id, body FROM dead_letters ORDER BY received_at LIMIT ?1')
-    .bind(limit)
-    .all<{ batch_id: string; body: string }>();
-  let replayed = 0;
-  let skipped = 0;
-  for (const row of rows.results) {
-    const body: unknown = JSON.parse(row.body);
-    if (!isEventBatch(body)) {
-      skipped++;
-      continue;
-    }
-    await env.EVENTS_QUEUE.send(body satisfies EventBatchMessage);
-    await env.DB.prepare('DELETE FROM dead_letters WHERE batch_id = ?1').bind(row.batch_id).run();
-    replayed++;
+  { limit = REPLAY_PAGE_DEFAULT, dryRun = false, cursor = null }: ReplayOptions = {},
+): Promise<ReplayOutcome> {
+  const now = Math.floor(Date.now() / 1000);
+  const from = cursor ?? { until: now, receivedAt: -1, batchId: '' };
+  // One row more than the page tells whether another page follows.
+  const read = await env.DB.prepare(
+    `SELECT batch_id, body, received_at FROM dead_letters
+      WHERE received_at <= ?1 AND (received_at, batch_id) > (?2, ?3)
+        AND (claimed_until IS NULL OR claimed_until <= ?4)
+      ORDER BY received_at, batch_id LIMIT ?5`,
+  )
+    .bind(from.until, from.receivedAt, from.batchId, now, limit + 1)
+    .all<ParkedRow>();
+  const rows = read.results.slice(0, limit);
+  const last = rows.at(-1);
+  const next =
+    read.results.length > limit && last
+      ? formatCursor({ until: from.until, receivedAt: last.received_at, batchId: last.batch_id })
+      : null;
+
+  const replayable: Replayable[] = [];
+  for (const row of rows) {
+    const body = eventBatch(row.body);
+    if (body) replayable.push({ batchId: row.batch_id, body, bytes: encoder.encode(row.body).byteLength });
   }
+  const skipped = rows.length - replayable.length;
+
+  const sent = dryRun
+    ? { replayed: replayable.length, events: sumEvents(replayable), busy: 0 }
+    : await claimAndSend(env, replayable, now);
   const left = await env.DB.prepare('SELECT count(*) AS n FROM dead_letters').first<{ n: number }>();
-  return { replayed, skipped, remaining: left?.n ?? 0 };
+  return { dry_run: dryRun, ...sent, skipped, remaining: left?.n ?? 0, next };
+}
+
+function sumEvents(items: readonly Replayable[]): number {
+  return items.reduce((sum, item) => sum + item.body.events.length, 0);
+}
+
+/** Claims `candidates`, sends the claimed ones in queue-sized batches, deletes each batch once sent. */
+async function claimAndSend(
+  env: Pick<Env, 'DB' | 'EVENTS_QUEUE'>,
+  candidates: readonly Replayable[],
+  now: number,
+): Promise<{ replayed: number; events: number; busy: number }> {
+  if (candidates.length === 0) return { replayed: 0, events: 0, busy: 0 };
+  // The claim's expiry is also its token: a later claim by another replay is always later still.
+  const claimUntil = now + REPLAY_CLAIM_SECONDS;
+  const claimed = await env.DB.prepare(
+    `UPDATE dead_letters SET claimed_until = ?1
+      WHERE batch_id IN (SELECT value FROM json_each(?2))
+        AND (claimed_until IS NULL OR claimed_until <= ?3)
+      RETURNING batch_id`,
+  )
+    .bind(claimUntil, JSON.stringify(candidates.map((c) => c.batchId)), now)
+    .all<{ batch_id: string }>();
+  const mine = new Set(claimed.results.map((row) => row.batch_id));
+  const toSend = candidates.filter((c) => mine.has(c.batchId));
+
+  let replayed = 0;
+  let events = 0;
+  const batches = sendBatches(toSend);
+  for (const [i, batch] of batches.entries()) {
+    try {
+      await env.EVENTS_QUEUE.sendBatch(batch.map((item) => ({ body: item.body })));
+    } catch (error) {
+      // Give the unsent rows back at once; should that fail too, the claim runs out by itself.
+      await release(env.DB, batches.slice(i).flat(), claimUntil).catch(() => undefined);
+      log('error', 'dead-letter replay: the events queue refused a send', {
+        replayed,
+        error: error instanceof Error ? error.message.slice(0, 200) : 'unknown',
+      });
+      throw new ApiError(
+        503,
+        'queue_unavailable',
+        `the events queue refused a send after ${replayed} messages were replayed; the rest stay parked`,
+      );
+    }
+    // Only rows this replay still holds: a row parked again meanwhile (its claim was cleared) stays.
+    await env.DB.prepare(
+      'DELETE FROM dead_letters WHERE batch_id IN (SELECT value FROM json_each(?1)) AND claimed_until = ?2',
+    )
+      .bind(JSON.stringify(batch.map((item) => item.batchId)), claimUntil)
+      .run();
+    replayed += batch.length;
+    events += sumEvents(batch);
+  }
+  return { replayed, events, busy: candidates.length - toSend.length };
+}
+
+async function release(db: D1Database, items: readonly Replayable[], claimUntil: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE dead_letters SET claimed_until = NULL
+        WHERE batch_id IN (SELECT value FROM json_each(?1)) AND claimed_until = ?2`,
+    )
+    .bind(JSON.stringify(items.map((item) => item.batchId)), claimUntil)
+    .run();
+}
+
+/** Splits messages into `sendBatch` calls the queue accepts (message count and total bytes). */
+function sendBatches(items: readonly Replayable[]): Replayable[][] {
+  const batches: Replayable[][] = [];
+  let current: Replayable[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (
+      current.length >= SEND_BATCH_MESSAGES ||
+      (current.length > 0 && bytes + item.bytes > SEND_BATCH_BYTES)
+    ) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
