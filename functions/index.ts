@@ -1,27 +1,27 @@
 import { Hono } from 'hono';
+import { configProblems } from '../workers/config';
 import type { Env } from '../workers/env';
 import { adminRoutes } from './admin';
 import { authRoutes } from './auth';
-import { devMailRoutes } from './dev/mail';
 import { keyRoutes } from './keys';
 import { performanceRoutes } from './performance';
 import { siteRoutes } from './sites';
 import { statsRoutes } from './stats';
 
-/** The HTTP API the dashboard and integrators call, one module per resource. */
+/**
+ * The HTTP API the dashboard and integrators call, one module per resource. Development-only
+ * routes are not here: workers/app.ts adds functions/dev when the config says development.
+ */
 export const api = new Hono<{ Bindings: Env }>();
 
-api.get('/api/health', (c) => c.json({ ok: true }));
-
-// The baseline for `npm run bench`: the cheapest 202 this Worker can give, same runtime, same run.
-// Off in production, where it would only be an unmetered endpoint.
-api.post('/api/_bench/bare', (c) => {
-  if (c.env.ENVIRONMENT === 'production') return c.notFound();
-  return c.body('ok', 202);
+// Up, and whether production lacks a required secret or var (names only; docs/deploy.md).
+api.get('/api/health', (c) => {
+  const problems = configProblems(c.env).map((problem) => problem.name);
+  return problems.length === 0 ? c.json({ ok: true }) : c.json({ ok: false, problems }, 503);
 });
+
 api.route('/', adminRoutes);
 api.route('/', authRoutes);
-api.route('/', devMailRoutes);
 api.route('/api/sites', siteRoutes);
 api.route('/api/keys', keyRoutes);
 api.route('/', statsRoutes);

@@ -18,6 +18,11 @@ export function isDevelopment(env: { ENVIRONMENT?: string }): boolean {
   return env.ENVIRONMENT !== undefined && DEVELOPMENT_ENVIRONMENTS.has(env.ENVIRONMENT);
 }
 
+/** The ENVIRONMENT name for logs and error reports: "production" when unset or empty. */
+export function environmentName(env: { ENVIRONMENT?: string }): string {
+  return env.ENVIRONMENT || 'production';
+}
+
 /**
  * Stands in for IP_KEY_SECRET in development and tests only, so local limits behave like
  * production's. Not a secret; production has no fallback (see `Config.ipKeySecret`).
@@ -51,6 +56,26 @@ export interface Config {
   sealDaysPerRun: number;
   /** Async inserts with wait (ClickHouse >= 26.1); false for synchronous inserts. */
   clickhouseAsyncInsert: boolean;
+  /** Stats and Performance API queries per API key (a batch counts each query). */
+  statsRateLimit: RateRule;
+  /** The same per dashboard reader: session, shared link, or anonymous IP of a public dashboard. */
+  statsDashboardRateLimit: RateRule;
+  /** Shared-link password checks per client IP (workers/limits/failures.ts, functions/stats/shared-link.ts). */
+  sharedLinkRateLimitPerIp: RateRule;
+  /** Wrong passwords per shared link. */
+  sharedLinkRateLimitPerLink: RateRule;
+  /** The settings profile of every API read (workers/clickhouse/read.ts). */
+  clickhouseRead: ReadLimits;
+}
+
+/** Limits of one ClickHouse read (stats, performance); over one, the query answers 422. */
+export interface ReadLimits {
+  /** `max_execution_time`, seconds. */
+  maxExecutionSeconds: number;
+  /** `max_memory_usage`, bytes. */
+  maxMemoryBytes: number;
+  /** `max_rows_to_read`. */
+  maxRowsToRead: number;
 }
 
 export class ConfigError extends Error {
@@ -91,10 +116,22 @@ export function parseConfig(env: Env): Config {
     sealedCacheSeconds: integer('SEALED_CACHE_SECONDS', env.SEALED_CACHE_SECONDS, 60, 0, 150),
     development,
     production: !development,
-    environment: env.ENVIRONMENT || 'production',
+    environment: environmentName(env),
     ipKeySecret: env.IP_KEY_SECRET || (development ? DEVELOPMENT_IP_KEY_SECRET : null),
     sealDaysPerRun: integer('SEAL_DAYS_PER_RUN', env.SEAL_DAYS_PER_RUN, 3, 0, 31),
     clickhouseAsyncInsert: flag('CLICKHOUSE_ASYNC_INSERT', env.CLICKHOUSE_ASYNC_INSERT, true),
+    statsRateLimit: rule('STATS_RATE_LIMIT', env.STATS_RATE_LIMIT || '60/60'),
+    statsDashboardRateLimit: rule('STATS_DASHBOARD_RATE_LIMIT', env.STATS_DASHBOARD_RATE_LIMIT || '600/60'),
+    sharedLinkRateLimitPerIp: rule('SHARED_LINK_RATE_LIMIT_PER_IP', env.SHARED_LINK_RATE_LIMIT_PER_IP || '10/60'),
+    sharedLinkRateLimitPerLink: rule(
+      'SHARED_LINK_RATE_LIMIT_PER_LINK',
+      env.SHARED_LINK_RATE_LIMIT_PER_LINK || '20/60',
+    ),
+    clickhouseRead: {
+      maxExecutionSeconds: integer('CLICKHOUSE_MAX_EXECUTION_TIME', env.CLICKHOUSE_MAX_EXECUTION_TIME, 10, 1, 600),
+      maxMemoryBytes: integer('CLICKHOUSE_MAX_MEMORY_USAGE', env.CLICKHOUSE_MAX_MEMORY_USAGE, 1e9, 1e6, 2 ** 50),
+      maxRowsToRead: integer('CLICKHOUSE_MAX_ROWS_TO_READ', env.CLICKHOUSE_MAX_ROWS_TO_READ, 5e8, 1, 2 ** 50),
+    },
   };
 }
 
@@ -130,6 +167,14 @@ export interface ConfigProblem {
   effect: string;
 }
 
+function isHttpsUrl(text: string | undefined): boolean {
+  try {
+    return text !== undefined && new URL(text).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * What keeps this deployment from running as production should: required secrets that are
  * missing and vars that cannot be right. Empty in development and tests, where local
@@ -137,15 +182,19 @@ export interface ConfigProblem {
  */
 export function configProblems(env: Env): ConfigProblem[] {
   if (isDevelopment(env)) return [];
-  const problems: ConfigProblem[] = [];
-  for (const [name, effect] of Object.entries(REQUIRED_SECRETS)) {
-    if (!env[name as RequiredSecret]) problems.push({ name, effect });
-  }
-  if (!env.CLICKHOUSE_URL) {
+  const problems: ConfigProblem[] = missingSecrets(env).map((name) => ({
+    name,
+    effect: REQUIRED_SECRETS[name],
+  }));
+  // The ClickHouse password travels with every request: never over plain HTTP in production.
+  if (!isHttpsUrl(env.CLICKHOUSE_URL)) {
     problems.push({
       name: 'CLICKHOUSE_URL',
-      effect: 'no ClickHouse: no events are stored, no stats are read',
+      effect: 'not an https:// URL: no events are stored, no stats are read',
     });
+  }
+  if (!isHttpsUrl(env.APP_URL)) {
+    problems.push({ name: 'APP_URL', effect: 'not an https:// URL: links in account mail do not work' });
   }
   return problems;
 }

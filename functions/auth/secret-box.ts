@@ -1,18 +1,27 @@
+import { isDevelopment } from '../../workers/config';
+import { log } from '../../workers/observability/log';
 import { base64url, fromBase64url } from './tokens';
 
 const encoder = new TextEncoder();
 
 /**
- * Used when `TOTP_ENCRYPTION_KEY` is not set outside production, so development databases
- * never hold a readable TOTP secret either. Not a secret: production refuses to run without
- * its own key (see `totpKeyMaterial`).
+ * Used when `TOTP_ENCRYPTION_KEY` is not set in development and tests, so development databases
+ * never hold a readable TOTP secret either. Not a secret: production (anything that is not
+ * development) refuses 2FA without its own key (see `totpKeyMaterial`).
  */
 const DEVELOPMENT_KEY = 'edgebear development totp key (not secret)';
 
-/** The key material for TOTP secrets, or null when 2FA cannot be offered (production without a key). */
-export function totpKeyMaterial(env: { TOTP_ENCRYPTION_KEY?: string; ENVIRONMENT: string }): string | null {
+/**
+ * The key material for TOTP secrets, or null when 2FA cannot be offered (production without a
+ * key). Each refusal is logged, so the operator sees why 2FA setup and sign-in fail.
+ */
+export function totpKeyMaterial(env: { TOTP_ENCRYPTION_KEY?: string; ENVIRONMENT?: string }): string | null {
   if (env.TOTP_ENCRYPTION_KEY) return env.TOTP_ENCRYPTION_KEY;
-  return env.ENVIRONMENT === 'production' ? null : DEVELOPMENT_KEY;
+  if (isDevelopment(env)) return DEVELOPMENT_KEY;
+  log('error', 'TOTP_ENCRYPTION_KEY is not set: two-factor authentication is refused', {
+    fix: 'wrangler secret put TOTP_ENCRYPTION_KEY --env production',
+  });
+  return null;
 }
 
 async function aesKey(material: string): Promise<CryptoKey> {

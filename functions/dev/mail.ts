@@ -4,18 +4,10 @@ import { escapeHtml } from '../mail';
 
 /**
  * GET /dev/mail and /dev/mail/:id: the development mailbox (the D1 outbox) in the browser.
- * Outside production only; in production these paths fall through to the static assets (404).
+ * Mounted only in development (functions/dev/index.ts): every user's mail, reset links
+ * included, must never be reachable in production.
  */
 export const devMailRoutes = new Hono<{ Bindings: Env }>();
-
-devMailRoutes.use('/dev/mail', async (c, next) => {
-  if (c.env.ENVIRONMENT === 'production') return c.notFound();
-  await next();
-});
-devMailRoutes.use('/dev/mail/*', async (c, next) => {
-  if (c.env.ENVIRONMENT === 'production') return c.notFound();
-  await next();
-});
 
 interface OutboxRow {
   id: number;

@@ -1,3 +1,4 @@
+import { isDevelopment } from '../../workers/config';
 import type { Env } from '../../workers/env';
 import type { Mailer } from './mailer';
 import { OutboxMailer } from './outbox';
@@ -7,8 +8,9 @@ export type { Mailer, MailMessage } from './mailer';
 export { escapeHtml } from './mailer';
 
 /**
- * The provider when `MAIL_API_TOKEN` is set, else the local outbox. Production without a token
- * would silently keep mail (and its tokens) in D1, so it refuses instead.
+ * The provider when `MAIL_API_TOKEN` is set, else the local outbox in development. Production
+ * (anything that is not development) without a token would silently keep mail, and its tokens,
+ * in D1, so it refuses instead.
  */
 export function mailerFor(env: Env, transport: typeof fetch = fetch): Mailer {
   if (env.MAIL_API_TOKEN) {
@@ -20,7 +22,7 @@ export function mailerFor(env: Env, transport: typeof fetch = fetch): Mailer {
       fetch: transport,
     });
   }
-  if (env.ENVIRONMENT === 'production') {
+  if (!isDevelopment(env)) {
     throw new Error('MAIL_API_TOKEN is not set: production mail needs a provider');
   }
   return new OutboxMailer(env.DB);

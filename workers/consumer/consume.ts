@@ -1,5 +1,6 @@
 import type { ClickHouseSettings } from '@clickhouse/client-web';
 import { clickhouse, isPermanentInsertError } from '../clickhouse/client';
+import { configOf } from '../config';
 import type { Env } from '../env';
 import { isEventBatch } from '../events/batch';
 import { count, flushCounters } from '../observability/counters';
@@ -65,7 +66,7 @@ export async function consumeEvents(
           table: 'events',
           values: body.events,
           format: 'JSONEachRow',
-          clickhouse_settings: insertSettings(body.batch_id, env.CLICKHOUSE_ASYNC_INSERT !== '0'),
+          clickhouse_settings: insertSettings(body.batch_id, configOf(env).clickhouseAsyncInsert),
         });
         count('rows_inserted_total', body.events.length);
         count('consumer_messages_total', 1, { outcome: 'inserted' });

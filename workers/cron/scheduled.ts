@@ -1,5 +1,6 @@
 import { sealDays } from '../../functions/stats/seal';
 import { clickhouse } from '../clickhouse/client';
+import { configOf } from '../config';
 import type { Env } from '../env';
 import { rotateSalts } from '../ingest/salts';
 import { log } from '../observability/log';
@@ -40,7 +41,7 @@ export async function runScheduled(
   }
   if (controller.cron === '*/15 * * * *') {
     // Ended days become plain numbers for fast dashboards; late events re-seal a day.
-    const maxDays = Number(env.SEAL_DAYS_PER_RUN ?? 3);
+    const maxDays = configOf(env).sealDaysPerRun;
     if (maxDays > 0) {
       try {
         const result = await sealDays(clickhouse(env), now, { maxDays });

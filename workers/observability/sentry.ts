@@ -1,3 +1,5 @@
+import type { Toucan } from 'toucan-js';
+import { environmentName } from '../config';
 import type { Env } from '../env';
 
 const SECRET_PATTERN = /(password|secret|token|key|authorization|cookie|session)/i;
@@ -29,6 +31,33 @@ export function scrubEvent<E extends ScrubbableEvent>(event: E): E {
   return event;
 }
 
+type ToucanOptions = ConstructorParameters<typeof Toucan>[0];
+
+/**
+ * Toucan's options: no PII collected in the first place, and `scrubEvent` on every event
+ * before it leaves, should an integration attach something anyway.
+ */
+export function sentryOptions(
+  env: Pick<Env, 'SENTRY_DSN' | 'ENVIRONMENT'>,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+): ToucanOptions {
+  return {
+    dsn: env.SENTRY_DSN,
+    context: ctx,
+    environment: environmentName(env),
+    sampleRate: 1,
+    tracesSampleRate: 0.01,
+    sendDefaultPii: false,
+    requestDataOptions: {
+      allowedHeaders: false,
+      allowedCookies: false,
+      allowedSearchParams: false,
+      allowedIps: false,
+    },
+    beforeSend: (event) => scrubEvent(event),
+  };
+}
+
 /**
  * Reports an unexpected error to Sentry when SENTRY_DSN is set. No PII: no IPs, cookies, headers
  * or query strings are attached, and anything that looks like a secret is scrubbed. toucan-js is
@@ -43,34 +72,7 @@ export async function reportError(
   if (!env.SENTRY_DSN) return;
   try {
     const { Toucan } = await import('toucan-js');
-    const sentry = new Toucan({
-      dsn: env.SENTRY_DSN,
-      context: ctx,
-      environment: env.ENVIRONMENT,
-      sampleRate: 1,
-      tracesSampleRate: 0.01,
-      sendDefaultPii: false,
-      requestDataOptions: {
-        allowedHeaders: false,
-        allowedCookies: false,
-        allowedSearchParams: false,
-        allowedIps: false,
-      },
-      beforeSend(event) {
-        delete event.user;
-        if (event.request) {
-          delete event.request.headers;
-          delete event.request.cookies;
-          delete event.request.query_string;
-          delete event.request.data;
-        }
-        if (event.extra) {
-          for (const key of Object.keys(event.extra))
-            if (SECRET_PATTERN.test(key)) event.extra[key] = '[scrubbed]';
-        }
-        return event;
-      },
-    });
+    const sentry = new Toucan(sentryOptions(env, ctx));
     for (const [key, value] of Object.entries(tags)) sentry.setTag(key, value);
     sentry.captureException(error);
   } catch {
