@@ -122,14 +122,29 @@ export function parseConfig(env: Env): Config {
     clickhouseAsyncInsert: flag('CLICKHOUSE_ASYNC_INSERT', env.CLICKHOUSE_ASYNC_INSERT, true),
     statsRateLimit: rule('STATS_RATE_LIMIT', env.STATS_RATE_LIMIT || '60/60'),
     statsDashboardRateLimit: rule('STATS_DASHBOARD_RATE_LIMIT', env.STATS_DASHBOARD_RATE_LIMIT || '600/60'),
-    sharedLinkRateLimitPerIp: rule('SHARED_LINK_RATE_LIMIT_PER_IP', env.SHARED_LINK_RATE_LIMIT_PER_IP || '10/60'),
+    sharedLinkRateLimitPerIp: rule(
+      'SHARED_LINK_RATE_LIMIT_PER_IP',
+      env.SHARED_LINK_RATE_LIMIT_PER_IP || '10/60',
+    ),
     sharedLinkRateLimitPerLink: rule(
       'SHARED_LINK_RATE_LIMIT_PER_LINK',
       env.SHARED_LINK_RATE_LIMIT_PER_LINK || '20/60',
     ),
     clickhouseRead: {
-      maxExecutionSeconds: integer('CLICKHOUSE_MAX_EXECUTION_TIME', env.CLICKHOUSE_MAX_EXECUTION_TIME, 10, 1, 600),
-      maxMemoryBytes: integer('CLICKHOUSE_MAX_MEMORY_USAGE', env.CLICKHOUSE_MAX_MEMORY_USAGE, 1e9, 1e6, 2 ** 50),
+      maxExecutionSeconds: integer(
+        'CLICKHOUSE_MAX_EXECUTION_TIME',
+        env.CLICKHOUSE_MAX_EXECUTION_TIME,
+        10,
+        1,
+        600,
+      ),
+      maxMemoryBytes: integer(
+        'CLICKHOUSE_MAX_MEMORY_USAGE',
+        env.CLICKHOUSE_MAX_MEMORY_USAGE,
+        1e9,
+        1e6,
+        2 ** 50,
+      ),
       maxRowsToRead: integer('CLICKHOUSE_MAX_ROWS_TO_READ', env.CLICKHOUSE_MAX_ROWS_TO_READ, 5e8, 1, 2 ** 50),
     },
   };
