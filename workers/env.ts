@@ -35,6 +35,24 @@ interface TunableVars {
   CLICKHOUSE_ASYNC_INSERT?: string;
   /** Sensitive auth POSTs per user-or-IP key, "<limit>/<seconds>"; default "5/60" (functions/auth/config.ts). */
   AUTH_RATE_LIMIT?: string;
+  /** Failed sign-ins per client IP (/64 for IPv6), "<limit>/<seconds>"; default "10/900" (functions/auth/login-guard.ts). */
+  LOGIN_FAILURES_PER_IP?: string;
+  /** Failed sign-ins per account before sign-in needs the emailed link; default "5/900". */
+  LOGIN_FAILURES_PER_ACCOUNT?: string;
+  /** Stats and Performance API queries per API key, "<limit>/<seconds>"; default "60/60" (docs/stats-api.md, "Limits"). */
+  STATS_RATE_LIMIT?: string;
+  /** The same per session, shared link, or anonymous IP of a public dashboard; default "600/60". */
+  STATS_DASHBOARD_RATE_LIMIT?: string;
+  /** Shared-link password checks per client IP; default "10/60". */
+  SHARED_LINK_RATE_LIMIT_PER_IP?: string;
+  /** Wrong passwords per shared link; default "20/60". */
+  SHARED_LINK_RATE_LIMIT_PER_LINK?: string;
+  /** max_execution_time of every API read, seconds; default 10. */
+  CLICKHOUSE_MAX_EXECUTION_TIME?: string;
+  /** max_memory_usage of every API read, bytes; default 1000000000 (1 GB). */
+  CLICKHOUSE_MAX_MEMORY_USAGE?: string;
+  /** max_rows_to_read of every API read; default 500000000. */
+  CLICKHOUSE_MAX_ROWS_TO_READ?: string;
   /** "true": signup needs an invite code (functions/auth/config.ts). */
   INVITE_ONLY?: string;
   /** The mail provider's send endpoint (Postmark's JSON API by default; functions/mail). */
