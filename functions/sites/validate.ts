@@ -1,5 +1,6 @@
 import { readJsonObject } from '../../workers/http/body';
 import { excludedPathProblem, MAX_EXCLUDED_PATHS } from '../../workers/ingest/drop/excluded-path';
+import { canonicalHostname } from '../../workers/ingest/payload/hostname';
 import { ApiError } from '../errors';
 
 /** Input problems are 400s with a code naming the field, so a form can point at it. */
@@ -7,30 +8,9 @@ function invalid(code: string, message: string): ApiError {
   return new ApiError(400, code, message);
 }
 
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-/**
- * A hostname in canonical form (lower-case, punycode, no trailing dot), or null when `input` is
- * not one: no scheme, path, port, user info, IP address or single-label name.
- */
-export function canonicalHostname(input: string): string | null {
-  let text = input.trim().toLowerCase();
-  if (text === '' || text.length > 253) return null;
-  if (/[\s/:?#@\\%'"`<>;,()=*]/.test(text)) return null;
-  if (text.endsWith('.')) text = text.slice(0, -1);
-  let host: string;
-  try {
-    // The URL parser turns an internationalised name into punycode, as browsers send it.
-    host = new URL(`http://${text}`).hostname;
-  } catch {
-    return null;
-  }
-  const labels = host.split('.');
-  if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) return null;
-  // The last label of a real name is never all digits; that is an IPv4 address.
-  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return null;
-  return host;
-}
+// One rule for what a hostname is, shared with the ingest's `d` (an event can name exactly the
+// domains a site can have).
+export { canonicalHostname };
 
 /** A site's domain: a hostname, `www.` stripped (events from www.example.com count for example.com). */
 export function parseDomain(value: unknown): string {

@@ -8,6 +8,7 @@ import {
   requiredString,
   screenWidth,
 } from './fields';
+import { canonicalHostname } from './hostname';
 import { isPlainObject, parseJsonObject } from './json-body';
 import { engagement, performanceTimings } from './measurements';
 import { normaliseProps } from './props';
@@ -134,14 +135,26 @@ function kindOf(name: string): EventKind {
   }
 }
 
-/** The site domain: the first of a comma-separated list, lower-cased, without `www.`. */
+/**
+ * The site domain: the first of a comma-separated list, as a canonical hostname (lower-case,
+ * punycode) without `www.`, the form the sites API stores. Anything else (a URL, a path, a port,
+ * spaces) is `invalid_field`: it could never match a site, and refusing it keeps junk from
+ * reaching the site lookup.
+ */
 function siteDomain(value: unknown): string {
   const raw = requiredString(value, 'd (domain)');
-  const first = (raw.split(',', 1)[0] ?? '').trim().toLowerCase();
-  const domain = first.startsWith('www.') ? first.slice(4) : first;
-  if (domain === '') throw new PayloadError('missing_field', 'd (domain) must not be empty');
-  if (domain.length > MAX_DOMAIN_LENGTH) {
+  const first = (raw.split(',', 1)[0] ?? '').trim();
+  if (first === '') throw new PayloadError('missing_field', 'd (domain) must not be empty');
+  if (first.length > MAX_DOMAIN_LENGTH) {
     throw new PayloadError('too_long', `d (domain) must be at most ${MAX_DOMAIN_LENGTH} characters`);
+  }
+  const host = canonicalHostname(first);
+  const domain = host?.startsWith('www.') ? host.slice(4) : host;
+  if (!domain || canonicalHostname(domain) === null) {
+    throw new PayloadError(
+      'invalid_field',
+      'd (domain) must be a hostname like "example.com", without scheme, path or port',
+    );
   }
   return domain;
 }

@@ -69,6 +69,39 @@ describe('parseEventPayload', () => {
     expect(parse({ ...base, d: ' WWW.Example.com , rollup.example.com' }).domain).toBe('example.com');
   });
 
+  it('takes an internationalised domain as punycode, as the sites API stores it', () => {
+    expect(parse({ ...base, d: 'Bücher.example' }).domain).toBe('xn--bcher-kva.example');
+    expect(parse({ ...base, d: 'xn--bcher-kva.example' }).domain).toBe('xn--bcher-kva.example');
+  });
+
+  it.each([
+    ['a scheme', 'https://example.com'],
+    ['a path', 'example.com/pricing'],
+    ['a port', 'example.com:8080'],
+    ['a space', 'exa mple.com'],
+    ['user info', 'user@example.com'],
+    ['a label over 63 characters', `${'a'.repeat(64)}.example`],
+    ['an empty label', 'example..com'],
+    ['a label starting with a hyphen', '-shop.example.com'],
+    ['a single label', 'localhost'],
+    ['an IPv4 address', '203.0.113.7'],
+    ['a query', 'example.com?x=1'],
+    ['a backslash', 'example.com\\evil'],
+  ])('refuses a domain with %s as invalid_field', (_what, d) => {
+    const error = payloadError(() => parse({ ...base, d }));
+    expect(error.code).toBe('invalid_field');
+    expect(error.message).toContain('d (domain)');
+  });
+
+  it('refuses a domain over 253 characters as too_long', () => {
+    const d = `${Array.from({ length: 5 }, () => 'a'.repeat(60)).join('.')}.example`;
+    expect(payloadError(() => parse({ ...base, d })).code).toBe('too_long');
+  });
+
+  it('checks only the first domain of a roll-up list, which is the one recorded', () => {
+    expect(parse({ ...base, d: 'example.com,not a domain' }).domain).toBe('example.com');
+  });
+
   it('reads the viewport width, rounded', () => {
     expect(parse({ ...base, w: 1280.4 }).screenWidth).toBe(1280);
   });
