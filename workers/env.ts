@@ -6,9 +6,9 @@ import type { EventBatchMessage } from './events/record';
  * in wrangler.toml's `[env.production.secrets]`, so the generated types already declare them.
  */
 interface OptionalSecrets {
-  /** Bearer token for GET /metrics; without it /metrics answers 404. */
+  /** Bearer token for GET /metrics; without it /metrics answers 503 not_configured. */
   METRICS_TOKEN?: string;
-  /** Bearer token for /admin/*; without it the admin routes answer 404. */
+  /** Bearer token for /admin/*; without it the admin routes answer 503 not_configured. */
   ADMIN_TOKEN?: string;
   /** Unexpected errors go to Sentry when set (workers/observability/sentry.ts). */
   SENTRY_DSN?: string;
