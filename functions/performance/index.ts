@@ -4,10 +4,10 @@
  * See docs/performance-api.md.
  */
 import { Hono } from 'hono';
-import { clickhouse } from '../../workers/clickhouse/client';
 import type { Env } from '../../workers/env';
 import { readJsonValue } from '../../workers/http/body';
 import { authorizeSiteRead } from '../stats/access';
+import { limitReads, readQuery, retryAfter } from '../stats/reads';
 import {
   BANDS,
   type BandedMetric,
@@ -151,15 +151,16 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 export const performanceRoutes = new Hono<{ Bindings: Env }>();
 
+// A 429 (rate limit) or 503 (ClickHouse unreachable) says when to try again.
+performanceRoutes.use('*', retryAfter);
+
+// The same limits and executor as the Stats API (functions/stats/reads.ts): one query per request.
 performanceRoutes.post('/', async function performanceStats(c) {
   const query = parsePerformanceQuery(await readJsonValue(c.req.raw, MAX_BODY_BYTES));
-  const site = await authorizeSiteRead(c, query.siteRef);
+  const { site, principal } = await authorizeSiteRead(c, query.siteRef);
+  await limitReads(c, principal, 1);
   const range = resolveRange(query.dateRange, site.timezone, Date.now());
-  const run = async (sql: string, params: Record<string, unknown>) => {
-    const result = await clickhouse(c.env).query({ query: sql, query_params: params, format: 'JSONEachRow' });
-    return result.json<ResultRow>();
-  };
-  const answer = await answerPerformance(run, query, site, range);
+  const answer = await answerPerformance(readQuery(c), query, site, range);
   return c.json({
     results: answer.results,
     ...(answer.total ? { total: answer.total } : {}),

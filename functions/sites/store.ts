@@ -1,7 +1,7 @@
 import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from '../auth/password';
 import { randomToken } from '../auth/tokens';
 import { ApiError } from '../errors';
-import type { SharedLinkChange } from './validate';
+import { MAX_SHARED_LINK_PASSWORD, type SharedLinkChange } from './validate';
 
 /** How long a deleted site waits before the cron removes it and its data for good. */
 export const DELETE_GRACE_SECONDS = 72 * 3600;
@@ -208,12 +208,14 @@ export async function softDeleteSite(
 
 /**
  * Whether `password` opens a site's shared link (for the shared dashboard). A link without a
- * password needs none.
+ * password needs none. Runs PBKDF2: callers limit attempts first (functions/stats/shared-link.ts).
  */
 export function sharedLinkPasswordMatches(site: SiteRow, password: string): Promise<boolean> {
   if (site.shared_link_password_hash === null || site.shared_link_password_salt === null) {
     return Promise.resolve(true);
   }
+  // No password that long can be set, so it cannot match: no need to hash it.
+  if (password.length > MAX_SHARED_LINK_PASSWORD) return Promise.resolve(false);
   return verifyPassword(password, {
     hash: site.shared_link_password_hash,
     salt: site.shared_link_password_salt,

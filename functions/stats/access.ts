@@ -4,13 +4,30 @@ import { findSession, sessionCookie } from '../auth/session';
 import { timingSafeEqual } from '../auth/tokens';
 import { ApiError } from '../errors';
 import { verifyApiKey } from '../keys/verify';
-import { type SiteRow, sharedLinkPasswordMatches } from '../sites/store';
+import type { SiteRow } from '../sites/store';
+import { checkSharedLinkPassword } from './shared-link';
 
 /** The site a stats request may read. */
 export interface ReadableSite {
   id: number;
   domain: string;
   timezone: string;
+}
+
+/**
+ * Who reads, for the per-principal rate limit (functions/stats/reads.ts): an API key, a signed-in
+ * user, a shared link (one per site, so by site id), or an anonymous reader of a public dashboard.
+ */
+export type Principal =
+  | { kind: 'key'; id: number }
+  | { kind: 'user'; id: number }
+  | { kind: 'link'; siteId: number }
+  | { kind: 'anonymous' };
+
+/** A read the caller may make: which site, and who asks. */
+export interface SiteRead {
+  site: ReadableSite;
+  principal: Principal;
 }
 
 export const SHARED_LINK_HEADER = 'X-Shared-Link';
@@ -52,11 +69,12 @@ const notFound = () => new ApiError(404, 'not_found', 'no such site');
  *
  * An unknown site and another tenant's site both give 404 to a caller who proved who they are,
  * so ids and domains cannot be probed; an anonymous caller gets 401 for both, for the same reason.
+ * A shared link's password is checked under limits of its own (functions/stats/shared-link.ts).
  */
 export async function authorizeSiteRead(
   c: Context<{ Bindings: Env }>,
   siteRef: string | number,
-): Promise<ReadableSite> {
+): Promise<SiteRead> {
   const db = c.env.DB;
   const site = await findSite(db, siteRef);
 
@@ -69,28 +87,25 @@ export async function authorizeSiteRead(
     }
     if (!site || site.billing_profile_id !== key.billingProfileId) throw notFound();
     if (key.siteId !== null && key.siteId !== site.id) throw notFound();
-    return readable(site);
+    return { site: readable(site), principal: { kind: 'key', id: key.keyId } };
   }
 
   const link = c.req.header(SHARED_LINK_HEADER);
   if (link !== undefined && link !== '') {
     if (!site || site.shared_link_id === null || !timingSafeEqual(link, site.shared_link_id))
       throw notFound();
-    const password = c.req.header(SHARED_LINK_PASSWORD_HEADER) ?? '';
-    if (!(await sharedLinkPasswordMatches(site, password))) {
-      throw new ApiError(401, 'password_required', 'this shared link needs its password');
-    }
-    return readable(site);
+    await checkSharedLinkPassword(c, site, c.req.header(SHARED_LINK_PASSWORD_HEADER) ?? '');
+    return { site: readable(site), principal: { kind: 'link', siteId: site.id } };
   }
 
   const session = await findSession(db, sessionCookie(c));
   if (session && !session.mfaPending) {
     if (site && (site.billing_profile_id === session.billingProfileId || site.public_dashboard === 1)) {
-      return readable(site);
+      return { site: readable(site), principal: { kind: 'user', id: session.userId } };
     }
     throw notFound();
   }
 
-  if (site && site.public_dashboard === 1) return readable(site);
+  if (site && site.public_dashboard === 1) return { site: readable(site), principal: { kind: 'anonymous' } };
   throw new ApiError(401, 'unauthorized', 'sign in, or send an API key, to read this site');
 }

@@ -64,11 +64,16 @@ function splitRows(found: Row[], inputs: PlanInput[]): Row[][] {
 /** Date-time ranges up to a day (the realtime panels) share one scan of `events` (`planRecent`). */
 const RECENT_SECONDS = 86_400;
 
+/**
+ * One query's answer; its own mistakes (a bad range, a query over the read limits) fail it
+ * alone. ClickHouse being out of reach is nobody's query's fault: it fails the whole batch with
+ * the 503 a single query would get, so the client retries the page, not 21 panels one by one.
+ */
 async function answer(run: () => Promise<QueryResponse>): Promise<BatchAnswer> {
   try {
     return { ok: true, response: await run() };
   } catch (error) {
-    if (error instanceof ApiError) return { ok: false, error };
+    if (error instanceof ApiError && error.status !== 503) return { ok: false, error };
     throw error;
   }
 }
@@ -152,6 +157,8 @@ export async function runBatch(
       return runStatsQuery(execute, site, query, nowMs, ownLookup ? { lookup } : { sealed: await looked });
     });
   });
+  // Awaited below; marked handled so an outage that rejects one early is not reported as unhandled.
+  for (const early of answers) early?.catch(() => {});
   // Without the look (ClickHouse failing), each query runs alone and fails or succeeds alone.
   const sealed = await looked.catch(() => undefined);
   if (sealed === undefined) {

@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
-import { parseConfig } from '../../workers/config';
+import { configOf } from '../../workers/config';
 import type { Env } from '../../workers/env';
 import { readJsonValue } from '../../workers/http/body';
 import { ApiError } from '../errors';
 import { authorizeSiteRead } from './access';
 import { MAX_BATCH, runBatch } from './batch';
-import { clickhouseExecutor, runStatsQuery } from './run';
+import { limitReads, readQuery, retryAfter } from './reads';
+import { type Executor, PLANNER_SETTINGS, runStatsQuery } from './run';
 import { cachedSealedDays } from './seal';
 import { parseQuery, type ValidQuery } from './validate';
 
@@ -20,13 +21,23 @@ export const statsRoutes = new Hono<{ Bindings: Env }>();
 
 /** How long an isolate remembers a site's sealed days (`SEALED_CACHE_SECONDS`, default 60). */
 function sealedCacheSeconds(env: Env): number {
-  return parseConfig(env).sealedCacheSeconds;
+  return configOf(env).sealedCacheSeconds;
 }
+
+/** This request's Stats API executor: the read executor with the planner's settings. */
+function statsExecutor(c: Parameters<typeof readQuery>[0]): Executor {
+  return readQuery(c, PLANNER_SETTINGS);
+}
+
+// A 429 (rate limit) or 503 (ClickHouse unreachable) says when to try again.
+statsRoutes.use('/api/v2/query', retryAfter);
+statsRoutes.use('/api/v2/query/batch', retryAfter);
 
 statsRoutes.post('/api/v2/query', async function statsQuery(c) {
   const query = parseQuery(await readJsonValue(c.req.raw, MAX_BODY_BYTES));
-  const site = await authorizeSiteRead(c, query.siteRef);
-  const execute = clickhouseExecutor(c.env);
+  const { site, principal } = await authorizeSiteRead(c, query.siteRef);
+  await limitReads(c, principal, 1);
+  const execute = statsExecutor(c);
   const lookup = () => cachedSealedDays(execute, site.id, sealedCacheSeconds(c.env));
   return c.json(await runStatsQuery(execute, site, query, Date.now(), { lookup }));
 });
@@ -59,8 +70,11 @@ statsRoutes.post('/api/v2/query/batch', async function statsBatch(c) {
   if (valid.some((q) => String(q.siteRef) !== String(ref))) {
     throw new ApiError(400, 'invalid_query', 'queries: every query of a batch must name the same site_id');
   }
-  const site = ref === undefined ? null : await authorizeSiteRead(c, ref);
-  const execute = clickhouseExecutor(c.env);
+  const read = ref === undefined ? null : await authorizeSiteRead(c, ref);
+  // Each query of the batch counts, as if it came alone; queries that failed validation run nothing.
+  if (read) await limitReads(c, read.principal, valid.length);
+  const site = read?.site;
+  const execute = statsExecutor(c);
   const answers = site
     ? await runBatch(execute, site, valid, Date.now(), () =>
         cachedSealedDays(execute, site.id, sealedCacheSeconds(c.env)),

@@ -1,5 +1,3 @@
-import { clickhouse } from '../../workers/clickhouse/client';
-import type { Env } from '../../workers/env';
 import { ApiError } from '../errors';
 import type { ReadableSite } from './access';
 import { countryName, countryNameFiltersToCodes } from './country-names';
@@ -48,37 +46,15 @@ export interface QueryResponse {
   query: Record<string, unknown>;
 }
 
-/** Runs parameterised SQL; ClickHouse settings that the planner's SQL relies on are set here. */
+/** Runs parameterised SQL and returns its rows (the read executor, workers/clickhouse/read.ts). */
 export type Executor = (sql: string, params: Record<string, unknown>) => Promise<Row[]>;
 
-export function clickhouseExecutor(env: Env): Executor {
-  return async function executeStatsQuery(sql, params) {
-    try {
-      const result = await clickhouse(env).query({
-        query: sql,
-        query_params: params,
-        format: 'JSONEachRow',
-        clickhouse_settings: {
-          // Lets a visit row name its columns like the rollup's (`sum(pageviews) AS pageviews`).
-          prefer_column_name_to_alias: 1,
-          output_format_json_quote_64bit_integers: 1,
-          max_execution_time: 30,
-        },
-      });
-      return await result.json<Row>();
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      // No ClickHouse error code: the database did not answer at all.
-      if (code === undefined) {
-        throw new ApiError(503, 'unavailable', 'stats are unavailable for a moment; please retry');
-      }
-      // A pattern RE2 refuses (JavaScript accepted it) is the caller's mistake, not ours.
-      if (code === '427')
-        throw new ApiError(400, 'invalid_query', 'filters: a regular expression is not valid RE2 syntax');
-      throw error;
-    }
-  };
-}
+/**
+ * Settings the planner's SQL relies on, sent with every Stats API statement besides the read
+ * profile. `prefer_column_name_to_alias` lets a visit row name its columns like the rollup's
+ * (`sum(pageviews) AS pageviews`).
+ */
+export const PLANNER_SETTINGS = { prefer_column_name_to_alias: 1 } as const;
 
 const DERIVED = new Set<Metric>(['percentage', 'conversion_rate']);
 

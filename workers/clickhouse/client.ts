@@ -1,26 +1,38 @@
 import { type ClickHouseClient, createClient } from '@clickhouse/client-web';
 import type { Env } from '../env';
 
-let cached: { key: string; client: ClickHouseClient } | null = null;
+/** Clients by connection and timeout; an isolate needs two at most (reads, and everything else). */
+const clients = new Map<string, ClickHouseClient>();
+
+/** How long any other request (inserts, the cron's statements) may take before the client gives up. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 /**
  * The Worker's ClickHouse client. Locally it talks to the chDB bridge on 127.0.0.1:8123, in
  * production to ClickHouse over HTTPS on 443; only CLICKHOUSE_URL and the credentials change.
+ * Reads ask for their own `requestTimeoutMs` (workers/clickhouse/read.ts): a little longer
+ * than the `max_execution_time` they send, so ClickHouse reports a slow query before the client
+ * stops waiting for it.
  */
 export function clickhouse(
   env: Pick<Env, 'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE'>,
+  options: { requestTimeoutMs?: number } = {},
 ): ClickHouseClient {
-  const key = `${env.CLICKHOUSE_URL}|${env.CLICKHOUSE_USER}|${env.CLICKHOUSE_DATABASE}`;
-  if (cached?.key === key) return cached.client;
+  const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const key = `${env.CLICKHOUSE_URL}|${env.CLICKHOUSE_USER}|${env.CLICKHOUSE_DATABASE}|${timeout}`;
+  const known = clients.get(key);
+  if (known) return known;
   const client = createClient({
     url: env.CLICKHOUSE_URL,
     username: env.CLICKHOUSE_USER,
     password: env.CLICKHOUSE_PASSWORD ?? '',
     database: env.CLICKHOUSE_DATABASE,
-    request_timeout: 20_000,
+    request_timeout: timeout,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   });
-  cached = { key, client };
+  // Tests point the same isolate at other URLs; a handful of clients is all that ever exists.
+  if (clients.size >= 8) clients.clear();
+  clients.set(key, client);
   return client;
 }
 

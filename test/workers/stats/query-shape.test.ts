@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../functions/errors';
 import type { SiteJson } from '../../../functions/sites/store';
-import { clickhouseExecutor } from '../../../functions/stats/run';
+import { readExecutor } from '../../../workers/clickhouse/read';
+import { configOf } from '../../../workers/config';
 import { signUp, type TestAccount } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
 import { DAY, dataset } from './dataset';
@@ -414,7 +415,10 @@ describe('invalid queries: 400 invalid_query naming the field', () => {
 
 describe('ClickHouse unreachable', () => {
   it('is a 503 unavailable, not a crash', async () => {
-    const execute = clickhouseExecutor({ ...testEnv, CLICKHOUSE_URL: 'http://127.0.0.1:9' });
+    const execute = readExecutor(
+      { ...testEnv, CLICKHOUSE_URL: 'http://127.0.0.1:9' },
+      { limits: configOf(testEnv).clickhouseRead },
+    );
     const error = await execute('SELECT 1', {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 503, code: 'unavailable' });
