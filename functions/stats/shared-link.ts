@@ -38,8 +38,6 @@ export const sharedLinkChecks = { pbkdf2: 0 };
  * password itself is never kept.
  */
 const verified = new Map<string, number>();
-/** Checks in flight by the same key: concurrent requests of one page share one PBKDF2 and one attempt. */
-const pending = new Map<string, Promise<void>>();
 
 const encoder = new TextEncoder();
 
@@ -104,13 +102,9 @@ export async function checkSharedLinkPassword(
   const until = verified.get(key);
   if (until !== undefined && until > now) return;
   if (until !== undefined) verified.delete(key);
-
-  let check = pending.get(key);
-  if (!check) {
-    check = verify(c, site, password, key).finally(() => pending.delete(key));
-    pending.set(key, check);
-  }
-  await check;
+  // Concurrent first checks are not merged into one: a promise one request's I/O settles is not
+  // safely awaited by another request in workerd. The dashboard asks one query before the rest.
+  await verify(c, site, password, key);
 }
 
 async function verify(

@@ -15,6 +15,8 @@ export interface Caller {
   bearer?: string;
   ip?: string;
   headers?: Record<string, string>;
+  /** The request's signal, as a client that goes away aborts it. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -36,7 +38,12 @@ export async function post<T = Record<string, unknown>>(
   if (caller.bearer) headers.set('authorization', `Bearer ${caller.bearer}`);
   const ctx = createExecutionContext();
   const response = await app.fetch(
-    new Request(`http://edgebear.test${path}`, { method: 'POST', headers, body: JSON.stringify(body) }),
+    new Request(`http://edgebear.test${path}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: caller.signal,
+    }),
     { ...testEnv, ...env },
     ctx,
   );

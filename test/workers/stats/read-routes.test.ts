@@ -95,4 +95,15 @@ describe('the read profile', () => {
     expect(res.status).toBe(200);
     expect(res.body.results[0]).toMatchObject({ status: 422, error: { code: 'query_too_expensive' } });
   });
+
+  it('are tied to the request: a client that went away starts no statement', async () => {
+    const gone = new AbortController();
+    gone.abort();
+    const res = await post('/api/v2/query', visitorsQuery(site.domain), {
+      cookie: owner.cookie,
+      signal: gone.signal,
+    });
+    expect(res.status).toBe(503);
+    expect(res.body.error?.code).toBe('unavailable');
+  });
 });
