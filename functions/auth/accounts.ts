@@ -92,17 +92,24 @@ export async function recordLoginEvent(
     .run();
 }
 
-export const VERIFY_TOKEN_SECONDS = 24 * 3600;
-export const RESET_TOKEN_SECONDS = 3600;
+/** What an emailed token is for: verifying the address, resetting the password, finishing a sign-in. */
+export type EmailTokenPurpose = 'verify' | 'reset' | 'login';
+
+/** How long each kind of emailed token works. */
+export const EMAIL_TOKEN_SECONDS: Record<EmailTokenPurpose, number> = {
+  verify: 24 * 3600,
+  reset: 3600,
+  login: 15 * 60,
+};
 
 /** A fresh emailed token; only its hash is stored. */
 export async function issueEmailToken(
   db: D1Database,
   userId: number,
-  purpose: 'verify' | 'reset',
+  purpose: EmailTokenPurpose,
 ): Promise<string> {
   const token = randomToken();
-  const ttl = purpose === 'verify' ? VERIFY_TOKEN_SECONDS : RESET_TOKEN_SECONDS;
+  const ttl = EMAIL_TOKEN_SECONDS[purpose];
   await db
     .prepare('INSERT INTO email_tokens (hash, user_id, purpose, expires_at) VALUES (?1, ?2, ?3, ?4)')
     .bind(await hashToken(token), userId, purpose, new Date(Date.now() + ttl * 1000).toISOString())
@@ -114,7 +121,7 @@ export async function issueEmailToken(
 export async function consumeEmailToken(
   db: D1Database,
   token: string,
-  purpose: 'verify' | 'reset',
+  purpose: EmailTokenPurpose,
 ): Promise<number | null> {
   const now = new Date().toISOString();
   const row = await db

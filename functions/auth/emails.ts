@@ -81,3 +81,100 @@ export function signInAlertEmail(to: string, appUrl: string, details: SignInDeta
     html: layout('New sign-in to Edgebear', lines, { href: link, label: 'Review sessions' }),
   };
 }
+
+/**
+ * The one-time link that finishes a sign-in while the account's failure limit has tripped
+ * (login-guard.ts). Sent only after a right password, so it also tells the owner that someone
+ * (they, we hope) knows it.
+ */
+export function signInLinkEmail(to: string, appUrl: string, token: string): MailMessage {
+  const link = `${appUrl}/sign-in?token=${token}`;
+  const lines = [
+    'Someone entered the right password for your Edgebear account. Because of several failed sign-ins lately, signing in needs this link as well:',
+  ];
+  const after =
+    'The link works for 15 minutes and once. If it was not you, someone knows your password: reset it now.';
+  return {
+    to,
+    kind: 'login_link',
+    subject: 'Finish signing in to Edgebear',
+    text: `${lines.join('\n\n')}\n\n${link}\n\n${after}\n`,
+    html: layout('Finish signing in', [...lines, after], { href: link, label: 'Finish signing in' }),
+    secrets: [token],
+  };
+}
+
+/** Sent when a pending sign-in is ended after too many wrong second-factor codes. Never the IP. */
+export function secondFactorFailuresEmail(
+  to: string,
+  appUrl: string,
+  failures: number,
+  details: SignInDetails,
+): MailMessage {
+  const link = `${appUrl}/reset-password`;
+  const lines = [
+    `Someone entered your password correctly but failed the second factor ${failures} times, so we ended that sign-in.`,
+    `Browser: ${details.browser || 'unknown'}`,
+    `Operating system: ${details.os || 'unknown'}`,
+    `Approximate place: ${placeOf(details)}`,
+    `Time: ${details.at} (UTC)`,
+    'If this was not you, your password is known to someone: choose a new one now.',
+  ];
+  return {
+    to,
+    kind: 'second_factor_failures',
+    subject: 'Failed sign-in to Edgebear: wrong second-factor codes',
+    text: `${lines.join('\n')}\n\nReset your password: ${link}\n`,
+    html: layout('Failed sign-in to Edgebear', lines, { href: link, label: 'Reset your password' }),
+  };
+}
+
+/** A change that retires other sessions and API keys (security-change.ts). */
+export type CredentialChange = 'password_reset' | 'password_changed' | 'totp_enabled' | 'totp_disabled';
+
+const CHANGE_TEXT: Record<CredentialChange, { subject: string; sentence: string }> = {
+  password_reset: { subject: 'Your Edgebear password was reset', sentence: 'Your password was reset' },
+  password_changed: { subject: 'Your Edgebear password was changed', sentence: 'Your password was changed' },
+  totp_enabled: {
+    subject: 'Two-factor authentication is on',
+    sentence: 'On your account, two-factor authentication was turned on',
+  },
+  totp_disabled: {
+    subject: 'Two-factor authentication is off',
+    sentence: 'On your account, two-factor authentication was turned off',
+  },
+};
+
+/** "2 API keys were revoked …" or "No API keys were active …": what the change did to keys. */
+export function revokedKeysText(apiKeys: number): string {
+  if (apiKeys === 0) return 'No API keys were active, so none needed revoking.';
+  const revoked =
+    apiKeys === 1 ? '1 API key was revoked and needs' : `${apiKeys} API keys were revoked and need`;
+  return `${revoked} re-creating: create new ones in the dashboard and update your integrations.`;
+}
+
+/** Sent after a password reset or change and after 2FA is turned on or off. */
+export function securityChangeEmail(
+  to: string,
+  appUrl: string,
+  change: CredentialChange,
+  revoked: { sessions: number; apiKeys: number; at: string },
+): MailMessage {
+  const { subject, sentence } = CHANGE_TEXT[change];
+  const lines = [
+    `${sentence} at ${revoked.at} (UTC).`,
+    revoked.sessions === 0
+      ? 'No other sessions were signed in.'
+      : `We signed out ${revoked.sessions === 1 ? '1 session' : `${revoked.sessions} sessions`}.`,
+    revokedKeysText(revoked.apiKeys),
+    'If this was not you, reset your password now.',
+  ];
+  const link = `${appUrl}/settings`;
+  return {
+    to,
+    kind: 'security_change',
+    subject,
+    text: `${lines.join('\n')}\n\nYour account: ${link}\n`,
+    html: layout(subject, lines, { href: link, label: 'Open your account' }),
+  };
+}

@@ -11,6 +11,7 @@ export interface Account {
   email: string;
   /** The session's row id (the public handle in the session list), not the cookie secret. */
   sessionId: number;
+  emailVerified: boolean;
 }
 
 export type AuthEnv = { Bindings: Env; Variables: { account: Account } };
@@ -29,6 +30,7 @@ export const requireSession: MiddlewareHandler<AuthEnv> = async function require
     billingProfileId: session.billingProfileId,
     email: session.email,
     sessionId: session.rowId,
+    emailVerified: session.emailVerified,
   });
   await touchSession(c.env.DB, session);
   await next();
@@ -48,6 +50,22 @@ export const requireCsrf: MiddlewareHandler<AuthEnv> = async function requireCsr
     if (!given || !cookie || !timingSafeEqual(given, await csrfTokenFor(cookie))) {
       throw new ApiError(403, 'csrf', 'This request needs the X-CSRF-Token header of your session.');
     }
+  }
+  await next();
+};
+
+/**
+ * Lets the request through only when the signed-in user has verified their email; else 403
+ * `email_unverified`. Guards what an unverified account must not do (adding sites, creating API
+ * keys), so an address nobody reads cannot hold domains or integrations. Use after `requireSession`.
+ */
+export const requireVerifiedEmail: MiddlewareHandler<AuthEnv> = async function requireVerifiedEmail(c, next) {
+  if (!c.get('account').emailVerified) {
+    throw new ApiError(
+      403,
+      'email_unverified',
+      'Confirm your email address first: open the link we emailed you when you signed up, or send a new one from your account page.',
+    );
   }
   await next();
 };

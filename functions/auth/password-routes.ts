@@ -16,7 +16,8 @@ import { emailField, readJson, requireJsonSameOrigin, stringField } from './guar
 import { type AuthEnv, requireCsrf, requireSession } from './middleware';
 import { hashPassword, passwordProblem, verifyAgainstDummy, verifyPassword } from './password';
 import { ipLimitKey, limitAttempt, userLimitKey } from './rate-limit';
-import { createSession, revokeUserSessions, setSessionCookie } from './session';
+import { retireCredentials, retiredMessage } from './security-change';
+import { createSession, revokeSession, setSessionCookie } from './session';
 
 /** POST /api/auth/password-reset/request, /password-reset/confirm and /change-password. */
 export const passwordRoutes = new Hono<AuthEnv>();
@@ -55,8 +56,8 @@ passwordRoutes.post('/password-reset/confirm', requireJsonSameOrigin, async (c) 
   }
   const now = new Date().toISOString();
   await setPassword(c.env.DB, user.id, await hashPassword(password));
-  // Whoever had the old password is out: every session ends, and other reset links die.
-  await revokeUserSessions(c.env.DB, user.id, null);
+  // Whoever had the old password is out: every session and API key ends, and other reset links die.
+  const revoked = await retireCredentials(c, user, 'password_reset', null);
   await c.env.DB.batch([
     c.env.DB.prepare(
       "UPDATE email_tokens SET used_at = ?1 WHERE user_id = ?2 AND purpose = 'reset' AND used_at IS NULL",
@@ -66,7 +67,11 @@ passwordRoutes.post('/password-reset/confirm', requireJsonSameOrigin, async (c) 
       'UPDATE users SET email_verified_at = coalesce(email_verified_at, ?1) WHERE id = ?2',
     ).bind(now, user.id),
   ]);
-  return c.json({ ok: true, message: 'Your password was changed. Please sign in.' });
+  return c.json({
+    ok: true,
+    message: `Your password was changed. Please sign in. ${retiredMessage(revoked)}`,
+    revoked,
+  });
 });
 
 passwordRoutes.post('/change-password', requireSession, requireCsrf, async (c) => {
@@ -85,9 +90,16 @@ passwordRoutes.post('/change-password', requireSession, requireCsrf, async (c) =
   if (problem) throw new ApiError(400, 'weak_password', problem);
 
   await setPassword(c.env.DB, user.id, await hashPassword(next));
-  // A privilege change: every session ends, this browser gets a new one (new id, new CSRF token).
-  await revokeUserSessions(c.env.DB, user.id, null);
+  // A privilege change: other sessions and every API key end, and this browser's session is
+  // replaced by a new one (new id, new CSRF token).
+  const revoked = await retireCredentials(c, user, 'password_changed', account.sessionId);
+  await revokeSession(c.env.DB, account.sessionId);
   const session = await createSession(c.env.DB, user.id, clientInfo(c));
   setSessionCookie(c, session.id);
-  return c.json({ ok: true, csrf_token: session.csrfToken });
+  return c.json({
+    ok: true,
+    csrf_token: session.csrfToken,
+    message: `Your password was changed. ${retiredMessage(revoked)}`,
+    revoked,
+  });
 });

@@ -1,38 +1,49 @@
 import type { Context } from 'hono';
+import { configOf } from '../../workers/config';
 import type { Env } from '../../workers/env';
 import { ipKey, LeasedLimiter } from '../../workers/limits/lease';
+import type { RateRule } from '../../workers/limits/rule';
 import { ApiError } from '../errors';
 import { authConfig } from './config';
 import { hmac } from './tokens';
 
 /**
- * One limiter per isolate, reused across requests (its blocked cache lives here). Fail-closed
- * with no local allowance: every attempt is counted by the key's Durable Object, so the limit
- * is exact across isolates, and a limiter outage refuses logins instead of admitting guesses.
+ * Attempt limiters, one per (prefix, rule) and isolate, reused across requests (their blocked
+ * caches live here). Fail-closed with no local allowance: every attempt is counted by the key's
+ * Durable Object, so a limit is exact across isolates, and a limiter outage refuses instead of
+ * admitting guesses.
  */
-let limiter: { rule: string; ns: Env['RATE_LIMITER']; instance: LeasedLimiter } | null = null;
+const limiters = new Map<string, { ns: Env['RATE_LIMITER']; instance: LeasedLimiter }>();
 
-function authLimiter(env: Env): LeasedLimiter {
-  const config = authConfig(env);
-  const rule = `${config.rateRule.limit}/${config.rateRule.periodSeconds}`;
+export function attemptLimiter(env: Env, prefix: string, rule: RateRule): LeasedLimiter {
+  const name = `${prefix} ${rule.limit}/${rule.periodSeconds}`;
+  const cached = limiters.get(name);
   // A binding is stable for an isolate's life; comparing it too lets tests swap in a broken one.
-  if (limiter?.rule !== rule || limiter.ns !== env.RATE_LIMITER) {
-    limiter = {
-      rule,
-      ns: env.RATE_LIMITER,
-      instance: new LeasedLimiter(env.RATE_LIMITER, config.rateRule, {
-        prefix: 'auth',
-        failOpen: false,
-        localAllowance: 0,
-      }),
-    };
-  }
-  return limiter.instance;
+  if (cached?.ns === env.RATE_LIMITER) return cached.instance;
+  const instance = new LeasedLimiter(env.RATE_LIMITER, rule, { prefix, failOpen: false, localAllowance: 0 });
+  limiters.set(name, { ns: env.RATE_LIMITER, instance });
+  return instance;
 }
 
-/** The limiter key of a client IP for one action: keyed hash, never the IP itself. */
+/**
+ * The secret that keys limiter names. Production without IP_KEY_SECRET has none, and limits
+ * keyed by IP or address then fail closed (503) rather than name Durable Objects by a reversible hash.
+ */
+function limitKeySecret(env: Env): string {
+  const secret = configOf(env).ipKeySecret;
+  if (secret === null) {
+    throw new ApiError(
+      503,
+      'not_configured',
+      'This server is not fully configured yet. Please try again later.',
+    );
+  }
+  return secret;
+}
+
+/** The limiter key of a client IP (its /64 for IPv6) for one action: keyed hash, never the IP itself. */
 export async function ipLimitKey(env: Env, ip: string, action: LimitedAction): Promise<string> {
-  return `ip:${action}:${await ipKey(ip || 'unknown', env.IP_KEY_SECRET)}`;
+  return `ip:${action}:${await ipKey(ip || 'unknown', limitKeySecret(env))}`;
 }
 
 /** What a budget is for; each action has its own, so one cannot use up another. */
@@ -40,36 +51,44 @@ export type LimitedAction = 'signup' | 'login' | 'reset' | 'verify' | 'password'
 
 /**
  * The limiter key of an account for one action, by email (keyed hash, so Durable Object names
- * do not show addresses), so the key exists before we know whether the account does. Login and
- * its second step share 'login': guesses at either factor spend one budget.
+ * do not show addresses), so the key exists before we know whether the account does.
  */
 export async function userLimitKey(env: Env, email: string, action: LimitedAction): Promise<string> {
-  return `user:${action}:${(await hmac(env.IP_KEY_SECRET ?? 'edgebear auth limit', email)).slice(0, 32)}`;
+  return `user:${action}:${(await hmac(limitKeySecret(env), email)).slice(0, 32)}`;
 }
 
 /**
- * Spends one attempt on each key (e.g. the IP and the account) and throws 429 `rate_limited`
- * with `Retry-After` when any of them is exhausted: guesses against one account from many IPs
- * hit the account key, many accounts from one IP hit the IP key.
+ * 429 `rate_limited` with `Retry-After`: "<lead> Please wait 90 seconds and try again." Sets the
+ * header on `c`, where `onError` builds the response, so it travels with the error.
+ */
+export function tooManyAttempts(
+  c: Context,
+  retryAfterSeconds: number,
+  lead = 'Too many attempts.',
+): ApiError {
+  c.header('Retry-After', String(retryAfterSeconds));
+  return new ApiError(
+    429,
+    'rate_limited',
+    `${lead} Please wait ${retryAfterSeconds === 1 ? 'a second' : `${retryAfterSeconds} seconds`} and try again.`,
+  );
+}
+
+/**
+ * Spends one attempt on each key (e.g. the IP and the account) of `AUTH_RATE_LIMIT` and throws 429
+ * `rate_limited` with `Retry-After` when any of them is exhausted. For sensitive POSTs other than
+ * sign-in, which counts failures instead (login-guard.ts).
  */
 export async function limitAttempt<E extends { Bindings: Env }>(
   c: Context<E>,
   keys: string[],
 ): Promise<void> {
-  const instance = authLimiter(c.env);
+  const instance = attemptLimiter(c.env, 'auth', authConfig(c.env).rateRule);
   let retryAfter = 0;
   // One after another: both keys are always charged, and no promise is shared between checks.
   for (const key of keys) {
     const result = await instance.check(key);
     if (!result.allowed) retryAfter = Math.max(retryAfter, result.retryAfterSeconds);
   }
-  if (retryAfter > 0) {
-    // `onError` builds the response on this context, so the header travels with the 429.
-    c.header('Retry-After', String(retryAfter));
-    throw new ApiError(
-      429,
-      'rate_limited',
-      `Too many attempts. Please wait ${retryAfter === 1 ? 'a second' : `${retryAfter} seconds`} and try again.`,
-    );
-  }
+  if (retryAfter > 0) throw tooManyAttempts(c, retryAfter);
 }

@@ -25,6 +25,8 @@ export interface LoadedSession {
   email: string;
   billingProfileId: number;
   mfaPending: boolean;
+  /** The user has followed a link from their mailbox (verification, reset or sign-in). */
+  emailVerified: boolean;
   lastSeenAt: string;
 }
 
@@ -66,15 +68,41 @@ export async function findSession(
   const row = await db
     .prepare(
       `SELECT s.id AS rowId, s.user_id AS userId, u.email AS email, s.mfa_pending AS mfaPending,
-              s.last_seen_at AS lastSeenAt,
+              u.email_verified_at IS NOT NULL AS emailVerified, s.last_seen_at AS lastSeenAt,
               (SELECT b.id FROM billing_profiles b WHERE b.owner_user_id = u.id ORDER BY b.id LIMIT 1) AS billingProfileId
        FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.id_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2`,
     )
     .bind(await hashToken(id), now.toISOString())
-    .first<Omit<LoadedSession, 'mfaPending'> & { mfaPending: number }>();
+    .first<
+      Omit<LoadedSession, 'mfaPending' | 'emailVerified'> & { mfaPending: number; emailVerified: number }
+    >();
   if (!row) return null;
-  return { ...row, mfaPending: row.mfaPending === 1 };
+  return { ...row, mfaPending: row.mfaPending === 1, emailVerified: row.emailVerified === 1 };
+}
+
+/** Wrong second-factor codes a pending session survives; the last of them revokes it. */
+export const MAX_MFA_FAILURES = 5;
+
+/**
+ * Counts a wrong second-factor code against a pending session and revokes it at the
+ * `MAX_MFA_FAILURES`th. Returns the session's count after this one, or null when it had already
+ * ended; exactly one caller sees `MAX_MFA_FAILURES` (the update is one conditional statement).
+ */
+export async function countMfaFailure(
+  db: D1Database,
+  rowId: number,
+  now = new Date(),
+): Promise<number | null> {
+  const row = await db
+    .prepare(
+      `UPDATE sessions SET mfa_failures = mfa_failures + 1,
+              revoked_at = CASE WHEN mfa_failures + 1 >= ?2 THEN ?3 ELSE revoked_at END
+        WHERE id = ?1 AND mfa_pending = 1 AND revoked_at IS NULL RETURNING mfa_failures`,
+    )
+    .bind(rowId, MAX_MFA_FAILURES, now.toISOString())
+    .first<{ mfa_failures: number }>();
+  return row?.mfa_failures ?? null;
 }
 
 /** Records activity for the session list, at most every few minutes. */

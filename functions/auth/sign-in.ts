@@ -4,7 +4,13 @@ import type { ClientInfo } from './client';
 import { authConfig } from './config';
 import { signInAlertEmail } from './emails';
 import type { AuthEnv } from './middleware';
-import { createSession, revokeSessionByCookie, sessionCookie, setSessionCookie } from './session';
+import {
+  createSession,
+  MFA_PENDING_SECONDS,
+  revokeSessionByCookie,
+  sessionCookie,
+  setSessionCookie,
+} from './session';
 import { type UserView, userView } from './user-view';
 
 /**
@@ -36,4 +42,27 @@ export async function startSession(
     );
   }
   return { user: userView(user), csrf_token: session.csrfToken };
+}
+
+/** What a sign-in step answers: signed in, or on to the second factor. */
+export type SignInAnswer =
+  | { user: UserView; csrf_token: string }
+  | { mfa_required: true; csrf_token: string };
+
+/**
+ * The first factor is proven (a right password, or the emailed link that stands in for it):
+ * signs in, or, with 2FA on, starts a pending session that can only call login/2fa.
+ */
+export async function firstFactorPassed(
+  c: Context<AuthEnv>,
+  user: UserRow,
+  client: ClientInfo,
+): Promise<SignInAnswer> {
+  if (!user.totp_enabled_at) return startSession(c, user, client);
+  // The session is useless until the second factor (login/2fa).
+  await revokeSessionByCookie(c.env.DB, sessionCookie(c));
+  const pending = await createSession(c.env.DB, user.id, client, { mfaPending: true });
+  setSessionCookie(c, pending.id, MFA_PENDING_SECONDS);
+  await recordLoginEvent(c.env.DB, user.id, 'mfa_required', client);
+  return { mfa_required: true, csrf_token: pending.csrfToken };
 }

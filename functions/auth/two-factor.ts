@@ -7,6 +7,7 @@ import { verifyPassword } from './password';
 import { limitAttempt, userLimitKey } from './rate-limit';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import { acceptTotp, sealTotpSecret, useRecoveryCode } from './second-factor';
+import { retireCredentials, retiredMessage } from './security-change';
 import { generateTotpSecret, otpauthUri } from './totp';
 
 /** POST /api/auth/2fa/setup, /2fa/enable and /2fa/disable. */
@@ -67,8 +68,10 @@ twoFactorRoutes.post('/2fa/enable', async (c) => {
       user.id,
     ),
   ]);
+  // Sessions and keys made before the second factor existed do not carry it: they end.
+  const revoked = await retireCredentials(c, user, 'totp_enabled', account.sessionId);
   // Shown once: only hashes are kept.
-  return c.json({ totp_enabled: true, recovery_codes: codes });
+  return c.json({ totp_enabled: true, recovery_codes: codes, message: retiredMessage(revoked), revoked });
 });
 
 twoFactorRoutes.post('/2fa/disable', async (c) => {
@@ -95,5 +98,6 @@ twoFactorRoutes.post('/2fa/disable', async (c) => {
       'UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, updated_at = ?1 WHERE id = ?2',
     ).bind(new Date().toISOString(), user.id),
   ]);
-  return c.json({ totp_enabled: false });
+  const revoked = await retireCredentials(c, user, 'totp_disabled', account.sessionId);
+  return c.json({ totp_enabled: false, message: retiredMessage(revoked), revoked });
 });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { type AuthEnv, requireCsrf, requireSession } from '../auth/middleware';
+import { type AuthEnv, requireCsrf, requireSession, requireVerifiedEmail } from '../auth/middleware';
 import { hashToken, randomToken } from '../auth/tokens';
 import { ApiError } from '../errors';
 import { ownedSite } from '../sites/store';
@@ -71,7 +71,7 @@ keyRoutes.get('/whoami', async (c) => {
   return c.json({ key: { id: key.keyId, site_id: key.siteId, scopes: key.scopes } });
 });
 
-keyRoutes.post('/', requireSession, requireCsrf, async (c) => {
+keyRoutes.post('/', requireSession, requireCsrf, requireVerifiedEmail, async (c) => {
   const billingProfileId = c.get('account').billingProfileId;
   const body = await jsonObject(c.req.raw);
   const name = parseName(body.name);

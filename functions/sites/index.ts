@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import type { Env } from '../../workers/env';
 import { ingestPipeline } from '../../workers/ingest/routes';
-import { type AuthEnv, requireCsrf, requireSession } from '../auth/middleware';
+import { type AuthEnv, requireCsrf, requireSession, requireVerifiedEmail } from '../auth/middleware';
 import { ApiError } from '../errors';
+import { reserveClaimFailure } from './claims';
 import {
   appUrl,
   createSite,
@@ -68,14 +69,30 @@ export const siteRoutes = new Hono<AuthEnv>();
 
 siteRoutes.use('*', requireSession);
 
-siteRoutes.post('/', requireCsrf, async (c) => {
+siteRoutes.post('/', requireCsrf, requireVerifiedEmail, async (c) => {
   const body = await jsonObject(c.req.raw);
   const domain = parseDomain(body.domain);
   const timezone = body.timezone === undefined ? 'UTC' : parseTimezone(body.timezone);
-  const site = await createSite(c.env.DB, c.get('account').billingProfileId, domain, timezone);
+  const billingProfileId = c.get('account').billingProfileId;
+  const probe = await reserveClaimFailure(c, billingProfileId);
+  const created = await createSite(c.env.DB, billingProfileId, domain, timezone);
+  if ('conflict' in created) {
+    if (created.conflict === 'own_site') {
+      await probe.release();
+      throw new ApiError(409, 'site_exists', `You already have a site for ${domain}.`);
+    }
+    // One answer for every held domain (live or deleted, anyone's), kept counted: a stranger
+    // learns only that this name cannot be added, and only a few times an hour.
+    throw new ApiError(
+      409,
+      'domain_unavailable',
+      'This domain cannot be added. If you own it, contact support.',
+    );
+  }
+  await probe.release();
   // An earlier event may have cached "no such site" for this domain in this isolate.
-  forgetCachedSite(c.env, site);
-  return c.json({ site: siteJson(site, appUrl(c.env)) }, 201);
+  forgetCachedSite(c.env, created.site);
+  return c.json({ site: siteJson(created.site, appUrl(c.env)) }, 201);
 });
 
 siteRoutes.get('/', async (c) => {

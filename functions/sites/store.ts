@@ -102,27 +102,45 @@ export async function listSites(db: D1Database, billingProfileId: number): Promi
   return result.results;
 }
 
+/** Why a domain could not be added: the caller's own live site has it, or anyone else holds it. */
+export type DomainConflict = 'own_site' | 'held';
+
+/**
+ * Adds a site for `domain`, or says why not. A domain is held by whoever has a site for it,
+ * live or soft-deleted (until the cron's hard delete), so deleting a site never hands its domain
+ * to another account; the billing profile that deleted it may add it again (as a new site).
+ * A domain with an unowned (seeded) site is held too.
+ */
 export async function createSite(
   db: D1Database,
   billingProfileId: number,
   domain: string,
   timezone: string,
-): Promise<SiteRow> {
+): Promise<{ site: SiteRow } | { conflict: DomainConflict }> {
   try {
+    // A soft-deleted site keeps its domain as `<domain>#deleted-<id>` (see softDeleteSite); the
+    // range matches exactly those names and uses the UNIQUE index on domain.
     const row = await db
       .prepare(
-        `INSERT INTO sites (billing_profile_id, domain, public_key, timezone) VALUES (?1, ?2, ?3, ?4)
+        `INSERT INTO sites (billing_profile_id, domain, public_key, timezone)
+         SELECT ?1, ?2, ?3, ?4
+          WHERE NOT EXISTS (
+            SELECT 1 FROM sites
+             WHERE domain >= ?2 || '#deleted-' AND domain < ?2 || '#deleted.'
+               AND deleted_at IS NOT NULL AND billing_profile_id IS NOT ?1)
          RETURNING *`,
       )
       .bind(billingProfileId, domain, crypto.randomUUID(), timezone)
       .first<SiteRow>();
-    if (!row) throw new Error('site insert returned no row');
-    return row;
+    return row ? { site: row } : { conflict: 'held' };
   } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed: sites\.domain/.test(error.message)) {
-      throw new ApiError(409, 'domain_taken', `${domain} is already registered`);
-    }
-    throw error;
+    if (!(error instanceof Error && /UNIQUE constraint failed: sites\.domain/.test(error.message)))
+      throw error;
+    const live = await db
+      .prepare('SELECT billing_profile_id FROM sites WHERE domain = ?1')
+      .bind(domain)
+      .first<{ billing_profile_id: number | null }>();
+    return { conflict: live?.billing_profile_id === billingProfileId ? 'own_site' : 'held' };
   }
 }
 
@@ -178,9 +196,10 @@ export async function updateSite(db: D1Database, site: SiteRow, changes: SiteCha
 }
 
 /**
- * Soft delete: the site disappears from the API and the ingest path at once, its domain is freed
- * (renamed to `<domain>#deleted-<id>`, so UNIQUE(domain) lets it be added again as a new site),
- * its shared link and keys stop working, and the cron removes it and all its data after 72 h.
+ * Soft delete: the site disappears from the API and the ingest path at once, its domain is
+ * renamed to `<domain>#deleted-<id>` (so UNIQUE(domain) lets its owner add it again as a new site,
+ * while `createSite` keeps it from everyone else until the hard delete), its shared link and keys
+ * stop working, and the cron removes it and all its data after 72 h.
  */
 export async function softDeleteSite(
   db: D1Database,

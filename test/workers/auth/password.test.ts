@@ -14,7 +14,7 @@ type ErrorBody = { error: { code: string } };
 
 describe('email verification', () => {
   it('sends a link on signup that verifies the address once', async () => {
-    const account = await signUp();
+    const account = await signUp(undefined, undefined, { verified: false });
     const [mail] = await waitForMail(account.email, 'verify');
     expect(mail?.subject).toBe('Confirm your email for Edgebear');
     const token = tokenFromMail(mail ?? ({} as never));

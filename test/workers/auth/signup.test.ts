@@ -4,7 +4,7 @@ import { testEnv } from '../helpers/stack';
 
 describe('POST /api/auth/signup', () => {
   it('creates a user with a billing profile and signs them in', async () => {
-    const account = await signUp();
+    const account = await signUp(undefined, undefined, { verified: false });
     expect(account.cookie).toMatch(/^eb_session=[A-Za-z0-9_-]{43}$/);
     expect(account.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const me = await authFetch('/api/auth/me', { cookie: account.cookie });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { base32Decode, totpCode } from '../../../functions/auth/totp';
-import { authFetch, logIn, sessionCookieFrom, signUp, type TestAccount } from '../helpers/accounts';
+import {
+  authFetch,
+  logIn,
+  sessionCookieFrom,
+  signUp,
+  type TestAccount,
+  tokenFromMail,
+  waitForMail,
+} from '../helpers/accounts';
 import { testEnv } from '../helpers/stack';
 
 type ErrorBody = { error: { code: string } };
@@ -181,5 +189,56 @@ describe('two-factor authentication', () => {
       .bind(account.userId)
       .first<{ n: number }>();
     expect(codes?.n).toBe(0);
+  });
+
+  it('ends a pending session after 5 wrong codes, tells the owner by email (no IP), and the emailed link still needs the code', async () => {
+    const { account, secret } = await enrolled();
+    const pending = await passwordStep(account);
+    for (let i = 0; i < 5; i++) {
+      const bad = await authFetch('/api/auth/login/2fa', {
+        body: { code: '000000' },
+        cookie: pending.cookie,
+        csrf: pending.csrf,
+      });
+      expect(bad.status).toBe(401);
+      expect(((await bad.json()) as ErrorBody).error.code).toBe('invalid_code');
+    }
+    // Even the right code is too late: the pending session is gone.
+    const late = await authFetch('/api/auth/login/2fa', {
+      body: { code: await codeAt(secret) },
+      cookie: pending.cookie,
+      csrf: pending.csrf,
+    });
+    expect(late.status).toBe(401);
+    const lateBody = (await late.json()) as { error: { code: string; message: string } };
+    expect(lateBody.error.code).toBe('unauthorized');
+    expect(lateBody.error.message).toMatch(/sign in again/i);
+
+    const [mail] = await waitForMail(account.email, 'second_factor_failures');
+    expect(mail?.text).toMatch(/entered your password correctly but failed the second factor 5 times/);
+    // Every test client's IP is in 2001:db8::/32 (helpers/accounts.ts, uniqueIp).
+    expect(mail?.text).not.toMatch(/2001:db8/i);
+    expect(mail?.html).not.toMatch(/2001:db8/i);
+
+    // The wrong codes count as failures of the account: the next sign-in goes through the email,
+    // and the link leads to the second factor, not past it.
+    const again = await logIn(account.email, account.password);
+    expect(again.status).toBe(202);
+    const [link] = await waitForMail(account.email, 'login_link');
+    const viaLink = await authFetch('/api/auth/login/email', {
+      body: { token: tokenFromMail(link ?? ({} as never)) },
+    });
+    expect(viaLink.status).toBe(200);
+    const step = (await viaLink.json()) as { mfa_required?: boolean; csrf_token: string };
+    expect(step.mfa_required).toBe(true);
+    const cookie = sessionCookieFrom(viaLink);
+    expect((await authFetch('/api/auth/me', { cookie })).status).toBe(401);
+    const done = await authFetch('/api/auth/login/2fa', {
+      body: { code: await codeAt(secret, 1) },
+      cookie,
+      csrf: step.csrf_token,
+    });
+    expect(done.status).toBe(200);
+    expect((await authFetch('/api/auth/me', { cookie: sessionCookieFrom(done) })).status).toBe(200);
   });
 });

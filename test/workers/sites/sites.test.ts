@@ -125,16 +125,17 @@ describe('/api/sites: create, list, read', () => {
     expect(res.body.error?.code).toBe('invalid_json');
   });
 
-  it('answers 409 when the domain is registered already, by anyone', async () => {
+  it('answers 409 when the domain is registered already: plainly to its owner, generically to others', async () => {
     const owner = await signUp();
     const other = await signUp();
     const domain = uniqueDomain();
     await newSite(owner, domain);
-    for (const as of [owner, other]) {
-      const res = await call('POST', '/api/sites', { as, body: { domain: `www.${domain}` } });
-      expect(res.status).toBe(409);
-      expect(res.body.error?.code).toBe('domain_taken');
-    }
+    const own = await call('POST', '/api/sites', { as: owner, body: { domain: `www.${domain}` } });
+    expect(own.status).toBe(409);
+    expect(own.body.error?.code).toBe('site_exists');
+    const taken = await call('POST', '/api/sites', { as: other, body: { domain: `www.${domain}` } });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error?.code).toBe('domain_unavailable');
   });
 
   it('gives the snippet to paste', async () => {
