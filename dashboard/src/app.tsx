@@ -3,14 +3,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post, setCsrfToken, type User, whenUnauthorized } from './api';
 import { Link, Loading } from './components/ui';
 import { AccountPage } from './pages/account';
-import { LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage } from './pages/auth';
+import { LoginPage, ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage } from './pages/auth';
 import { SettingsPage } from './pages/settings';
 import { SharePage, SitePage } from './pages/site';
 import { NewSitePage, SitesPage } from './pages/sites';
 import { match, navigate, useLocation } from './router';
 
 /** Pages anyone may open; every other page needs a session. */
-const PUBLIC = ['/login', '/signup', '/verify-email', '/reset-password'];
+const PUBLIC = ['/login', '/signup', '/verify-email', '/reset-password', '/sign-in'];
 
 function Header({ user, onSignOut }: { user: User | null; onSignOut(): void }) {
   return (
@@ -88,6 +88,8 @@ export function App() {
     page = <VerifyEmailPage token={location.search.get('token') ?? ''} />;
   } else if (path === '/reset-password') {
     page = <ResetPasswordPage token={location.search.get('token')} />;
+  } else if (path === '/sign-in') {
+    page = <SignInLinkPage token={location.search.get('token') ?? ''} onSignedIn={setUser} />;
   } else if (user === undefined) {
     page = (
       <main id="main" class="page">

@@ -20,6 +20,8 @@ interface SessionRow {
 function TwoFactor({ user, onChange }: { user: User; onChange(user: User): void }) {
   const [setup, setSetup] = useState<{ secret: string; otpauth_uri: string } | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
+  // Turning 2FA on or off revokes the API keys; the API says how many, and so do we.
+  const [revoked, setRevoked] = useState('');
   const [error, setError] = useState('');
   const fail = (e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.');
 
@@ -36,8 +38,11 @@ function TwoFactor({ user, onChange }: { user: User; onChange(user: User): void 
     const code = String(new FormData(event.currentTarget as HTMLFormElement).get('code') ?? '').trim();
     setError('');
     try {
-      const result = await post<{ recovery_codes: string[] }>('/api/auth/2fa/enable', { code });
+      const result = await post<{ recovery_codes: string[]; message: string }>('/api/auth/2fa/enable', {
+        code,
+      });
       setCodes(result.recovery_codes);
+      setRevoked(result.message);
       setSetup(null);
       onChange({ ...user, totp_enabled: true });
     } catch (e) {
@@ -49,8 +54,12 @@ function TwoFactor({ user, onChange }: { user: User; onChange(user: User): void 
     const form = new FormData(event.currentTarget as HTMLFormElement);
     setError('');
     try {
-      await post('/api/auth/2fa/disable', { password: form.get('password'), code: form.get('code') });
+      const result = await post<{ message: string }>('/api/auth/2fa/disable', {
+        password: form.get('password'),
+        code: form.get('code'),
+      });
       setCodes(null);
+      setRevoked(result.message);
       onChange({ ...user, totp_enabled: false });
     } catch (e) {
       fail(e);
@@ -60,6 +69,11 @@ function TwoFactor({ user, onChange }: { user: User; onChange(user: User): void 
   return (
     <section class="card stack-form" aria-labelledby="twofactor-title">
       <h2 id="twofactor-title">Two-factor authentication</h2>
+      {revoked ? (
+        <p class="notice" role="status">
+          Other sessions were signed out. {revoked}
+        </p>
+      ) : null}
       {codes ? (
         <div class="notice" role="status">
           <p>
@@ -121,6 +135,29 @@ function TwoFactor({ user, onChange }: { user: User; onChange(user: User): void 
   );
 }
 
+/** Sites and API keys need a verified address: a way to get the link again. */
+function ResendVerification() {
+  const [state, setState] = useState<{ sent: boolean; error: string }>({ sent: false, error: '' });
+  const send = () =>
+    post('/api/auth/verify-email/resend').then(
+      () => setState({ sent: true, error: '' }),
+      (e: unknown) =>
+        setState({ sent: false, error: e instanceof Error ? e.message : 'Something went wrong.' }),
+    );
+  return (
+    <div class="actions">
+      {state.sent ? (
+        <p role="status">We sent a new link. Open it to add sites and create API keys.</p>
+      ) : (
+        <button type="button" onClick={send}>
+          Send the verification link again
+        </button>
+      )}
+      <ErrorMessage error={state.error || null} />
+    </div>
+  );
+}
+
 export function AccountPage({ user, onChange }: { user: User; onChange(user: User): void }) {
   const [nonce, setNonce] = useState(0);
   const [error, setError] = useState('');
@@ -143,6 +180,7 @@ export function AccountPage({ user, onChange }: { user: User; onChange(user: Use
           {user.email_verified ? '' : ' (email not verified yet)'}. Two-factor authentication is{' '}
           {user.totp_enabled ? 'on' : 'off'}.
         </p>
+        {user.email_verified ? null : <ResendVerification />}
       </section>
       <TwoFactor user={user} onChange={onChange} />
       <section class="card" aria-labelledby="sessions-title">

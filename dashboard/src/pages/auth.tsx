@@ -9,6 +9,12 @@ interface SignedIn {
   csrf_token: string;
 }
 
+/** What a password step or an emailed link answers: signed in, on to the second factor, or (202) "check your email". */
+type SignInAnswer =
+  | SignedIn
+  | { mfa_required: true; csrf_token: string }
+  | { email_link_required: true; message: string };
+
 function AuthCard({ title, children }: { title: string; children: preact.ComponentChildren }) {
   return (
     <main class="auth" id="main">
@@ -31,8 +37,21 @@ export function LoginPage({ onSignedIn, next }: { onSignedIn(user: User): void; 
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [pending, setPending] = useState(false);
+  const [emailed, setEmailed] = useState('');
 
   if (pending) return <TwoFactorStep onSignedIn={onSignedIn} next={next} />;
+  if (emailed) {
+    return (
+      <AuthCard title="Check your email">
+        <p role="status">{emailed}</p>
+        <p class="aside">
+          <button type="button" class="link-button" onClick={() => setEmailed('')}>
+            Back to sign in
+          </button>
+        </p>
+      </AuthCard>
+    );
+  }
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -40,16 +59,19 @@ export function LoginPage({ onSignedIn, next }: { onSignedIn(user: User): void; 
     setBusy(true);
     setError('');
     try {
-      const result = await post<SignedIn | { mfa_required: true; csrf_token: string }>(
+      const result = await post<SignInAnswer>(
         '/api/auth/login',
         { email: form.get('email'), password: form.get('password') },
         { expect401: true },
       );
-      setCsrfToken(result.csrf_token);
-      if ('mfa_required' in result) setPending(true);
+      if ('email_link_required' in result) setEmailed(result.message);
       else {
-        onSignedIn(result.user);
-        navigate(next);
+        setCsrfToken(result.csrf_token);
+        if ('mfa_required' in result) setPending(true);
+        else {
+          onSignedIn(result.user);
+          navigate(next);
+        }
       }
     } catch (e) {
       setError(message(e));
@@ -135,6 +157,38 @@ function TwoFactorStep({ onSignedIn, next }: { onSignedIn(user: User): void; nex
         <button type="button" class="link-button" onClick={() => setRecovery(!recovery)}>
           {recovery ? 'Use a code from the app' : 'Use a recovery code instead'}
         </button>
+      </p>
+    </AuthCard>
+  );
+}
+
+/** /sign-in?token=…: the emailed link that finishes a sign-in after several failed ones. */
+export function SignInLinkPage({ token, onSignedIn }: { token: string; onSignedIn(user: User): void }) {
+  const [state, setState] = useState<{ mfa: boolean; error: string }>({ mfa: false, error: '' });
+  useEffect(() => {
+    post<SignedIn | { mfa_required: true; csrf_token: string }>(
+      '/api/auth/login/email',
+      { token },
+      { expect401: true },
+    ).then(
+      (result) => {
+        setCsrfToken(result.csrf_token);
+        if ('mfa_required' in result) setState({ mfa: true, error: '' });
+        else {
+          onSignedIn(result.user);
+          navigate('/sites', true);
+        }
+      },
+      (e: unknown) => setState({ mfa: false, error: message(e) }),
+    );
+  }, [token, onSignedIn]);
+  if (state.mfa) return <TwoFactorStep onSignedIn={onSignedIn} next="/sites" />;
+  return (
+    <AuthCard title="Finish signing in">
+      <ErrorMessage error={state.error || null} />
+      {!state.error ? <p role="status">Checking the link…</p> : null}
+      <p class="aside">
+        <Link href="/login">Back to sign in</Link>
       </p>
     </AuthCard>
   );
