@@ -123,6 +123,20 @@ describe('the per-IP failure limit', () => {
     expect((await logIn(account.email, account.password, { ip: uniqueIp() })).status).toBe(200);
   });
 
+  it('counts an IPv6 client by its /64: rotating addresses inside it does not reset the budget', async () => {
+    const account = await signUp();
+    // uniqueIp() is 2001:db8:<a>:<b>::<c>: its first four groups are a /64 no other call uses.
+    const prefix = uniqueIp().split('::')[0] ?? '';
+    expect(prefix.split(':')).toHaveLength(4);
+    for (let i = 1; i <= 10; i++) {
+      expect(
+        (await logIn(uniqueEmail('spray'), 'some password', { ip: `${prefix}::${i.toString(16)}` })).status,
+      ).toBe(401);
+    }
+    const blocked = await logIn(account.email, account.password, { ip: `${prefix}:ffff:ffff:ffff:ffff` });
+    expect(blocked.status).toBe(429);
+  });
+
   it('counts failures, not attempts: an owner who signs in 8 times from one IP is never refused', async () => {
     const account = await signUp();
     const ip = uniqueIp();
