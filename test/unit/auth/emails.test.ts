@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { passwordResetEmail, signInAlertEmail, verificationEmail } from '../../../functions/auth/emails';
+import {
+  passwordResetEmail,
+  revokedKeysText,
+  securityChangeEmail,
+  signInAlertEmail,
+  signInLinkEmail,
+  verificationEmail,
+} from '../../../functions/auth/emails';
 import { redact } from '../../../functions/mail/mailer';
 
 describe('account emails', () => {
@@ -40,6 +47,7 @@ describe('account emails', () => {
     for (const mail of [
       passwordResetEmail('a@example.com', 'https://app.example', 'TOKEN123abc'),
       verificationEmail('a@example.com', 'https://app.example', 'TOKEN123abc'),
+      signInLinkEmail('a@example.com', 'https://app.example', 'TOKEN123abc'),
     ]) {
       expect(mail.text).toContain('TOKEN123abc');
       expect(mail.html).toContain('TOKEN123abc');
@@ -48,5 +56,21 @@ describe('account emails', () => {
       expect(stored.html).not.toContain('TOKEN123abc');
       expect(stored.text).toContain('[redacted]');
     }
+  });
+
+  it('security-change mail says what changed, how many sessions ended and how many keys need re-creating', () => {
+    const mail = securityChangeEmail('a@example.com', 'https://app.example', 'totp_disabled', {
+      sessions: 2,
+      apiKeys: 3,
+      at: '2026-11-26T10:00:00.000Z',
+    });
+    expect(mail.kind).toBe('security_change');
+    expect(mail.text).toContain(
+      'two-factor authentication was turned off at 2026-11-26T10:00:00.000Z (UTC).',
+    );
+    expect(mail.text).toContain('We signed out 2 sessions.');
+    expect(mail.text).toContain('3 API keys were revoked and need re-creating');
+    expect(revokedKeysText(1)).toMatch(/^1 API key was revoked and needs re-creating/);
+    expect(revokedKeysText(0)).toBe('No API keys were active, so none needed revoking.');
   });
 });
