@@ -10,7 +10,7 @@ import { isClickHouseUp } from '../tools/clickhouse/ping';
 import { startClickHouseServer } from '../tools/clickhouse/server';
 import { runCronLoop } from './lib/cron-loop';
 import { ensureDevVars, LOCAL_CLICKHOUSE_URL } from './lib/dev-vars';
-import { applyLocalD1, assignSiteOwner, seedDemoSite } from './lib/local-d1';
+import { applyLocalD1, assignSiteOwner, markEmailVerified, seedDemoSite } from './lib/local-d1';
 import { migrateClickHouse } from './migrate';
 
 const CLICKHOUSE_URL = LOCAL_CLICKHOUSE_URL;
@@ -53,6 +53,7 @@ async function ensureDemoAccount(password: string): Promise<void> {
       return;
     }
     assignSiteOwner('demo.test', DEMO_EMAIL);
+    markEmailVerified(DEMO_EMAIL);
   } catch (error) {
     console.warn(`demo account not set up: ${error instanceof Error ? error.message : error}`);
   }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { buildDashboard } from './build-dashboard';
 import { launchChromium } from './lib/chromium';
+import { verificationToken } from './lib/dev-mailbox';
 import { SEED_COLUMNS, SiteTraffic, sharedCatalog } from './lib/seed-traffic';
 import { startStack } from './lib/stack';
 import { clickhouseRequest } from './seed';
@@ -117,6 +118,14 @@ async function main(): Promise<void> {
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByLabel('Domain').waitFor();
+    // Adding sites needs a verified email: follow the verification mail's link, as the owner would.
+    await page.goto(`${url}/verify-email?token=${await verificationToken(url, EMAIL)}`);
+    await page
+      .getByText(/verified/i)
+      .first()
+      .waitFor();
+    await page.goto(`${url}/sites`);
     await page.getByLabel('Domain').fill(DOMAIN);
     await page.getByLabel('Time zone').selectOption('Europe/Berlin');
     await page.getByRole('button', { name: 'Add site' }).click();
