@@ -1,18 +1,32 @@
 import type { EventBatchMessage, EventRecord } from '../events/record';
 import { awaitShared } from '../runtime/shared-promise';
+import { utf8Length } from './utf8';
 
-/** Queue messages are limited to 128 KB; stay well under it, JSON overhead included. */
+/**
+ * The most UTF-8 bytes a message may have, envelope included. Queues refuse a message over
+ * 128 KB (128,000 bytes, JSON as sent) and add about 100 bytes of their own; this stays well under.
+ */
 export const MAX_MESSAGE_BYTES = 100_000;
 
 /** Events per message at which a group is sent before its window ends. */
 export const DEFAULT_MAX_EVENTS = 50;
 
-/** How long a request waits for its group's send beyond the window before answering 503. */
+/** When a member first looks whether its group was sent; each later look waits 4 times longer. */
+const FIRST_LOOK_MS = 25;
+
+/** How long a request waits for its group's send, once started, before answering 503. */
 const SEND_TIMEOUT_MS = 15_000;
+
+/**
+ * Bytes of a message without its events: `{"v":1,"batch_id":"<36-char uuid>","events":[]}` is 69;
+ * the rest is room for a format change that forgets to update this.
+ */
+const ENVELOPE_BYTES = 100;
 
 export interface GroupCommitOptions {
   /** How long the first event of a group waits for company before the group is sent. */
   windowMs: number;
+  /** UTF-8 bytes a message may have, envelope included. Default {@link MAX_MESSAGE_BYTES}. */
   maxBytes?: number;
   /**
    * A group this large is sent at once, without waiting for the window: under load groups fill
@@ -21,76 +35,132 @@ export interface GroupCommitOptions {
   maxEvents?: number;
   send: (message: EventBatchMessage) => Promise<unknown>;
   onSent?: (events: number, bytes: number) => void;
+  /** Clock (epoch ms), injectable for tests. Default `Date.now`. */
+  now?: () => number;
 }
 
 interface Group {
   events: EventRecord[];
+  /** UTF-8 bytes of each event's JSON, in `events` order. */
+  sizes: number[];
   bytes: number;
-  flushed: boolean;
-  done: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  /** Epoch ms at which the group is due to be sent (its window's end). */
+  dueAt: number;
+  /**
+   * The send, once a member started it: settles (never rejects) when every part of the group was
+   * sent or refused. Created by the request that sends, so it also resolves in that request.
+   */
+  sent: Promise<void> | null;
+  /** Why an event was not sent, by its index. */
+  failures: Map<number, unknown>;
+}
+
+/**
+ * Whether a failed send was refused for its size, so smaller messages may pass. Production
+ * Queues say so in the message ("message length of … bytes exceeds limit of 128000 (…)"). Errors
+ * of another kind (the queue is down, sends are throttled) are not split: more messages would
+ * only add load. The local queue answers an oversized message with an opaque "Unknown Internal
+ * Error", so locally only the byte count keeps messages in bounds.
+ */
+function isTooLarge(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /too large|too big|exceeds|size|length|413/i.test(message) && !/429|too many|rate/i.test(message);
 }
 
 /**
  * Group commit: events from concurrent requests in one isolate travel to the Queue as one
  * message. Each request awaits the send of the group its event joined, and answers 202 only
  * after that send resolved, so an accepted event is durable. A group is sent when its window
- * ends, when it holds `maxEvents` events, or when it would outgrow the message size limit,
- * whichever comes first.
+ * ends, when it holds `maxEvents` events, or before it would outgrow `maxBytes` of UTF-8 (as
+ * Queues measure a message), whichever comes first.
+ *
+ * Should the queue still refuse a message for its size, the group is split in halves and each
+ * half resent, recursively, so only an event too large on its own fails: one visitor's content
+ * never takes other visitors' events down with it.
+ *
+ * Who sends: always a request whose event is in the group — the one that fills it, or the first
+ * whose own timer sees the window end. In workerd a request may await a promise that another
+ * request created and settles, but settling a promise that another request created fails ("Cannot
+ * perform I/O on behalf of a different request", seen in test/workers/ingest/front-door.test.ts
+ * with more concurrent events than a group holds), and a request's I/O ends with it. So no request
+ * resolves anything for another: the sender creates the send's promise, and each member, woken by
+ * its own timer, awaits it.
  */
 export class GroupCommit {
   private open: Group | null = null;
   private readonly maxBytes: number;
   private readonly maxEvents: number;
+  private readonly now: () => number;
 
   constructor(private readonly options: GroupCommitOptions) {
     this.maxBytes = options.maxBytes ?? MAX_MESSAGE_BYTES;
     this.maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.now = options.now ?? Date.now;
   }
 
   /** Adds one event; resolves once the message carrying it is on the queue. */
-  add(event: EventRecord): Promise<void> {
-    const size = JSON.stringify(event).length + 1;
-    if (size > this.maxBytes) return Promise.reject(new Error('event larger than a queue message'));
-    if (this.open && this.open.bytes + size > this.maxBytes) this.flush(this.open);
-    const group = this.open ?? this.start();
+  async add(event: EventRecord): Promise<void> {
+    // The comma before every event but the first: counting it for all overstates by one byte.
+    const size = utf8Length(JSON.stringify(event)) + 1;
+    if (ENVELOPE_BYTES + size > this.maxBytes) throw new Error('event larger than a queue message');
+    // A group this event would overfill closes; its own members send it when its window ends.
+    if (this.open && ENVELOPE_BYTES + this.open.bytes + size > this.maxBytes) this.open = null;
+    let group = this.open;
+    if (!group) {
+      group = {
+        events: [],
+        sizes: [],
+        bytes: 0,
+        dueAt: this.now() + this.options.windowMs,
+        sent: null,
+        failures: new Map(),
+      };
+      this.open = group;
+    }
+    const index = group.events.length;
     group.events.push(event);
+    group.sizes.push(size);
     group.bytes += size;
-    const done = group.done;
-    if (group.events.length >= this.maxEvents) this.flush(group);
-    // The send runs in the context of whichever request opened or filled the group.
-    return awaitShared(done, this.options.windowMs + SEND_TIMEOUT_MS, 'queue send');
+    if (group.events.length >= this.maxEvents) this.send(group);
+
+    // This request's own timer keeps it alive and wakes it to look: soon at first (under load a
+    // group fills and is sent within milliseconds), then less often, at the latest when the window
+    // ends, when the first member to wake sends the group. At most a handful of wakeups each.
+    for (let nap = FIRST_LOOK_MS; group.sent === null; nap *= 4) {
+      await sleep(Math.max(1, Math.min(nap, group.dueAt - this.now())));
+      if (group.sent === null && this.now() >= group.dueAt) this.send(group);
+    }
+    await awaitShared(group.sent, SEND_TIMEOUT_MS, 'queue send');
+    if (group.failures.has(index)) throw group.failures.get(index);
   }
 
-  private start(): Group {
-    let resolve!: () => void;
-    let reject!: (error: unknown) => void;
-    const done = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // Every waiter handles the rejection; this keeps an unobserved group from being reported.
-    done.catch(() => {});
-    const group: Group = { events: [], bytes: 0, flushed: false, done, resolve, reject };
-    // The timer belongs to the request that opened the group; another request may flush the
-    // group first, and must not touch this timer (timers are per-request I/O in workerd).
-    setTimeout(() => this.flush(group), this.options.windowMs);
-    this.open = group;
-    return group;
-  }
-
-  private flush(group: Group): void {
-    if (group.flushed) return;
-    group.flushed = true;
+  /** Sends a group from the calling request, once. */
+  private send(group: Group): void {
+    if (group.sent) return;
     if (this.open === group) this.open = null;
-    const message: EventBatchMessage = { v: 1, batch_id: crypto.randomUUID(), events: group.events };
-    this.options.send(message).then(
-      () => {
-        this.options.onSent?.(group.events.length, group.bytes);
-        group.resolve();
-      },
-      (error: unknown) => group.reject(error),
-    );
+    group.sent = this.sendPart(group, 0, group.events.length);
   }
+
+  /** Sends events [start, end) of a group as one message, halving it while the queue says it is too large. */
+  private async sendPart(group: Group, start: number, end: number): Promise<void> {
+    const events = group.events.slice(start, end);
+    try {
+      // Each message, a resent half too, has its own batch id: the id is its insert's dedup token.
+      await this.options.send({ v: 1, batch_id: crypto.randomUUID(), events });
+      let bytes = ENVELOPE_BYTES;
+      for (let i = start; i < end; i++) bytes += group.sizes[i] ?? 0;
+      this.options.onSent?.(events.length, bytes);
+    } catch (error) {
+      if (end - start > 1 && isTooLarge(error)) {
+        const middle = start + Math.ceil((end - start) / 2);
+        await Promise.all([this.sendPart(group, start, middle), this.sendPart(group, middle, end)]);
+        return;
+      }
+      for (let i = start; i < end; i++) group.failures.set(i, error);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

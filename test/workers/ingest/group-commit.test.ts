@@ -37,7 +37,8 @@ describe('group commit', () => {
     const commit = new GroupCommit({ windowMs: 30, maxEvents: 10_000, send: async (m) => void sent.push(m) });
     await Promise.all(Array.from({ length: 600 }, (_, i) => commit.add(fakeRecord(i, 900))));
     expect(sent.length).toBeGreaterThan(1);
-    for (const m of sent) expect(JSON.stringify(m).length).toBeLessThan(128 * 1024);
+    for (const m of sent)
+      expect(new TextEncoder().encode(JSON.stringify(m)).byteLength).toBeLessThan(128_000);
     expect(sent.reduce((n, m) => n + m.events.length, 0)).toBe(600);
   });
 
