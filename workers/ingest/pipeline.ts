@@ -1,8 +1,9 @@
 import type { Config } from '../config';
 import type { Env } from '../env';
 import type { EventRecord } from '../events/record';
-import { ipKey, LeasedLimiter } from '../limits/lease';
+import { type CheckResult, ipKey, LeasedLimiter } from '../limits/lease';
 import { count } from '../observability/counters';
+import { log } from '../observability/log';
 import { botReason } from './drop/bots';
 import { isPathExcluded } from './drop/excluded-path';
 import { isHostnameAllowed } from './drop/hostname';
@@ -15,15 +16,21 @@ import { GroupCommit } from './group-commit';
 import { parseEventPayload, parseUmamiPayload } from './payload/parse';
 import { type ParsedEvent, PayloadError } from './payload/types';
 import { SaltCache } from './salts';
+import { bearerAuthorization, forwardedVisitorIp, keyRefusal, ServerKeys } from './server-side';
 import { SiteCache } from './site-cache';
 import { sessionId, visitorId } from './visitor';
 
 export interface IngestRequest {
   body: string;
   format: 'edgebear' | 'umami';
-  /** CF-Connecting-IP. Used for the visitor hash and the per-IP limit, never stored. */
+  /**
+   * CF-Connecting-IP: the caller. Keys the per-IP limit, and is the visitor's IP for the hash
+   * unless a key-authenticated server forwards another in X-Forwarded-For. Never stored.
+   */
   ip: string;
+  /** User-Agent: the visitor's browser (a server-side sender passes its visitor's). Never stored. */
   userAgent: string;
+  /** The request's headers: Authorization and X-Forwarded-For (server-side events), DNT, Sec-GPC. */
   headers: Headers;
   cf: IncomingRequestCfProperties | undefined;
   nowMs: number;
@@ -31,13 +38,26 @@ export interface IngestRequest {
 
 export type IngestOutcome =
   | { status: 202; dropped: string | null }
-  | { status: 400; code: string; message: string }
+  | { status: 400 | 401 | 403 | 503; code: string; message: string }
   | { status: 429; retryAfterSeconds: number; limit: 'ip' | 'site' };
 
+/** Who the visitor is for the hash, the bot check and geo. */
+interface Visitor {
+  ip: string;
+  userAgent: string;
+  /** The Cloudflare request properties when they describe the visitor; undefined when a server forwarded one. */
+  cf: IncomingRequestCfProperties | undefined;
+}
+
 /**
- * The edge pipeline for one event: parse → drop bots → site → hostname / spam / DNT drops →
- * rate limits → visitor id and enrichment → group commit to the Queue. One instance per isolate
- * holds the caches, the limiter leases and the open group.
+ * The edge pipeline for one event: parse → drop bots → per-IP limit → API key (server-side
+ * events only) → site → hostname / path / spam / DNT drops → per-site limit → visitor id and
+ * enrichment → group commit to the Queue. One instance per isolate holds the caches, the limiter
+ * leases and the open group.
+ *
+ * The per-IP limit comes before the site lookup, so made-up domains cost a sender its budget
+ * like any event and reach D1 at most as often as the limit admits. Browser beacons carry no
+ * Authorization header and so never touch the key cache.
  */
 export class IngestPipeline {
   readonly sites: SiteCache;
@@ -45,11 +65,18 @@ export class IngestPipeline {
   readonly ipLimiter: LeasedLimiter;
   readonly siteLimiter: LeasedLimiter;
   readonly commit: GroupCommit;
-  private readonly ipKeySecret: string | undefined;
+  readonly keys: ServerKeys;
+  private readonly ipKeySecret: string | null;
 
   constructor(env: Env, config: Config) {
-    this.ipKeySecret = env.IP_KEY_SECRET;
+    this.ipKeySecret = config.ipKeySecret;
+    if (this.ipKeySecret === null) {
+      log('error', 'IP_KEY_SECRET is not set: ingest refuses every event (limits keyed by IP fail closed)', {
+        environment: config.environment,
+      });
+    }
     this.sites = new SiteCache(env.DB, config.siteCacheSeconds);
+    this.keys = new ServerKeys(env.DB);
     this.salts = new SaltCache(env.DB);
     this.ipLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perIp, { prefix: 'ip', failOpen: true });
     this.siteLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perSite, {
@@ -58,7 +85,8 @@ export class IngestPipeline {
     });
     this.commit = new GroupCommit({
       windowMs: config.groupCommitMs,
-      send: (message) => env.EVENTS_QUEUE.send(message),
+      // JSON, as the group commit sizes it (UTF-8 bytes); also the runtime's default.
+      send: (message) => env.EVENTS_QUEUE.send(message, { contentType: 'json' }),
       onSent: (_events, bytes) => {
         count('queue_messages_sent_total');
         count('queue_message_bytes_total', bytes);
@@ -68,23 +96,45 @@ export class IngestPipeline {
 
   async handle(request: IngestRequest): Promise<IngestOutcome> {
     count('events_received_total');
+    if (this.ipKeySecret === null) {
+      return refused(503, 'unavailable', 'ingest is not configured (IP_KEY_SECRET); retry later');
+    }
     let event: ParsedEvent;
+    let visitor: Visitor;
+    const authorization = bearerAuthorization(request.headers);
     try {
       event = request.format === 'umami' ? parseUmamiPayload(request.body) : parseEventPayload(request.body);
+      // Only a key-holder may name another visitor; everyone else is the visitor they connect as.
+      const forwarded = authorization === null ? null : forwardedVisitorIp(request.headers);
+      visitor = forwarded
+        ? { ip: forwarded, userAgent: request.userAgent, cf: undefined }
+        : { ip: request.ip, userAgent: request.userAgent, cf: request.cf };
     } catch (error) {
       // Umami's `identify` calls have nothing to store here (no per-visitor profiles): drop, do not fail.
       if (error instanceof PayloadError && error.code === 'unsupported') return dropped('unsupported');
-      if (error instanceof PayloadError) {
-        count('events_invalid_total', 1, { code: error.code });
-        return { status: 400, code: error.code, message: error.message };
-      }
+      if (error instanceof PayloadError) return refused(400, error.code, error.message);
       throw error;
     }
 
-    const bot = botReason(request.userAgent, request.headers, request.cf);
+    // A server-side sender with a wrong key hears so before it hears "bot", or it might never learn.
+    const bot = botReason(visitor.userAgent, request.headers, visitor.cf);
+    if (bot && authorization === null) return dropped(bot);
+
+    // Before anything that reads D1: the caller's budget bounds made-up domains and keys too.
+    const ipAllowed = await this.checkLimit(this.ipLimiter, await ipKey(request.ip, this.ipKeySecret));
+    if (!ipAllowed.allowed) return limited('ip', ipAllowed.retryAfterSeconds);
+
+    const key = authorization === null ? null : await this.keys.verify(authorization);
+    if (authorization !== null && key === null) {
+      return refused(401, 'unauthorized', 'invalid or revoked API key');
+    }
     if (bot) return dropped(bot);
 
     const site = await this.sites.lookup(event.siteKey || event.domain);
+    if (key) {
+      const refusal = keyRefusal(key, site);
+      if (refusal) return refused(403, 'forbidden', refusal);
+    }
     if (!site) return dropped('unknown_site');
 
     const page = cleanPage(event.url, event.hashMode);
@@ -98,32 +148,28 @@ export class IngestPipeline {
       return dropped('do_not_track');
     }
 
-    const calls = this.ipLimiter.stats.doCalls + this.siteLimiter.stats.doCalls;
-    const errors = this.ipLimiter.stats.doErrors + this.siteLimiter.stats.doErrors;
-    const ipAllowed = await this.ipLimiter.check(await ipKey(request.ip, this.ipKeySecret));
-    const siteAllowed = ipAllowed.allowed ? await this.siteLimiter.check(String(site.id)) : ipAllowed;
-    count('limiter_do_calls_total', this.ipLimiter.stats.doCalls + this.siteLimiter.stats.doCalls - calls);
-    count('limiter_failures_total', this.ipLimiter.stats.doErrors + this.siteLimiter.stats.doErrors - errors);
-    if (!ipAllowed.allowed) return limited('ip', ipAllowed.retryAfterSeconds);
+    const siteAllowed = await this.checkLimit(this.siteLimiter, String(site.id));
     if (!siteAllowed.allowed) return limited('site', siteAllowed.retryAfterSeconds);
 
     const timestamp = Math.floor(request.nowMs / 1000);
-    const visitor = await visitorId(
+    const visitorHash = await visitorId(
       await this.salts.keyFor(request.nowMs),
       site.id,
-      request.ip,
-      request.userAgent,
+      visitor.ip,
+      visitor.userAgent,
     );
-    const agent = parseUserAgent(request.userAgent, event.screenWidth);
-    const geo = geoFromCf(request.cf);
+    const agent = parseUserAgent(visitor.userAgent, event.screenWidth);
+    // Cloudflare locates the connection; for a forwarded visitor that is the sender's server,
+    // so such events carry no location rather than a wrong one.
+    const geo = geoFromCf(visitor.cf);
     const perf = event.performance;
     const record: EventRecord = {
       site_id: site.id,
       timestamp,
       kind: event.kind,
       name: event.name,
-      visitor_id: visitor.toString(),
-      session_id: sessionId(visitor, timestamp).toString(),
+      visitor_id: visitorHash.toString(),
+      session_id: sessionId(visitorHash, timestamp).toString(),
       hostname: page.hostname,
       pathname: page.pathname,
       referrer: referrer.referrer,
@@ -163,6 +209,22 @@ export class IngestPipeline {
     count('events_accepted_total');
     return { status: 202, dropped: null };
   }
+
+  /** One limiter check, counted for the metrics (DO calls are what the budget watches). */
+  private async checkLimit(limiter: LeasedLimiter, key: string): Promise<CheckResult> {
+    const calls = limiter.stats.doCalls;
+    const errors = limiter.stats.doErrors;
+    const result = await limiter.check(key);
+    count('limiter_do_calls_total', limiter.stats.doCalls - calls);
+    count('limiter_failures_total', limiter.stats.doErrors - errors);
+    return result;
+  }
+}
+
+/** An event refused with an error (bad payload, bad key, misconfiguration): nothing is stored. */
+function refused(status: 400 | 401 | 403 | 503, code: string, message: string): IngestOutcome {
+  count('events_invalid_total', 1, { code });
+  return { status, code, message };
 }
 
 function dropped(reason: string): IngestOutcome {

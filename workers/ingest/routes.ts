@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { parseConfig } from '../config';
+import { configOf } from '../config';
 import type { Env } from '../env';
 import { ApiError } from '../http/api-error';
 import { readBodyText } from '../http/body';
@@ -14,7 +14,7 @@ let pipeline: IngestPipeline | null = null;
 
 /** The isolate's pipeline: caches, leases and the open commit group live as long as the isolate. */
 export function ingestPipeline(env: Env): IngestPipeline {
-  pipeline ??= new IngestPipeline(env, parseConfig(env));
+  pipeline ??= new IngestPipeline(env, configOf(env));
   return pipeline;
 }
 
@@ -23,6 +23,10 @@ export function resetIngestPipeline(): void {
   pipeline = null;
 }
 
+/**
+ * Beacons are simple cross-origin requests. Authorization is deliberately not an allowed header:
+ * API keys belong on servers, and a page's script that tried to send one fails its preflight.
+ */
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST, OPTIONS',
@@ -49,6 +53,8 @@ async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | '
   const outcome = await ingestPipeline(c.env).handle({
     body,
     format,
+    // The caller. A server that authenticates with an API key may name the visitor in
+    // X-Forwarded-For; the pipeline reads that header only then (workers/ingest/server-side.ts).
     ip: c.req.header('cf-connecting-ip') ?? '',
     userAgent: c.req.header('user-agent') ?? '',
     headers: raw.headers,
@@ -60,9 +66,6 @@ async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | '
     case 202:
       if (outcome.dropped) headers.set('x-edgebear-dropped', outcome.dropped);
       return new Response('ok', { status: 202, headers });
-    case 400:
-      headers.set('Content-Type', 'application/json');
-      return new Response(errorBody(outcome.code, outcome.message), { status: 400, headers });
     case 429:
       headers.set('Content-Type', 'application/json');
       headers.set('Retry-After', String(outcome.retryAfterSeconds));
@@ -73,6 +76,10 @@ async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | '
         ),
         { status: 429, headers },
       );
+    default:
+      headers.set('Content-Type', 'application/json');
+      if (outcome.status === 503) headers.set('Retry-After', '60');
+      return new Response(errorBody(outcome.code, outcome.message), { status: outcome.status, headers });
   }
 }
 

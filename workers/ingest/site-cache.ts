@@ -1,4 +1,4 @@
-import { awaitShared } from '../runtime/shared-promise';
+import { LookupCache } from '../runtime/lookup-cache';
 
 /** What the ingest path needs to know about a site. */
 export interface SiteConfig {
@@ -10,6 +10,8 @@ export interface SiteConfig {
   respectDnt: boolean;
   /** Path patterns whose events are dropped (workers/ingest/drop/excluded-path.ts). */
   excludedPaths: string[];
+  /** The owner, whose API keys may send server-side events; null for sites our scripts seeded. */
+  billingProfileId: number | null;
 }
 
 interface SiteRow {
@@ -20,68 +22,68 @@ interface SiteRow {
   allowed_hostnames: string;
   respect_dnt: number;
   excluded_paths: string;
+  billing_profile_id: number | null;
 }
 
-interface Entry {
-  site: SiteConfig | null;
-  expiresAt: number;
-}
-
-const MAX_ENTRIES = 10_000;
+/** Sites an isolate keeps at most. */
+export const MAX_CACHED_SITES = 10_000;
+/** "No such site" answers an isolate keeps at most, apart from the sites. */
+export const MAX_CACHED_MISSES = 2_000;
+/** The longest an isolate remembers "no such site": a new site starts counting this soon. */
+export const MISS_TTL_SECONDS = 10;
 
 /**
  * Site lookups cached in the isolate, so the ingest path runs no D1 query per event.
  *
- * Invalidation is by time: an entry (including "no such site", so spam for unknown domains
- * does not reach D1 either) lives `ttlSeconds` (SITE_CACHE_SECONDS, default 60). A site created,
- * changed or deleted in D1 is therefore seen by every isolate within that many seconds.
+ * Invalidation is by time: a site lives `ttlSeconds` (SITE_CACHE_SECONDS, default 60), so a site
+ * changed or deleted in D1 is seen by every isolate within that many seconds. "No such site" is
+ * remembered too, so spam for unknown domains does not reach D1 each time, but apart from the
+ * sites: at most {@link MAX_CACHED_MISSES} of them for at most {@link MISS_TTL_SECONDS}, so a flood
+ * of made-up domains cannot evict a real site, and a new site is seen within seconds.
  * Concurrent misses for one key share one query.
  */
 export class SiteCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<SiteConfig | null>>();
-  queries = 0;
+  private readonly cache: LookupCache<SiteConfig>;
 
   constructor(
     private readonly db: D1Database,
-    private readonly ttlSeconds: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlSeconds: number,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new LookupCache({
+      found: { maxEntries: MAX_CACHED_SITES, ttlMs: ttlSeconds * 1000 },
+      missing: { maxEntries: MAX_CACHED_MISSES, ttlMs: Math.min(ttlSeconds, MISS_TTL_SECONDS) * 1000 },
+      now,
+      what: 'site lookup',
+    });
+  }
+
+  /** D1 queries so far. */
+  get queries(): number {
+    return this.cache.loads;
+  }
 
   /** Finds a live site by its domain or its public key. */
-  async lookup(domainOrKey: string): Promise<SiteConfig | null> {
+  lookup(domainOrKey: string): Promise<SiteConfig | null> {
     const key = domainOrKey.toLowerCase();
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > this.now()) return hit.site;
-    const running = this.inflight.get(key);
-    if (running) return awaitShared(running, 10_000, 'site lookup');
-    const query = this.load(key).finally(() => this.inflight.delete(key));
-    this.inflight.set(key, query);
-    return query;
+    return this.cache.get(key, () => this.load(key));
   }
 
   /** Drops cached entries (tests, and the sites API in the same isolate after a change). */
   invalidate(domainOrKey?: string): void {
-    if (domainOrKey === undefined) this.entries.clear();
-    else this.entries.delete(domainOrKey.toLowerCase());
+    this.cache.invalidate(domainOrKey?.toLowerCase());
   }
 
   private async load(key: string): Promise<SiteConfig | null> {
-    this.queries++;
     const row = await this.db
       .prepare(
-        `SELECT id, domain, public_key, timezone, allowed_hostnames, respect_dnt, excluded_paths
+        `SELECT id, domain, public_key, timezone, allowed_hostnames, respect_dnt, excluded_paths,
+                billing_profile_id
            FROM sites WHERE (domain = ?1 OR public_key = ?1) AND deleted_at IS NULL LIMIT 1`,
       )
       .bind(key)
       .first<SiteRow>();
-    const site = row ? toSiteConfig(row) : null;
-    if (this.entries.size >= MAX_ENTRIES) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, { site, expiresAt: this.now() + this.ttlSeconds * 1000 });
-    return site;
+    return row ? toSiteConfig(row) : null;
   }
 }
 
@@ -105,5 +107,6 @@ function toSiteConfig(row: SiteRow): SiteConfig {
     allowedHostnames: allowed,
     respectDnt: row.respect_dnt === 1,
     excludedPaths: stringList(row.excluded_paths),
+    billingProfileId: row.billing_profile_id,
   };
 }
