@@ -34,6 +34,8 @@ export function excludedPathProblem(pattern: string): string | null {
  */
 interface Glob {
   literals: string[];
+  /** Each literal as UTF-16 codes, for the KMP scan. */
+  codes: Uint16Array[];
   failures: Int32Array[];
   /** true: `**` (anything); false: `*` (anything but `/`). */
   stars: boolean[];
@@ -55,11 +57,12 @@ function compile(pattern: string): Glob {
     literal = '';
   }
   literals.push(literal);
-  return { literals, failures: literals.map(failureTable), stars };
+  const codes = literals.map((word) => Uint16Array.from(word, (_, i) => word.charCodeAt(i)));
+  return { literals, codes, failures: codes.map(failureTable), stars };
 }
 
 /** KMP: for each prefix of `word`, the length of its longest proper prefix that is also its suffix. */
-function failureTable(word: string): Int32Array {
+function failureTable(word: Uint16Array): Int32Array {
   const table = new Int32Array(word.length);
   for (let i = 1, k = 0; i < word.length; i++) {
     while (k > 0 && word[i] !== word[k]) k = table[k - 1] ?? 0;
@@ -91,7 +94,7 @@ export function excludedPathMatcher(patterns: readonly string[]): ExcludedPathMa
   let steps = 0;
 
   function matches(glob: Glob, path: string): boolean {
-    const { literals, failures, stars } = glob;
+    const { literals, codes, failures, stars } = glob;
     const first = literals[0] ?? '';
     const last = literals[literals.length - 1] ?? '';
     const n = path.length;
@@ -99,55 +102,61 @@ export function excludedPathMatcher(patterns: readonly string[]): ExcludedPathMa
     if (stars.length === 0) return path === first;
     if (n < first.length + last.length || !path.startsWith(first) || !path.endsWith(last)) return false;
 
-    // reach[p]: the pattern so far can end just before path[p].
+    // The path as codes, read once: indexing a typed array is cheaper than charCodeAt per pass.
+    const text = new Uint16Array(n);
+    for (let i = 0; i < n; i++) text[i] = path.charCodeAt(i);
+    // reach[p]: the pattern so far can end just before path[p]. Two buffers, swapped per step.
     let reach = new Uint8Array(n + 1);
+    let starts = new Uint8Array(n + 1);
     reach[first.length] = 1;
     const lastStart = n - last.length;
     for (let s = 0; s < stars.length; s++) {
       const anything = stars[s] === true;
       // The wildcard: a start is any position reachable by skipping characters (never a `/` for `*`).
-      const starts = new Uint8Array(n + 1);
       let open = false;
       let any = false;
-      for (let p = 0; p <= n; p++) {
-        if (reach[p]) open = true;
-        if (open) {
-          starts[p] = 1;
-          any = true;
-        }
-        if (!anything && path.charCodeAt(p) === 47) open = false;
+      for (let p = 0; p < n; p++) {
+        if (reach[p] === 1) open = true;
+        starts[p] = open ? 1 : 0;
+        if (open) any = true;
+        if (!anything && text[p] === 47) open = false;
       }
+      // Position n, past the last character: the end of the path, where no `/` follows.
+      if (reach[n] === 1) open = true;
+      starts[n] = open ? 1 : 0;
+      if (open) any = true;
       steps += n + 1;
       if (!any) return false;
       if (s === stars.length - 1) return starts[lastStart] === 1;
 
       // The literal after it, at every start: one KMP pass finds all its occurrences.
-      const word = literals[s + 1] ?? '';
+      const word = codes[s + 1] ?? new Uint16Array(0);
       const table = failures[s + 1] ?? new Int32Array(0);
       if (word.length === 0) {
-        reach = starts;
+        [reach, starts] = [starts, reach];
         continue;
       }
-      const next = new Uint8Array(n + 1);
+      reach.fill(0);
       let found = false;
+      // KMP moves forward once per character and falls back at most as often: ≤ 2 steps each.
+      let work = lastStart;
       for (let i = 0, k = 0; i < lastStart; i++) {
-        while (k > 0 && path[i] !== word[k]) {
+        const c = text[i];
+        while (k > 0 && c !== word[k]) {
           k = table[k - 1] ?? 0;
-          steps++;
+          work++;
         }
-        if (path[i] === word[k]) k++;
-        steps++;
+        if (c === word[k]) k++;
         if (k === word.length) {
-          const start = i + 1 - word.length;
-          if (starts[start]) {
-            next[i + 1] = 1;
+          if (starts[i + 1 - word.length] === 1) {
+            reach[i + 1] = 1;
             found = true;
           }
           k = table[k - 1] ?? 0;
         }
       }
+      steps += work;
       if (!found) return false;
-      reach = next;
     }
     return false;
   }
