@@ -70,6 +70,16 @@ describe('the per-IP limit runs before the site lookup', () => {
   });
 });
 
+describe('production without IP_KEY_SECRET', () => {
+  it('refuses every event with 503 before reading anything (limits keyed by IP fail closed)', async () => {
+    const site = await createSite();
+    const pipeline = new IngestPipeline(testEnv, { ...parseConfig(testEnv), ipKeySecret: null });
+    const outcome = await beacon(pipeline, pageview(site.domain), freshIp());
+    expect(outcome).toMatchObject({ status: 503, code: 'unavailable' });
+    expect(pipeline.sites.queries).toBe(0);
+  });
+});
+
 describe('per-IP limits count an IPv6 client by its /64', () => {
   it('rotating through addresses of one /64 does not escape the limit; another /64 has its own', async () => {
     const pipeline = pipelineWith('10/60');
