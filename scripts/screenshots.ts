@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       .getByText(/verified/i)
       .first()
       .waitFor();
-    await page.goto(`${url}/sites`);
+    await page.goto(`${url}/sites/new`);
     await page.getByLabel('Domain').fill(DOMAIN);
     await page.getByLabel('Time zone').selectOption('Europe/Berlin');
     await page.getByRole('button', { name: 'Add site' }).click();

@@ -247,7 +247,7 @@ async function signUpAndAddSite(page: Page): Promise<{ siteId: number; visitorsN
     .getByText(/confirmed|verified/i)
     .first()
     .waitFor();
-  await page.goto(`${workerUrl()}/sites`);
+  await page.goto(`${workerUrl()}/sites/new`);
   await page.getByRole('heading', { name: 'Add a site' }).waitFor();
   await page.getByLabel('Domain').fill(DOMAIN);
   await page.getByLabel('Time zone').selectOption('UTC');
