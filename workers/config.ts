@@ -171,9 +171,19 @@ const REQUIRED_SECRETS = {
   IP_KEY_SECRET: 'limits keyed by IP fail closed',
   MAIL_API_TOKEN: 'no account mail (verification, password reset) is sent',
   TOTP_ENCRYPTION_KEY: 'two-factor authentication cannot be set up or used',
+  STRIPE_SECRET_KEY: 'nobody can upgrade or manage billing (503 billing_not_configured)',
+  STRIPE_WEBHOOK_SECRET: 'Stripe webhooks are refused: payments do not change plans',
 } as const satisfies Partial<Record<keyof Env, string>>;
 
 export type RequiredSecret = keyof typeof REQUIRED_SECRETS;
+
+/** Stripe price ids of the paid plans, one var per plan and interval (functions/billing/prices.ts). */
+export const STRIPE_PRICE_VARS = [
+  'STRIPE_PRICE_GROWTH_MONTH',
+  'STRIPE_PRICE_GROWTH_YEAR',
+  'STRIPE_PRICE_BUSINESS_MONTH',
+  'STRIPE_PRICE_BUSINESS_YEAR',
+] as const satisfies readonly (keyof Env)[];
 
 export interface ConfigProblem {
   /** The missing secret or the var at fault. */
@@ -210,6 +220,13 @@ export function configProblems(env: Env): ConfigProblem[] {
   }
   if (!isHttpsUrl(env.APP_URL)) {
     problems.push({ name: 'APP_URL', effect: 'not an https:// URL: links in account mail do not work' });
+  }
+  // The Stripe secret key travels with every API call (functions/billing/stripe.ts).
+  if (env.STRIPE_API_PROTOCOL && env.STRIPE_API_PROTOCOL !== 'https') {
+    problems.push({ name: 'STRIPE_API_PROTOCOL', effect: 'not https: the Stripe key would travel in clear' });
+  }
+  for (const name of STRIPE_PRICE_VARS) {
+    if (!env[name]) problems.push({ name, effect: 'that plan cannot be bought (checkout answers 503)' });
   }
   return problems;
 }

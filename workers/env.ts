@@ -2,8 +2,10 @@ import type { EventBatchMessage } from './events/record';
 
 /**
  * Secrets the Worker can run without (`wrangler secret put`, .dev.vars). The ones production
- * requires (CLICKHOUSE_PASSWORD, IP_KEY_SECRET, MAIL_API_TOKEN, TOTP_ENCRYPTION_KEY) are listed
- * in wrangler.toml's `[env.production.secrets]`, so the generated types already declare them.
+ * requires (CLICKHOUSE_PASSWORD, IP_KEY_SECRET, MAIL_API_TOKEN, TOTP_ENCRYPTION_KEY,
+ * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET) are listed in wrangler.toml's
+ * `[env.production.secrets]`, so the generated types already declare them. Without the Stripe
+ * ones (development, tests) the billing routes answer 503 billing_not_configured.
  */
 interface OptionalSecrets {
   /** Bearer token for GET /metrics; without it /metrics answers 503 not_configured. */
@@ -57,6 +59,12 @@ interface TunableVars {
   INVITE_ONLY?: string;
   /** The mail provider's send endpoint (Postmark's JSON API by default; functions/mail). */
   MAIL_PROVIDER_URL?: string;
+  /** Host of the Stripe API (functions/billing/config.ts); default "api.stripe.com", the local server in dev and tests. */
+  STRIPE_API_HOST?: string;
+  /** Its port; default 443. */
+  STRIPE_API_PORT?: string;
+  /** "https" (default) or "http" (the local Stripe server only; production refuses it at /api/health). */
+  STRIPE_API_PROTOCOL?: string;
 }
 
 /** Queues carry typed messages; the generated types only know `Queue`. */

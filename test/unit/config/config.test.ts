@@ -91,6 +91,12 @@ describe('configProblems', () => {
     MAIL_API_TOKEN: 'm',
     TOTP_ENCRYPTION_KEY: 't',
     APP_URL: 'https://app.example.com',
+    STRIPE_SECRET_KEY: 's',
+    STRIPE_WEBHOOK_SECRET: 'w',
+    STRIPE_PRICE_GROWTH_MONTH: 'price_gm',
+    STRIPE_PRICE_GROWTH_YEAR: 'price_gy',
+    STRIPE_PRICE_BUSINESS_MONTH: 'price_bm',
+    STRIPE_PRICE_BUSINESS_YEAR: 'price_by',
   };
 
   it('is empty for a complete production config and in development', () => {
@@ -105,6 +111,8 @@ describe('configProblems', () => {
       'CLICKHOUSE_PASSWORD',
       'IP_KEY_SECRET',
       'MAIL_API_TOKEN',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
       'TOTP_ENCRYPTION_KEY',
     ]);
   });

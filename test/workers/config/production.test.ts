@@ -110,6 +110,14 @@ describe('GET /api/health', () => {
     MAIL_API_TOKEN: 'm',
     TOTP_ENCRYPTION_KEY: 't',
     APP_URL: 'https://app.example.com',
+    STRIPE_SECRET_KEY: 's',
+    STRIPE_WEBHOOK_SECRET: 'w',
+    STRIPE_PRICE_GROWTH_MONTH: 'price_gm',
+    STRIPE_PRICE_GROWTH_YEAR: 'price_gy',
+    STRIPE_PRICE_BUSINESS_MONTH: 'price_bm',
+    STRIPE_PRICE_BUSINESS_YEAR: 'price_by',
+    // The test env points the SDK at the local Stripe server over plain HTTP.
+    STRIPE_API_PROTOCOL: 'https',
   };
 
   it('answers ok in development', async () => {
