@@ -1,3 +1,4 @@
+import { DEFAULT_GRACE_DAYS } from './billing/state';
 import type { Env } from './env';
 import { parseRateRule, type RateRule } from './limits/rule';
 
@@ -66,6 +67,10 @@ export interface Config {
   sharedLinkRateLimitPerLink: RateRule;
   /** The settings profile of every API read (workers/clickhouse/read.ts). */
   clickhouseRead: ReadLimits;
+  /** Days a billing profile keeps ingesting after reaching its monthly limit (workers/billing/state.ts). */
+  quotaGraceDays: number;
+  /** Seconds an isolate caches a billing profile's capacity for ingest (workers/billing/capacity.ts). */
+  capacityCacheSeconds: number;
 }
 
 /** Limits of one ClickHouse read (stats, performance); over one, the query answers 422. */
@@ -147,6 +152,8 @@ export function parseConfig(env: Env): Config {
       ),
       maxRowsToRead: integer('CLICKHOUSE_MAX_ROWS_TO_READ', env.CLICKHOUSE_MAX_ROWS_TO_READ, 5e8, 1, 2 ** 50),
     },
+    quotaGraceDays: integer('QUOTA_GRACE_DAYS', env.QUOTA_GRACE_DAYS, DEFAULT_GRACE_DAYS, 0, 90),
+    capacityCacheSeconds: integer('CAPACITY_CACHE_SECONDS', env.CAPACITY_CACHE_SECONDS, 900, 0, 900),
   };
 }
 

@@ -59,6 +59,10 @@ interface TunableVars {
   INVITE_ONLY?: string;
   /** The mail provider's send endpoint (Postmark's JSON API by default; functions/mail). */
   MAIL_PROVIDER_URL?: string;
+  /** Days a billing profile keeps ingesting after reaching its monthly limit (0–90); default 7 (docs/billing.md). */
+  QUOTA_GRACE_DAYS?: string;
+  /** Seconds an isolate caches a billing profile's capacity for ingest (0–900); default 900. */
+  CAPACITY_CACHE_SECONDS?: string;
   /** Host of the Stripe API (functions/billing/config.ts); default "api.stripe.com", the local server in dev and tests. */
   STRIPE_API_HOST?: string;
   /** Its port; default 443. */

@@ -1,4 +1,5 @@
 import { sealDays } from '../../functions/stats/seal';
+import { meterUsage } from '../billing/metering';
 import { clickhouse } from '../clickhouse/client';
 import { configOf } from '../config';
 import type { Env } from '../env';
@@ -63,6 +64,25 @@ export async function runScheduled(
         await recordRun(env.DB, 'seal_days', 'error', message, now);
         log('error', 'sealing days failed', { message });
       }
+    }
+    // Usage per billing period into D1, soft-limit states and mails (workers/billing/metering.ts).
+    // Each run counts the whole period again, so a failed or missed run is caught up by the next.
+    try {
+      const result = await meterUsage(env, now);
+      const { states } = result;
+      await recordRun(
+        env.DB,
+        'metering',
+        result.mailFailures > 0 ? 'error' : 'ok',
+        `${result.profiles} profiles, ${result.sites} sites; ok ${states.ok}, warning ${states.warning}, grace ${states.grace}, over ${states.over}; mails: ${result.warningMails} warning, ${result.depletedMails} depleted, ${result.mailFailures} failed`,
+        now,
+      );
+      log('info', 'usage metered', { ...result });
+    } catch (error) {
+      // Ingest keeps deciding from the last stored states; the next run counts the period again.
+      const message = error instanceof Error ? error.message : 'unknown';
+      await recordRun(env.DB, 'metering', 'error', message, now);
+      log('error', 'metering failed', { message });
     }
     // Sites soft-deleted over 72 h ago lose their ClickHouse data and D1 rows (idempotent).
     try {

@@ -1,3 +1,5 @@
+import { CapacityCache } from '../billing/capacity';
+import { isMetered } from '../billing/count';
 import type { Config } from '../config';
 import type { Env } from '../env';
 import type { EventRecord } from '../events/record';
@@ -51,9 +53,9 @@ interface Visitor {
 
 /**
  * The edge pipeline for one event: parse → drop bots → per-IP limit → API key (server-side
- * events only) → site → hostname / path / spam / DNT drops → per-site limit → visitor id and
- * enrichment → group commit to the Queue. One instance per isolate holds the caches, the limiter
- * leases and the open group.
+ * events only) → site → hostname / path / spam / DNT drops → plan capacity (over_quota) →
+ * per-site limit → visitor id and enrichment → group commit to the Queue. One instance per
+ * isolate holds the caches, the limiter leases and the open group.
  *
  * The per-IP limit comes before the site lookup, so made-up domains cost a sender its budget
  * like any event and reach D1 at most as often as the limit admits. Browser beacons carry no
@@ -66,6 +68,7 @@ export class IngestPipeline {
   readonly siteLimiter: LeasedLimiter;
   readonly commit: GroupCommit;
   readonly keys: ServerKeys;
+  readonly capacity: CapacityCache;
   private readonly ipKeySecret: string | null;
 
   constructor(env: Env, config: Config) {
@@ -78,6 +81,10 @@ export class IngestPipeline {
     this.sites = new SiteCache(env.DB, config.siteCacheSeconds);
     this.keys = new ServerKeys(env.DB);
     this.salts = new SaltCache(env.DB);
+    this.capacity = new CapacityCache(env.DB, {
+      ttlSeconds: config.capacityCacheSeconds,
+      graceDays: config.quotaGraceDays,
+    });
     this.ipLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perIp, { prefix: 'ip', failOpen: true });
     this.siteLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perSite, {
       prefix: 'site',
@@ -146,6 +153,13 @@ export class IngestPipeline {
       return dropped('referrer_spam');
     if (site.respectDnt && (request.headers.get('dnt') === '1' || request.headers.get('sec-gpc') === '1')) {
       return dropped('do_not_track');
+    }
+
+    // Past its grace period a billing profile's events are refused, quietly (202), and counted.
+    // Before the per-site limit, so refused events spend no limiter budget.
+    if (!(await this.capacity.hasEnoughCapacity(site, request.nowMs))) {
+      if (isMetered(event.kind)) this.capacity.countRefused(site);
+      return dropped('over_quota');
     }
 
     const siteAllowed = await this.checkLimit(this.siteLimiter, String(site.id));

@@ -62,6 +62,8 @@ async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | '
     nowMs: Date.now(),
   });
   c.executionCtx.waitUntil(flushCounters(c.env));
+  // Events refused over quota are counted in the isolate and written in batches (workers/billing/capacity.ts).
+  c.executionCtx.waitUntil(ingestPipeline(c.env).capacity.flushRefused());
   switch (outcome.status) {
     case 202:
       if (outcome.dropped) headers.set('x-edgebear-dropped', outcome.dropped);
