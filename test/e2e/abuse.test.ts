@@ -211,21 +211,27 @@ describe('abuse against the real stack', () => {
     expect(created.status).toBe(201);
     const secret = (created.json.key as { secret: string }).secret;
 
-    const results = await Promise.all(
-      Array.from({ length: 100 }, async () => {
-        const res = await fetch(url('/api/v2/query'), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-          body: JSON.stringify(query(siteId)),
-        });
-        await res.arrayBuffer();
-        return { status: res.status, retryAfter: res.headers.get('retry-after') };
-      }),
-    );
+    // Ten at a time, as fast as they are answered: rapid, without queueing 100 statements on two cores.
+    const results: { status: number; retryAfter: string | null }[] = [];
+    for (let wave = 0; wave < 10; wave++) {
+      results.push(
+        ...(await Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const res = await fetch(url('/api/v2/query'), {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+              body: JSON.stringify(query(siteId)),
+            });
+            await res.arrayBuffer();
+            return { status: res.status, retryAfter: res.headers.get('retry-after') };
+          }),
+        )),
+      );
+    }
     const limited = results.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(limited.every((r) => Number(r.retryAfter) > 0)).toBe(true);
-    expect(results.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+    expect(results.filter((r) => r.status !== 200 && r.status !== 429)).toEqual([]);
 
     const deadline = Date.now() + 10_000;
     let running = -1;
