@@ -1,13 +1,17 @@
 /**
  * `npm run dev`: everything Edgebear needs, locally. Starts ClickHouse (unless one answers on
- * 8123), applies ClickHouse and D1 migrations, seeds the demo site, builds the tracker and the
- * dashboard, starts the Worker with wrangler dev on 127.0.0.1:8787 and fires its cron triggers on
- * schedule. The Worker gets ENVIRONMENT=development and the local ClickHouse from .dev.vars
- * (scripts/lib/dev-vars.ts): wrangler.toml's top level is production-safe and names neither.
+ * 8123) and the local Stripe (unless one answers on 12111), applies ClickHouse and D1 migrations,
+ * seeds the demo site, builds the tracker and the dashboard, starts the Worker with wrangler dev
+ * on 127.0.0.1:8787 and fires its cron triggers on schedule. The Worker gets
+ * ENVIRONMENT=development, the local ClickHouse and the local Stripe's address, keys and price
+ * ids from .dev.vars (scripts/lib/dev-vars.ts): wrangler.toml's top level is production-safe and
+ * names none of them.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { isClickHouseUp } from '../tools/clickhouse/ping';
 import { startClickHouseServer } from '../tools/clickhouse/server';
+import { pricesFromVars } from '../tools/stripe/prices';
+import { startStripeServer } from '../tools/stripe/server';
 import { runCronLoop } from './lib/cron-loop';
 import { ensureDevVars, LOCAL_CLICKHOUSE_URL } from './lib/dev-vars';
 import { applyLocalD1, assignSiteOwner, markEmailVerified, seedDemoSite } from './lib/local-d1';
@@ -59,6 +63,51 @@ async function ensureDemoAccount(password: string): Promise<void> {
   }
 }
 
+/** True when anything answers HTTP at `url` (a local Stripe from another terminal, say). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await res.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The local Stripe (tools/stripe) on STRIPE_API_HOST:STRIPE_API_PORT from .dev.vars, delivering
+ * webhooks to this Worker, unless one already answers there or .dev.vars points the SDK elsewhere
+ * (a developer trying Stripe's own test mode).
+ */
+async function startLocalStripe(vars: Record<string, string>): Promise<{
+  url: string | null;
+  close: () => Promise<void>;
+}> {
+  const host = vars.STRIPE_API_HOST ?? '';
+  const port = Number(vars.STRIPE_API_PORT);
+  const url = `${vars.STRIPE_API_PROTOCOL || 'https'}://${host}:${port}`;
+  const none = async (): Promise<void> => {};
+  if (host !== '127.0.0.1' && host !== 'localhost') {
+    step(`Stripe: .dev.vars points the SDK at ${host || 'api.stripe.com'}; not starting the local Stripe`);
+    return { url: null, close: none };
+  }
+  if (await answers(url)) {
+    step(`something already answers on ${url}; using it as the local Stripe`);
+    return { url, close: none };
+  }
+  step(`starting the local Stripe on ${url}, state in .data/stripe.json`);
+  const server = await startStripeServer({
+    port,
+    host,
+    webhookUrl: `${WORKER_URL}/api/billing/webhook`,
+    webhookSecret: vars.STRIPE_WEBHOOK_SECRET ?? '',
+    secretKey: vars.STRIPE_SECRET_KEY,
+    prices: pricesFromVars(vars),
+    stateFile: '.data/stripe.json',
+  });
+  return server;
+}
+
 async function main(): Promise<void> {
   const vars = ensureDevVars();
   const password = vars.CLICKHOUSE_PASSWORD ?? '';
@@ -77,6 +126,8 @@ async function main(): Promise<void> {
     });
     closeClickHouse = server.close;
   }
+
+  const stripe = await startLocalStripe(vars);
 
   step('applying ClickHouse migrations');
   await migrateClickHouse({ url: CLICKHOUSE_URL, user: 'default', password, database: 'edgebear' });
@@ -115,12 +166,14 @@ async function main(): Promise<void> {
     Event endpoint       ${WORKER_URL}/api/event
     Metrics              ${WORKER_URL}/metrics  (Authorization: Bearer $METRICS_TOKEN from .dev.vars)
     ClickHouse (HTTP)    ${CLICKHOUSE_URL}  (user default, password in .dev.vars)
+    Local Stripe         ${stripe.url ?? 'not started (STRIPE_API_HOST in .dev.vars)'}  (test checkout and portal pages, events)
     Demo account         ${DEMO_EMAIL}  (password: DEMO_PASSWORD in .dev.vars; owns demo.test)
 `);
 
   const shutdown = async (): Promise<void> => {
     stopCrons();
     wrangler.kill('SIGINT');
+    await stripe.close();
     await closeClickHouse?.();
     process.exit(0);
   };
@@ -128,7 +181,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown());
   wrangler.on('exit', (code) => {
     stopCrons();
-    void closeClickHouse?.().finally(() => process.exit(code ?? 0));
+    void Promise.all([stripe.close(), closeClickHouse?.()]).finally(() => process.exit(code ?? 0));
   });
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { localPriceVars } from '../../tools/stripe/prices';
 
 const DEV_VARS = '.dev.vars';
 
@@ -17,6 +18,9 @@ export function readDevVars(path = DEV_VARS): Record<string, string> {
 /** The ClickHouse `npm run dev` starts (or finds) on this machine. */
 export const LOCAL_CLICKHOUSE_URL = 'http://127.0.0.1:8123';
 
+/** The local Stripe `npm run dev` starts (or finds) on this machine (tools/stripe). */
+export const LOCAL_STRIPE_PORT = 12111;
+
 /**
  * Local settings that are not secrets but must not sit in wrangler.toml's top level, which is
  * what a bare `wrangler deploy` ships: there ENVIRONMENT is production and no ClickHouse is named.
@@ -25,6 +29,22 @@ export const LOCAL_CLICKHOUSE_URL = 'http://127.0.0.1:8123';
 const LOCAL_VARS: Readonly<Record<string, string>> = {
   ENVIRONMENT: 'development',
   CLICKHOUSE_URL: LOCAL_CLICKHOUSE_URL,
+  // The Stripe SDK talks to the local Stripe; production's defaults point at api.stripe.com.
+  STRIPE_API_HOST: '127.0.0.1',
+  STRIPE_API_PORT: String(LOCAL_STRIPE_PORT),
+  STRIPE_API_PROTOCOL: 'http',
+  ...localPriceVars(),
+};
+
+/** Local secrets, with the prefix Stripe's keys carry (the local Stripe accepts test keys only). */
+const LOCAL_SECRETS: Readonly<Record<string, string>> = {
+  CLICKHOUSE_PASSWORD: '',
+  METRICS_TOKEN: '',
+  ADMIN_TOKEN: '',
+  IP_KEY_SECRET: '',
+  DEMO_PASSWORD: '',
+  STRIPE_SECRET_KEY: 'sk_test_',
+  STRIPE_WEBHOOK_SECRET: 'whsec_',
 };
 
 /**
@@ -40,15 +60,9 @@ export function ensureDevVars(path = DEV_VARS): Record<string, string> {
       changed = true;
     }
   }
-  for (const key of [
-    'CLICKHOUSE_PASSWORD',
-    'METRICS_TOKEN',
-    'ADMIN_TOKEN',
-    'IP_KEY_SECRET',
-    'DEMO_PASSWORD',
-  ]) {
+  for (const [key, prefix] of Object.entries(LOCAL_SECRETS)) {
     if (!vars[key]) {
-      vars[key] = randomBytes(18).toString('base64url');
+      vars[key] = `${prefix}${randomBytes(18).toString('base64url')}`;
       changed = true;
     }
   }
@@ -58,7 +72,7 @@ export function ensureDevVars(path = DEV_VARS): Record<string, string> {
       .join('\n');
     writeFileSync(
       path,
-      `# Local settings and secrets for wrangler dev and the local ClickHouse. Not in git.\n${body}\n`,
+      `# Local settings and secrets for wrangler dev, the local ClickHouse and the local Stripe. Not in git.\n${body}\n`,
     );
   }
   return vars;

@@ -1,14 +1,16 @@
 /**
  * Starts a whole local Edgebear stack on ports of its choosing, in its own state directories:
- * chDB-backed ClickHouse, migrations, local D1 with a seeded site, and `wrangler dev`. Used by
- * the outage drill, the benchmarks and the end-to-end tests, so none of them touches the
- * developer's `npm run dev` instance.
+ * chDB-backed ClickHouse, migrations, local D1 with a seeded site, a local Stripe, and
+ * `wrangler dev`. Used by the drills, the benchmarks and the end-to-end tests, so none of them
+ * touches the developer's `npm run dev` instance.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClickHouseServer } from '../../tools/clickhouse/server';
+import { localPriceVars, pricesFromVars } from '../../tools/stripe/prices';
+import { type StripeServer, startStripeServer } from '../../tools/stripe/server';
 import { migrateClickHouse } from '../migrate';
 import { applyLocalD1, seedSite } from './local-d1';
 
@@ -26,12 +28,27 @@ export interface StackOptions {
   quiet?: boolean;
   /** Where wrangler's output goes when quiet (default: discarded). */
   logFile?: string;
+  /**
+   * Start a local Stripe (tools/stripe) for this stack and point the Worker's Stripe SDK at it
+   * (default true). Its webhooks go to this stack's Worker.
+   */
+  stripe?: boolean;
+  /** The local Stripe's port (default workerPort + 3000). */
+  stripePort?: number;
 }
+
+/** The Stripe keys a stack's Worker and local Stripe share (local, test-mode only). */
+const STACK_STRIPE_SECRET_KEY = 'sk_test_stack';
+const STACK_STRIPE_WEBHOOK_SECRET = 'whsec_stack';
 
 export interface Stack {
   workerUrl: string;
   clickhouseUrl: string;
   password: string;
+  /** The local Stripe's base URL (API, /checkout, /portal, /_test hooks), or null without one. */
+  stripeUrl: string | null;
+  /** The secret its webhooks are signed with (STRIPE_WEBHOOK_SECRET), or null without one. */
+  stripeWebhookSecret: string | null;
   stopClickHouse(): Promise<void>;
   startClickHouse(): Promise<void>;
   /** pid of the workerd process that runs the Worker itself (for CPU readings from /proc). */
@@ -92,16 +109,42 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   applyLocalD1(persistTo);
   for (const site of options.sites ?? []) seedSite(site.domain, site.allowedHostnames ?? [], persistTo);
 
-  // wrangler.toml's top level is production-safe (ENVIRONMENT production, no ClickHouse): a
-  // local stack says it is development, so /dev/mail and the benchmark route are mounted.
+  const workerUrl = `http://127.0.0.1:${options.workerPort}`;
+  const withStripe = options.stripe ?? true;
+  const stripePort = options.stripePort ?? options.workerPort + 3000;
+
+  // wrangler.toml's top level is production-safe (ENVIRONMENT production, no ClickHouse, Stripe
+  // at api.stripe.com): a local stack says it is development, so /dev/mail and the benchmark
+  // route are mounted, and its Stripe SDK talks to the stack's local Stripe.
   const vars: Record<string, string> = {
     ENVIRONMENT: 'development',
     CLICKHOUSE_URL: clickhouseUrl,
     CLICKHOUSE_PASSWORD: password,
     METRICS_TOKEN: 'stack-metrics-token',
     ADMIN_TOKEN: 'stack-admin-token',
+    ...(withStripe
+      ? {
+          STRIPE_API_HOST: '127.0.0.1',
+          STRIPE_API_PORT: String(stripePort),
+          STRIPE_API_PROTOCOL: 'http',
+          STRIPE_SECRET_KEY: STACK_STRIPE_SECRET_KEY,
+          STRIPE_WEBHOOK_SECRET: STACK_STRIPE_WEBHOOK_SECRET,
+          ...localPriceVars(),
+        }
+      : {}),
     ...options.vars,
   };
+  let stripe: StripeServer | null = null;
+  if (withStripe) {
+    stripe = await startStripeServer({
+      port: stripePort,
+      host: '127.0.0.1',
+      webhookUrl: `${workerUrl}/api/billing/webhook`,
+      webhookSecret: vars.STRIPE_WEBHOOK_SECRET ?? STACK_STRIPE_WEBHOOK_SECRET,
+      secretKey: vars.STRIPE_SECRET_KEY,
+      prices: pricesFromVars(vars),
+    });
+  }
   const args = [
     'wrangler',
     'dev',
@@ -124,13 +167,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
     detached: true,
   });
-  const workerUrl = `http://127.0.0.1:${options.workerPort}`;
-  await waitFor(`${workerUrl}/api/health`, 90_000);
+  try {
+    await waitFor(`${workerUrl}/api/health`, 90_000);
+  } catch (error) {
+    await stripe?.close();
+    throw error;
+  }
 
   return {
     workerUrl,
     clickhouseUrl,
     password,
+    stripeUrl: stripe?.url ?? null,
+    stripeWebhookSecret: stripe ? (vars.STRIPE_WEBHOOK_SECRET ?? null) : null,
     stopClickHouse,
     startClickHouse,
     workerPid: () => findWorkerPid(wrangler.pid),
@@ -142,6 +191,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           // already gone
         }
       }
+      await stripe?.close();
       await stopClickHouse();
       rmSync(root, { recursive: true, force: true });
     },

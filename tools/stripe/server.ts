@@ -222,6 +222,7 @@ export async function startStripeServer(options: StripeServerOptions): Promise<S
     url,
     close: () =>
       new Promise<void>((resolve) => {
+        webhooks.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

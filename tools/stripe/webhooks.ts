@@ -50,15 +50,18 @@ export class WebhookSender {
     return run;
   }
 
-  /** Waits for everything queued so far (used on close). */
-  idle(): Promise<void> {
-    return this.tail;
+  private stopped = false;
+
+  /** No more tries after this (the server is closing); queued events stay undelivered. */
+  stop(): void {
+    this.stopped = true;
   }
 
   private async deliverOne(record: EventRecord): Promise<void> {
     const body = JSON.stringify(record.event, null, 2);
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       if (attempt > 0) await sleep(this.retryDelayMs * 2 ** (attempt - 1));
+      if (this.stopped) return;
       // Signed afresh per try, like Stripe: a retry hours later must still pass the tolerance.
       const signature = signatureHeader(this.options.secret, body, Math.floor(Date.now() / 1000));
       try {
