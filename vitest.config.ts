@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { TEST_CLICKHOUSE } from './test/setup/ports';
+import { TEST_CLICKHOUSE, TEST_STRIPE } from './test/setup/ports';
+import { localPriceVars } from './tools/stripe/prices';
 
 const d1Migrations = await readD1Migrations('schema/d1');
 
@@ -43,6 +44,13 @@ export default defineConfig({
                 TEST_MIGRATIONS: d1Migrations,
                 // Short windows keep tests quick; the behaviour is the same as in production.
                 GROUP_COMMIT_MS: '50',
+                // The SDK talks to the local Stripe server of test/setup/stripe.global.ts.
+                STRIPE_API_HOST: TEST_STRIPE.host,
+                STRIPE_API_PORT: String(TEST_STRIPE.port),
+                STRIPE_API_PROTOCOL: 'http',
+                STRIPE_SECRET_KEY: TEST_STRIPE.secretKey,
+                STRIPE_WEBHOOK_SECRET: TEST_STRIPE.webhookSecret,
+                ...localPriceVars(),
               },
             },
           }),
@@ -50,7 +58,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
-          globalSetup: ['test/setup/clickhouse.global.ts'],
+          globalSetup: ['test/setup/clickhouse.global.ts', 'test/setup/stripe.global.ts'],
           setupFiles: ['test/setup/workers.setup.ts'],
           testTimeout: 30_000,
         },

@@ -1,4 +1,3 @@
-import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import {
   parseReplayCursor,
@@ -9,20 +8,9 @@ import {
 } from '../../workers/consumer/dead-letters';
 import type { Env } from '../../workers/env';
 import { flushCounters } from '../../workers/observability/counters';
-import { timingSafeEqual } from '../auth/tokens';
 import { ApiError } from '../errors';
-
-function bearer(secret: (env: Env) => string | undefined): MiddlewareHandler<{ Bindings: Env }> {
-  return async function requireBearer(c, next) {
-    const expected = secret(c.env);
-    const given = c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? '';
-    if (!expected) throw new ApiError(503, 'not_configured', 'this endpoint has no token configured');
-    // Constant time, so a token cannot be guessed byte by byte from response times.
-    if (!timingSafeEqual(given, expected))
-      throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
-    await next();
-  };
-}
+import { bearer } from './bearer';
+import { billingProfileRoutes } from './billing';
 
 /** Query parameters of the replay route: a bad one is a 400, never a silent default. */
 function invalid(message: string): ApiError {
@@ -50,8 +38,10 @@ function cursor(text: string | undefined): ReplayCursor | null {
   return parsed;
 }
 
-/** Operator endpoints: Prometheus metrics and the dead-letter replay. */
+/** Operator endpoints: Prometheus metrics, the dead-letter replay, billing profile overrides. */
 export const adminRoutes = new Hono<{ Bindings: Env }>();
+
+adminRoutes.route('/admin/api/billing-profiles', billingProfileRoutes);
 
 adminRoutes.get(
   '/metrics',

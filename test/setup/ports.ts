@@ -13,6 +13,18 @@ export const TEST_CLICKHOUSE = {
   database: 'edgebear',
 } as const;
 
+/**
+ * The local Stripe server the workerd tests call through the SDK (test/setup/stripe.global.ts);
+ * never the developer's on 12111. Its webhooks cannot reach a Worker inside workerd, so tests
+ * read the events it made (`GET /_test/events`) and deliver them themselves, in any order.
+ */
+export const TEST_STRIPE = {
+  port: 18111 + OFFSET,
+  host: '127.0.0.1',
+  secretKey: 'sk_test_edgebear_workers',
+  webhookSecret: 'whsec_edgebear_workers_test',
+} as const;
+
 /** The end-to-end stack: its Worker port, its seeded sites and its vars. */
 export const E2E = {
   workerPort: 18787 + OFFSET,
