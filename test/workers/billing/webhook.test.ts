@@ -116,12 +116,13 @@ describe('POST /api/billing/webhook: each event once, in any order', () => {
     const events = await eventsOf(customerId);
     const updates = events.filter((event) => event.type === 'customer.subscription.updated');
     expect(updates).toHaveLength(2);
-    // Newest first, then the older events whose snapshots still say Growth, not cancelling.
+    // Newest first, then the older events, whose snapshots still say Growth and not cancelling;
+    // the oldest of all comes last.
     await deliverAll([
       ...updates.reverse(),
       ofType(events, 'checkout.session.completed'),
-      ofType(events, 'customer.subscription.created'),
       ofType(events, 'invoice.paid'),
+      ofType(events, 'customer.subscription.created'),
     ]);
     expect(await billingRow(account.billingProfileId)).toMatchObject({
       plan_code: 'business',
