@@ -1,10 +1,10 @@
 /**
- * The local Stripe account: creates and changes customers, Checkout Sessions, subscriptions and
- * invoices, and sends the events each change causes, in the order Stripe would. The HTTP layers
- * (API, pages, test hooks) parse and validate, then call one method here.
+ * The local Stripe account: holds customers, Checkout and Portal sessions, subscriptions and
+ * invoices, creates them, completes Checkout ("Pay"), and sends the events each change causes, in
+ * the order Stripe would. Later changes to a subscription are in subscriptions.ts. The HTTP layers
+ * (API, pages, test hooks) parse and validate, then call one function.
  */
 import {
-  addInterval,
   type CheckoutSession,
   type Customer,
   type Interval,
@@ -12,14 +12,13 @@ import {
   type LineItem,
   makeInvoice,
   makePrice,
+  makeSubscription,
   nowSeconds,
   type PortalSession,
   type Price,
   type PriceInfo,
   type Subscription,
-  setPeriod,
   stripeId,
-  subscriptionInterval,
 } from './objects';
 import type { EventRecord, Store } from './store';
 import type { WebhookSender } from './webhooks';
@@ -228,50 +227,13 @@ export class StripeAccount {
         description: null,
         metadata: {},
       }).id;
-    const now = nowSeconds();
-    const subId = stripeId('sub');
     const item = record.lineItems[0];
-    const price = item?.price ?? this.price('price_unknown', record.interval);
-    const end = addInterval(now, record.interval);
-    const sub: Subscription = {
-      id: subId,
-      object: 'subscription',
-      created: now,
-      start_date: now,
+    const sub = makeSubscription({
       customer,
-      status: 'active',
-      cancel_at_period_end: false,
-      cancel_at: null,
-      canceled_at: null,
-      ended_at: null,
-      current_period_start: now,
-      current_period_end: end,
-      billing_cycle_anchor: now,
-      collection_method: 'charge_automatically',
-      currency: price.currency,
-      items: {
-        object: 'list',
-        data: [
-          {
-            id: stripeId('si'),
-            object: 'subscription_item',
-            created: now,
-            current_period_start: now,
-            current_period_end: end,
-            metadata: {},
-            price,
-            quantity: item?.quantity ?? 1,
-            subscription: subId,
-          },
-        ],
-        has_more: false,
-        total_count: 1,
-        url: `/v1/subscription_items?subscription=${subId}`,
-      },
-      latest_invoice: null,
+      price: item?.price ?? this.price('price_unknown', record.interval),
+      quantity: item?.quantity ?? 1,
       metadata: { ...record.subscriptionMetadata },
-      livemode: false,
-    };
+    });
     const invoice = makeInvoice(sub, 'subscription_create', true);
     sub.latest_invoice = invoice.id;
     this.state.subscriptions[sub.id] = sub;
@@ -292,115 +254,8 @@ export class StripeAccount {
     return session;
   }
 
-  /** The customer asks to cancel at the period's end (or takes it back). */
-  async setCancelAtPeriodEnd(sub: Subscription, cancel: boolean, wait = true): Promise<void> {
-    this.assertLive(sub);
-    if (sub.cancel_at_period_end === cancel) return;
-    const previous = {
-      cancel_at_period_end: sub.cancel_at_period_end,
-      cancel_at: sub.cancel_at,
-      canceled_at: sub.canceled_at,
-    };
-    sub.cancel_at_period_end = cancel;
-    sub.cancel_at = cancel ? sub.current_period_end : null;
-    sub.canceled_at = cancel ? nowSeconds() : null;
-    await this.send([this.event('customer.subscription.updated', sub, previous)], wait);
-  }
-
-  /**
-   * Switches the subscription to another price. The same interval keeps the period (Stripe
-   * prorates); another interval starts a new period now with a paid invoice, as Stripe resets the
-   * billing cycle when the interval changes.
-   */
-  async switchPrice(sub: Subscription, priceId: string): Promise<void> {
-    this.assertLive(sub);
-    const item = sub.items.data[0];
-    if (!item || item.price.id === priceId) return;
-    const previous = {
-      items: structuredClone(sub.items),
-      current_period_start: sub.current_period_start,
-      current_period_end: sub.current_period_end,
-    };
-    const oldInterval = subscriptionInterval(sub);
-    item.price = this.price(priceId);
-    const events: EventRecord[] = [];
-    if (item.price.recurring.interval !== oldInterval) {
-      const now = nowSeconds();
-      setPeriod(sub, now, addInterval(now, item.price.recurring.interval));
-      if (sub.cancel_at_period_end) sub.cancel_at = sub.current_period_end;
-      const invoice = makeInvoice(sub, 'subscription_update', true);
-      this.state.invoices[invoice.id] = invoice;
-      sub.latest_invoice = invoice.id;
-      events.push(this.event('customer.subscription.updated', sub, previous));
-      events.push(this.event('invoice.paid', invoice));
-    } else {
-      events.push(this.event('customer.subscription.updated', sub, { items: previous.items }));
-    }
-    await this.send(events);
-  }
-
-  /**
-   * Test hook: the current period ends now. A subscription set to cancel at period end ends
-   * (customer.subscription.deleted); any other renews for one interval from now with a paid
-   * invoice (customer.subscription.updated, invoice.paid), past_due becoming active again.
-   */
-  async advance(sub: Subscription): Promise<EventRecord[]> {
-    this.assertLive(sub);
-    const now = nowSeconds();
-    if (sub.cancel_at_period_end) return this.end(sub, now);
-    const previous = {
-      current_period_start: sub.current_period_start,
-      current_period_end: sub.current_period_end,
-      status: sub.status,
-      latest_invoice: sub.latest_invoice,
-    };
-    setPeriod(sub, now, addInterval(now, subscriptionInterval(sub)));
-    sub.status = 'active';
-    const invoice = makeInvoice(sub, 'subscription_cycle', true);
+  addInvoice(invoice: Invoice): void {
     this.state.invoices[invoice.id] = invoice;
-    sub.latest_invoice = invoice.id;
-    const events = [
-      this.event('customer.subscription.updated', sub, previous),
-      this.event('invoice.paid', invoice),
-    ];
-    await this.send(events);
-    return events;
-  }
-
-  /**
-   * Test hook: the latest payment fails. The subscription becomes past_due (the period stays) and
-   * invoice.payment_failed then customer.subscription.updated are delivered.
-   */
-  async failPayment(sub: Subscription): Promise<EventRecord[]> {
-    this.assertLive(sub);
-    const previous = { status: sub.status, latest_invoice: sub.latest_invoice };
-    const invoice = makeInvoice(sub, 'subscription_cycle', false);
-    this.state.invoices[invoice.id] = invoice;
-    sub.latest_invoice = invoice.id;
-    sub.status = 'past_due';
-    const events = [
-      this.event('invoice.payment_failed', invoice),
-      this.event('customer.subscription.updated', sub, previous),
-    ];
-    await this.send(events);
-    return events;
-  }
-
-  /** Cancels at once (`DELETE /v1/subscriptions/:id`); the deletion event goes out in the background. */
-  async cancelNow(sub: Subscription, wait: boolean): Promise<EventRecord[]> {
-    this.assertLive(sub);
-    return this.end(sub, nowSeconds(), wait);
-  }
-
-  /** Updates metadata as `POST /v1/subscriptions/:id` does; the event goes out in the background. */
-  updateMetadata(sub: Subscription, metadata: Record<string, string>): void {
-    const previous = { metadata: { ...sub.metadata } };
-    // Stripe merges metadata; an empty value removes a key.
-    for (const [key, value] of Object.entries(metadata)) {
-      if (value === '') delete sub.metadata[key];
-      else sub.metadata[key] = value;
-    }
-    void this.send([this.event('customer.subscription.updated', sub, previous)], false);
   }
 
   /** Sends events again (fresh signatures): the named ones, or every one not yet delivered. */
@@ -417,26 +272,8 @@ export class StripeAccount {
     return records;
   }
 
-  private async end(sub: Subscription, at: number, wait = true): Promise<EventRecord[]> {
-    const previous = { status: sub.status, ended_at: sub.ended_at };
-    sub.status = 'canceled';
-    sub.ended_at = at;
-    sub.canceled_at = sub.canceled_at ?? at;
-    sub.cancel_at = sub.cancel_at ?? at;
-    if (sub.current_period_end > at) setPeriod(sub, sub.current_period_start, at);
-    const events = [this.event('customer.subscription.deleted', sub, previous)];
-    await this.send(events, wait);
-    return events;
-  }
-
-  private assertLive(sub: Subscription): void {
-    if (sub.status === 'canceled') {
-      throw new StateError(`The subscription ${sub.id} is canceled and can no longer be changed.`);
-    }
-  }
-
   /** An event holding a snapshot of the object as it is now (later changes do not show in it). */
-  private event(type: string, object: unknown, previous?: Record<string, unknown>): EventRecord {
+  event(type: string, object: unknown, previous?: Record<string, unknown>): EventRecord {
     const record: EventRecord = {
       event: {
         id: stripeId('evt'),
@@ -458,7 +295,7 @@ export class StripeAccount {
   }
 
   /** Stores the events, then delivers them; API calls do not wait for delivery, pages do. */
-  private async send(records: EventRecord[], wait = true): Promise<void> {
+  async send(records: EventRecord[], wait = true): Promise<void> {
     this.state.events.push(...records);
     this.options.store.changed();
     const delivery = this.options.webhooks.deliver(records);

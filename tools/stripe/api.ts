@@ -7,6 +7,7 @@ import type { StripeAccount } from './account';
 import { invalidParam, missingParam, noSuch, StripeApiError } from './errors';
 import { arrayParam, type FormObject, type FormValue, objectParam, stringMap, stringParam } from './form';
 import type { Subscription } from './objects';
+import { cancelNow, setCancelAtPeriodEnd, updateMetadata } from './subscriptions';
 
 export interface ApiResponse {
   status: number;
@@ -157,9 +158,9 @@ const ROUTES: Route[] = [
         if (cancel !== 'true' && cancel !== 'false') {
           throw invalidParam('cancel_at_period_end', 'Invalid boolean: cancel_at_period_end');
         }
-        await account.setCancelAtPeriodEnd(sub, cancel === 'true', false);
+        await setCancelAtPeriodEnd(account, sub, cancel === 'true', false);
       }
-      if (params.metadata !== undefined) account.updateMetadata(sub, stringMap(params, 'metadata'));
+      if (params.metadata !== undefined) updateMetadata(account, sub, stringMap(params, 'metadata'));
       return sub;
     },
   },
@@ -168,7 +169,7 @@ const ROUTES: Route[] = [
     pattern: new RegExp(`^/v1/subscriptions/${ID}$`),
     handler: async (account, _params, id) => {
       const sub = subscriptionOr404(account, id);
-      await account.cancelNow(sub, false);
+      await cancelNow(account, sub, false);
       return sub;
     },
   },

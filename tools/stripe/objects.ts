@@ -297,6 +297,57 @@ export function makeInvoice(sub: Subscription, reason: Invoice['billing_reason']
   };
 }
 
+/** A subscription that starts now, active, for one interval of its price. */
+export function makeSubscription(fields: {
+  customer: string;
+  price: Price;
+  quantity: number;
+  metadata: Record<string, string>;
+}): Subscription {
+  const now = nowSeconds();
+  const id = stripeId('sub');
+  const end = addInterval(now, fields.price.recurring.interval);
+  return {
+    id,
+    object: 'subscription',
+    created: now,
+    start_date: now,
+    customer: fields.customer,
+    status: 'active',
+    cancel_at_period_end: false,
+    cancel_at: null,
+    canceled_at: null,
+    ended_at: null,
+    current_period_start: now,
+    current_period_end: end,
+    billing_cycle_anchor: now,
+    collection_method: 'charge_automatically',
+    currency: fields.price.currency,
+    items: {
+      object: 'list',
+      data: [
+        {
+          id: stripeId('si'),
+          object: 'subscription_item',
+          created: now,
+          current_period_start: now,
+          current_period_end: end,
+          metadata: {},
+          price: fields.price,
+          quantity: fields.quantity,
+          subscription: id,
+        },
+      ],
+      has_more: false,
+      total_count: 1,
+      url: `/v1/subscription_items?subscription=${id}`,
+    },
+    latest_invoice: null,
+    metadata: fields.metadata,
+    livemode: false,
+  };
+}
+
 /** Sets the subscription's period on the subscription and on its items (both shapes). */
 export function setPeriod(sub: Subscription, start: number, end: number): void {
   sub.current_period_start = start;

@@ -7,6 +7,7 @@ import { StateError, type StripeAccount } from './account';
 import { type FormObject, stringParam } from './form';
 import { checkoutPage, notFoundPage, overviewPage, type Page, portalPage, successUrl } from './pages';
 import type { Reply } from './server';
+import { setCancelAtPeriodEnd, switchPrice } from './subscriptions';
 
 const CHECKOUT = /^\/checkout\/([A-Za-z0-9_]+)(\/pay)?$/;
 const PORTAL = /^\/portal\/([A-Za-z0-9_]+)$/;
@@ -57,12 +58,12 @@ export async function handlePage(
     if (!session || !sub || sub.customer !== session.customer) {
       return html(notFoundPage('No such subscription for this Billing Portal session.'));
     }
-    if (verb === 'cancel') await account.setCancelAtPeriodEnd(sub, true);
-    else if (verb === 'renew') await account.setCancelAtPeriodEnd(sub, false);
+    if (verb === 'cancel') await setCancelAtPeriodEnd(account, sub, true);
+    else if (verb === 'renew') await setCancelAtPeriodEnd(account, sub, false);
     else {
       const price = stringParam(form, 'price');
       if (!price) return html(notFoundPage('No price to switch to.'));
-      await account.switchPrice(sub, price);
+      await switchPrice(account, sub, price);
     }
     return { kind: 'redirect', location: `/portal/${portalId}` };
   }

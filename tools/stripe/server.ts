@@ -223,6 +223,7 @@ export async function startStripeServer(options: StripeServerOptions): Promise<S
     close: () =>
       new Promise<void>((resolve) => {
         webhooks.stop();
+        store.flush();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

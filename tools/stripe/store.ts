@@ -62,7 +62,10 @@ export interface StripeState {
 
 /** Bounds for a long-running `npm run dev`: the oldest events and keys are forgotten first. */
 const MAX_EVENTS = 2_000;
+const MAX_IDEMPOTENCY_KEYS = 5_000;
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Changes within this window are written to the state file once. */
+const WRITE_DELAY_MS = 200;
 
 function emptyState(): StripeState {
   return {
@@ -78,24 +81,35 @@ function emptyState(): StripeState {
 
 export class Store {
   readonly state: StripeState;
+  private writeTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly file?: string) {
     this.state = file && existsSync(file) ? load(file) : emptyState();
   }
 
-  /** Records a change: trims old events and keys, then writes the state file if there is one. */
+  /** Records a change: trims old events and keys, and schedules a write of the state file. */
   changed(): void {
     const { state } = this;
     if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS);
     const cutoff = Date.now() - IDEMPOTENCY_TTL_MS;
-    for (const [key, record] of Object.entries(state.idempotency)) {
-      if (record.at < cutoff) delete state.idempotency[key];
-    }
+    const keys = Object.entries(state.idempotency);
+    keys.forEach(([key, record], index) => {
+      // Insertion order is age order: the oldest go first when there are too many.
+      if (record.at < cutoff || index < keys.length - MAX_IDEMPOTENCY_KEYS) delete state.idempotency[key];
+    });
+    // One payment changes the state a dozen times (objects, events, delivery attempts): write once.
+    if (this.file && !this.writeTimer) this.writeTimer = setTimeout(() => this.flush(), WRITE_DELAY_MS);
+  }
+
+  /** Writes the state file now (on close, and after a burst of changes). */
+  flush(): void {
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    this.writeTimer = null;
     if (!this.file) return;
     mkdirSync(dirname(this.file), { recursive: true });
     // Write then rename, so a crash mid-write never leaves half a file to start from.
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
+    writeFileSync(tmp, JSON.stringify(this.state));
     renameSync(tmp, this.file);
   }
 

@@ -12,6 +12,7 @@ import type { StripeAccount } from './account';
 import { noSuch, StripeApiError } from './errors';
 import { arrayParam, type FormObject, stringParam } from './form';
 import type { Reply } from './server';
+import { advance, failPayment } from './subscriptions';
 
 const SUBSCRIPTION_HOOK = /^\/_test\/subscriptions\/([A-Za-z0-9_]+)\/(advance|fail_payment)$/;
 
@@ -32,7 +33,7 @@ export async function handleTestHook(
     const [, id = '', verb] = hook;
     const sub = account.subscription(id);
     if (!sub) throw noSuch('subscription', id);
-    const events = verb === 'advance' ? await account.advance(sub) : await account.failPayment(sub);
+    const events = verb === 'advance' ? await advance(account, sub) : await failPayment(account, sub);
     return { kind: 'json', status: 200, body: { subscription: sub, events } };
   }
 

@@ -513,6 +513,26 @@ describe('the portal page and the test hooks', () => {
     expect(receiver.received.map((r) => r.event.id)).toEqual([first?.event.id]);
   });
 
+  it('the API cancels at once, merges metadata, and expands ids on request', async () => {
+    const { customer, subId } = await subscribed();
+    const updated = await stripe.subscriptions.update(subId, { metadata: { note: 'x' } });
+    expect(updated.metadata).toEqual({ billing_profile_id: 'bp_1', note: 'x' });
+    const canceled = await stripe.subscriptions.cancel(subId);
+    expect(canceled.status).toBe('canceled');
+    await waitFor(() => receiver.types().includes('customer.subscription.deleted'));
+    expect(receiver.types()).toEqual(['customer.subscription.updated', 'customer.subscription.deleted']);
+    expect((await stripe.subscriptions.list({ customer: customer.id })).data).toHaveLength(0);
+    expect((await stripe.subscriptions.list({ customer: customer.id, status: 'all' })).data).toHaveLength(1);
+
+    const sessions = await checkout();
+    await pay(sessions.session);
+    const expanded = await stripe.checkout.sessions.retrieve(sessions.session.id, {
+      expand: ['subscription', 'customer'],
+    });
+    expect((expanded.subscription as Stripe.Subscription).object).toBe('subscription');
+    expect((expanded.customer as Stripe.Customer).email).toBe('owner@example.com');
+  });
+
   it('a test hook on an unknown subscription answers 404', async () => {
     const res = await fetch(`${server.url}/_test/subscriptions/sub_nope/advance`, { method: 'POST' });
     expect(res.status).toBe(404);
