@@ -22,6 +22,8 @@ export interface PaidPlanChoice {
 export interface PlanPrice extends PaidPlanChoice {
   /** Stripe's price id, `price_…`. */
   price: string;
+  /** The one new checkouts use; the others are earlier prices still recognised on subscriptions. */
+  current: boolean;
 }
 
 export interface BillingConfig {
@@ -59,8 +61,15 @@ export function parseBillingConfig(env: Env): BillingConfig {
     if (plan === 'free') continue;
     for (const interval of PLAN_INTERVALS) {
       // Price vars exist only for the paid plans; the lookup by a computed name needs the cast.
-      const price = (env as unknown as Record<string, string | undefined>)[priceVar(plan, interval)];
-      if (price) prices.push({ plan, interval, price });
+      const text = (env as unknown as Record<string, string | undefined>)[priceVar(plan, interval)] ?? '';
+      // "price_new,price_old": checkout sells the first; subscriptions on any of them keep the plan.
+      const ids = text
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      ids.forEach((price, index) => {
+        prices.push({ plan, interval, price, current: index === 0 });
+      });
     }
   }
   return {
@@ -90,7 +99,9 @@ export function notConfigured(what: string): ApiError {
 
 /** The Stripe price of a paid plan and interval; 503 while its var is unset. */
 export function priceFor(config: BillingConfig, plan: PlanId, interval: PlanInterval): string {
-  const found = config.prices.find((entry) => entry.plan === plan && entry.interval === interval);
+  const found = config.prices.find(
+    (entry) => entry.current && entry.plan === plan && entry.interval === interval,
+  );
   if (!found) throw notConfigured(`no ${priceVar(plan, interval)}`);
   return found.price;
 }
