@@ -6,7 +6,9 @@
 import { type Context, Hono } from 'hono';
 import { currentUsage } from '../../workers/billing/usage';
 import { configOf } from '../../workers/config';
+import type { Env } from '../../workers/env';
 import { readBodyText, readJsonObject } from '../../workers/http/body';
+import { LeasedLimiter } from '../../workers/limits/lease';
 import { parseRateRule } from '../../workers/limits/rule';
 import {
   type Account,
@@ -15,12 +17,12 @@ import {
   requireSession,
   requireVerifiedEmail,
 } from '../auth/middleware';
-import { attemptLimiter, tooManyAttempts } from '../auth/rate-limit';
+import { tooManyAttempts } from '../auth/rate-limit';
 import { ApiError } from '../errors';
 import { appUrl } from '../sites/store';
 import { billingConfig, priceFor } from './config';
 import { planChanged } from './plan-changed';
-import { isPlanId, isPlanInterval, PLANS, type PlanId, type PlanInterval, planById } from './plans';
+import { effectiveLimits, isPlanId, isPlanInterval, PLANS, type PlanId, type PlanInterval } from './plans';
 import { type BillingProfileRow, LIVE_STATUSES, loadProfile, rememberCustomer } from './profile';
 import { callStripe, stripeClient } from './stripe';
 import { isoSeconds, plansJson } from './view';
@@ -31,12 +33,23 @@ const MAX_WEBHOOK_BYTES = 256 * 1024;
 const MAX_JSON_BYTES = 4 * 1024;
 /**
  * Checkout and portal sessions per billing profile: each is a call to Stripe, and Stripe limits
- * the whole account, so one customer clicking in a loop must not slow everyone's billing.
+ * the whole account, so one customer clicking in a loop must not slow everyone's billing. Counted
+ * exactly by the profile's Durable Object; fails open, as a limiter outage must not stop payments.
  */
 const SESSION_RULE = parseRateRule('10/60');
+let sessionLimiter: { ns: Env['RATE_LIMITER']; instance: LeasedLimiter } | undefined;
 
 async function limitSessions(c: Context<AuthEnv>, profileId: number): Promise<void> {
-  const result = await attemptLimiter(c.env, 'billing', SESSION_RULE).check(`billing:${profileId}`);
+  // One per isolate; a new binding (tests swap env objects) gets a new one.
+  if (sessionLimiter?.ns !== c.env.RATE_LIMITER) {
+    const instance = new LeasedLimiter(c.env.RATE_LIMITER, SESSION_RULE, {
+      prefix: 'billing',
+      failOpen: true,
+      localAllowance: 0,
+    });
+    sessionLimiter = { ns: c.env.RATE_LIMITER, instance };
+  }
+  const result = await sessionLimiter.instance.check(`session:${profileId}`);
   if (!result.allowed) throw tooManyAttempts(c, result.retryAfterSeconds, 'Too many billing requests.');
 }
 
@@ -73,9 +86,10 @@ billingRoutes.get('/', requireSession, async (c) => {
   if (!profile) throw new ApiError(404, 'not_found', 'no billing profile');
   const nowMs = Date.now();
   const usage = await currentUsage(c.env.DB, profile.id, nowMs, configOf(c.env).quotaGraceDays);
-  const limit = usage?.limit ?? planById(profile.plan_code).monthlyEvents;
+  const limits = effectiveLimits(profile);
+  const limit = usage?.limit ?? limits.monthlyEvents;
   return c.json({
-    plan: planById(profile.plan_code).id,
+    plan: limits.plan.id,
     interval: profile.plan_interval,
     status: profile.subscription_status,
     period_start: isoSeconds(usage?.period_start ?? null),
@@ -90,11 +104,7 @@ billingRoutes.get('/', requireSession, async (c) => {
     },
     state: usage?.state ?? 'ok',
     grace_ends_at: isoSeconds(usage?.grace_ends_at ?? null),
-    limits: {
-      monthly_events: limit,
-      sites: profile.custom_sites ?? planById(profile.plan_code).sites,
-      retention_months: planById(profile.plan_code).retentionMonths,
-    },
+    limits: { monthly_events: limit, sites: limits.sites, retention_months: limits.plan.retentionMonths },
     can_manage: profile.stripe_customer_id !== null,
     is_owner: profile.owner_user_id === account.userId,
     plans: plansJson(billingConfig(c.env)),
