@@ -100,9 +100,11 @@ export class StripeAccount {
     return this.state.events;
   }
 
-  /** Known prices, for the portal's "Switch to" buttons. */
-  knownPrices(): Price[] {
-    return Object.entries(this.options.prices).map(([id, info]) => makePrice(id, info));
+  /** The prices the portal's "Switch to" buttons offer. */
+  offeredPrices(): Price[] {
+    return Object.entries(this.options.prices)
+      .filter(([, info]) => info.offered !== false)
+      .map(([id, info]) => makePrice(id, info));
   }
 
   /** Any price id is accepted: a known one carries its interval and name, others are monthly. */

@@ -222,6 +222,8 @@ export interface PriceInfo {
   /** Smallest currency unit, e.g. cents; shown on the checkout page when known. */
   unitAmount?: number;
   currency?: string;
+  /** Offered by the portal's "Switch to" buttons (default true; false for a retired price). */
+  offered?: boolean;
 }
 
 export function makePrice(id: string, info: PriceInfo): Price {

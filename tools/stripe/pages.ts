@@ -166,7 +166,7 @@ function subscriptionSection(account: StripeAccount, portalId: string, sub: Subs
         ? button(`${base}/renew`, "Don't cancel", true)
         : button(`${base}/cancel`, 'Cancel at period end', true),
     );
-    for (const other of account.knownPrices()) {
+    for (const other of account.offeredPrices()) {
       if (other.id === price?.id) continue;
       actions.push(
         button(`${base}/switch`, `Switch to ${other.nickname ?? other.id}`, true, { price: other.id }),

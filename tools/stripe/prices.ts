@@ -27,17 +27,26 @@ export function pricesFromVars(
   vars: Readonly<Record<string, string | undefined>>,
 ): Record<string, PriceInfo> {
   const prices: Record<string, PriceInfo> = {};
-  for (const [name, id] of Object.entries(vars)) {
+  for (const [name, text] of Object.entries(vars)) {
     const match = PRICE_VAR.exec(name);
-    if (!match || !id) continue;
+    if (!match || !text) continue;
     const plan = planById((match[1] ?? '').toLowerCase());
     const interval: Interval = match[2] === 'YEAR' ? 'year' : 'month';
-    prices[id] = {
-      interval,
-      nickname: `${plan.paid ? plan.name : (match[1] ?? '')} (${interval === 'year' ? 'yearly' : 'monthly'})`,
-      unitAmount: plan.paid ? plan.priceCents[interval] : undefined,
-      currency: 'usd',
-    };
+    // "price_new,price_old" as functions/billing/config.ts reads it: the first is sold, the
+    // earlier ones are still named on the pages but not offered.
+    const ids = text
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    ids.forEach((id, index) => {
+      prices[id] = {
+        interval,
+        nickname: `${plan.paid ? plan.name : (match[1] ?? '')} (${interval === 'year' ? 'yearly' : 'monthly'})`,
+        unitAmount: plan.paid ? plan.priceCents[interval] : undefined,
+        currency: 'usd',
+        offered: index === 0,
+      };
+    });
   }
   return prices;
 }
