@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS usage_periods (
   depleted_at        INTEGER,
   -- Set when usage first reaches the limit (QUOTA_GRACE_DAYS later); NULL below the limit.
   grace_ends_at      INTEGER,
-  -- The last count from ClickHouse, and the last write of any kind.
+  -- The last metering run that changed the count or the state (runs that change nothing do not
+  -- write; job_runs has the last run), and the last write of any kind.
   metered_at         INTEGER NOT NULL,
   updated_at         INTEGER NOT NULL,
   PRIMARY KEY (billing_profile_id, period_start)

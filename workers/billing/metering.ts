@@ -24,7 +24,7 @@ import type { Env } from '../env';
 import { log } from '../observability/log';
 import { invalidateCapacity } from './capacity';
 import { countMeteredEvents, type SiteWindow } from './count';
-import { settle, type UsageState } from './state';
+import { type Settled, settle, type UsageState } from './state';
 import {
   claimMail,
   currentRows,
@@ -116,7 +116,10 @@ export async function meterUsage(
     for (const id of profile.site_ids.split(',')) events += counts.get(Number(id)) ?? 0;
     const before = previous.get(periodKey(profile.id, period.start)) ?? null;
     const settled = settle(before, events, limits.monthlyEvents, now, graceSeconds);
-    writes.push(upsertMetered(env.DB, profile.id, period, events, settled, now));
+    // An idle profile's row is left alone: D1 bills rows written, and most runs change nothing.
+    if (!unchanged(before, period, events, settled)) {
+      writes.push(upsertMetered(env.DB, profile.id, period, events, settled, now));
+    }
     metered.push({
       profile,
       period,
@@ -150,6 +153,22 @@ export async function meterUsage(
     await sendDueMails(env, m, now, config.quotaGraceDays, result);
   }
   return result;
+}
+
+function unchanged(
+  before: UsagePeriodRow | null,
+  period: BillingPeriod,
+  events: number,
+  settled: Settled,
+): boolean {
+  return (
+    before !== null &&
+    before.period_end === period.end &&
+    before.events === events &&
+    before.limit_events === settled.limit_events &&
+    before.state === settled.state &&
+    before.grace_ends_at === settled.grace_ends_at
+  );
 }
 
 /** Whether a claim is worth trying: a mail of this period not known to be sent, or a changed limit. */
