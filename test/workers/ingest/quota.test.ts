@@ -5,12 +5,12 @@
  * with chosen times so the period, grace and over states fall where the test needs them.
  */
 import { describe, expect, it } from 'vitest';
+import { planChanged } from '../../../functions/billing/plan-changed';
 import { CapacityCache, invalidateCapacity } from '../../../workers/billing/capacity';
 import { meterUsage } from '../../../workers/billing/metering';
-import { recomputeState } from '../../../workers/billing/usage';
 import { parseConfig } from '../../../workers/config';
 import { type IngestOutcome, IngestPipeline } from '../../../workers/ingest/pipeline';
-import { pageview, send, testEnv, waitForRows } from '../helpers/stack';
+import { pageview, send, testEnv, waitForRows, workerFetch } from '../helpers/stack';
 import {
   createProfile,
   createProfileSite,
@@ -170,15 +170,32 @@ describe('ingest comes back within one request of the change', () => {
     const pipeline = freshPipeline();
     expect(await beacon(pipeline, pageview(site.domain))).toEqual(OVER);
 
-    // What the Stripe webhook does after checkout: new plan, then recomputeState.
+    // What the Stripe webhook does after checkout: the new plan, then planChanged (recomputeState).
     await testEnv.DB.prepare(
       "UPDATE billing_profiles SET plan_code = 'growth', custom_monthly_events = NULL WHERE id = ?1",
     )
       .bind(profile.id)
       .run();
-    await recomputeState(testEnv.DB, profile.id, Date.now());
+    await planChanged(testEnv, profile.id);
     expect(await beacon(pipeline, pageview(site.domain))).toEqual(ACCEPTED);
     expect(pipeline.capacity.queries).toBe(2);
+  });
+
+  it("the operator's override restores ingest with the next request to the Worker", async () => {
+    const { profile, sites } = await profileIn('over');
+    const site = sites[0];
+    if (!site) throw new Error('no site');
+    const before = await send('/api/event', pageview(site.domain), { ip: freshIp() });
+    expect(before.headers.get('x-edgebear-dropped')).toBe('over_quota');
+    const patched = await workerFetch(`/admin/api/billing-profiles/${profile.id}`, {
+      method: 'PATCH',
+      headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ custom_monthly_events: 1000 }),
+    });
+    expect(patched.status).toBe(200);
+    const after = await send('/api/event', pageview(site.domain), { ip: freshIp() });
+    expect(after.status).toBe(202);
+    expect(after.headers.get('x-edgebear-dropped')).toBeNull();
   });
 
   it('a changed limit counts even before the state is decided again (invalidation alone)', async () => {
