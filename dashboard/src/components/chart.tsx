@@ -49,6 +49,13 @@ function withAlpha(color: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
+/** Half the distance between buckets (a day when there is only one). */
+function halfStep(x: number[]): number {
+  const first = x[0] ?? 0;
+  const last = x[x.length - 1] ?? 0;
+  return x.length > 1 ? (last - first) / (x.length - 1) / 2 : 43_200;
+}
+
 /** Cumulative sums, so that bar i reaches the total of series 0..i. */
 function stack(series: ChartSeries[]): (number | null)[][] {
   const out: (number | null)[][] = [];
@@ -92,7 +99,14 @@ export function Chart({ x, series, height = 260, stacked = false, format, hourly
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       legend: { show: series.length > 1 || stacked },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      scales: {
+        // Bars are centred on their bucket: half a bucket of room on each side, or the first and
+        // last bar would be cut in half by the plot's edges.
+        x: stacked
+          ? { time: true, range: (_u, min, max) => [min - halfStep(x), max + halfStep(x)] }
+          : { time: true },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       axes: [
         {
           stroke: axis,
