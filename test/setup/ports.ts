@@ -37,5 +37,8 @@ export const E2E = {
   vars: {
     // One site gets a low limit so the per-site limit can be reached in a test.
     RATE_LIMIT_PER_SITE: '2000/60',
+    // Links the Worker hands out (mails, Stripe Checkout's return and the Billing Portal's back link)
+    // lead to this stack, not to `npm run dev` on 8787.
+    APP_URL: `http://127.0.0.1:${18787 + OFFSET}`,
   },
 } as const;
