@@ -95,6 +95,42 @@ export interface Site {
   updated_at: string;
 }
 
+export type PlanInterval = 'month' | 'year';
+export type UsageState = 'ok' | 'warning' | 'grace' | 'over';
+
+/** One plan as `GET /api/billing` lists it; `available` says which intervals can be bought. */
+export interface PlanOffer {
+  id: string;
+  name: string;
+  monthly_events: number;
+  sites: number;
+  retention_months: number;
+  features: { stats_api: boolean; funnels: boolean; uptime_checks: boolean; web_vitals: boolean };
+  paid: boolean;
+  price_cents: Record<PlanInterval, number>;
+  available: Record<PlanInterval, boolean>;
+}
+
+/** `GET /api/billing`: the account's plan, subscription and this period's usage (docs/billing.md). */
+export interface Billing {
+  plan: string;
+  interval: PlanInterval | null;
+  /** Stripe's subscription status, null on the free plan. */
+  status: string | null;
+  /** The metered period, [start, end) as ISO instants. */
+  period_start: string | null;
+  period_end: string | null;
+  cancel_at_period_end: boolean;
+  subscription_period_end: string | null;
+  usage: { events: number; limit: number; percent: number; over_events: number };
+  state: UsageState;
+  grace_ends_at: string | null;
+  limits: { monthly_events: number; sites: number; retention_months: number };
+  can_manage: boolean;
+  is_owner: boolean;
+  plans: PlanOffer[];
+}
+
 export interface ApiKey {
   id: number;
   name: string;

@@ -1,9 +1,11 @@
 /** The app shell: who is signed in, the header, and which page a path shows. */
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, setCsrfToken, type User, whenUnauthorized } from './api';
+import { BillingBanner } from './components/billing-banner';
 import { Link, Loading } from './components/ui';
 import { AccountPage } from './pages/account';
 import { LoginPage, ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage } from './pages/auth';
+import { BillingPage } from './pages/billing';
 import { SettingsPage } from './pages/settings';
 import { SharePage, SitePage } from './pages/site';
 import { NewSitePage, SitesPage } from './pages/sites';
@@ -27,6 +29,7 @@ function Header({ user, onSignOut }: { user: User | null; onSignOut(): void }) {
       {user ? (
         <nav aria-label="Account">
           <Link href="/sites">Sites</Link>
+          <Link href="/billing">Billing</Link>
           <Link href="/settings/sessions">Account</Link>
           <button type="button" class="link-button" onClick={onSignOut}>
             Sign out
@@ -82,6 +85,8 @@ export function App() {
   };
 
   let page: preact.ComponentChildren;
+  // The sites list and the site dashboards say when the account is over its event limit.
+  let billingBanner = false;
   if (share) {
     page = <SharePage linkId={share.id ?? ''} domain={location.search.get('site') ?? ''} />;
   } else if (path === '/verify-email') {
@@ -108,6 +113,9 @@ export function App() {
       );
   } else if (path === '/' || path === '/sites' || path === '/login' || path === '/signup') {
     page = <SitesPage />;
+    billingBanner = true;
+  } else if (path === '/billing') {
+    page = <BillingPage checkout={location.search.get('checkout')} />;
   } else if (path === '/sites/new') {
     page = <NewSitePage />;
   } else if (path === '/settings/sessions' || path === '/settings') {
@@ -115,14 +123,17 @@ export function App() {
   } else {
     const site = match('/sites/:id', path);
     const settings = match('/sites/:id/settings', path);
-    if (site?.id) page = <SitePage id={site.id} key={site.id} />;
-    else if (settings?.id) page = <SettingsPage id={settings.id} key={settings.id} />;
+    if (site?.id) {
+      page = <SitePage id={site.id} key={site.id} />;
+      billingBanner = true;
+    } else if (settings?.id) page = <SettingsPage id={settings.id} key={settings.id} />;
     else page = <NotFound />;
   }
 
   return (
     <>
       <Header user={share ? null : (user ?? null)} onSignOut={signOut} />
+      {billingBanner ? <BillingBanner /> : null}
       {page}
     </>
   );
