@@ -21,14 +21,13 @@
  * over_events; the upgrade restores ingest with the first event after it.
  */
 import { createClient } from '@clickhouse/client-web';
-import { verificationToken } from './lib/dev-mailbox';
 import { startStack } from './lib/stack';
+import { StackOwner, stackAdmin } from './lib/stack-owner';
 
 const LIMIT = Number(process.env.DRILL_LIMIT ?? 50);
 const OFFSET = Number(process.env.EDGEBEAR_TEST_PORT_OFFSET ?? 0) || 0;
 const CLICKHOUSE_PORT = 18226 + OFFSET;
 const WORKER_PORT = 18889 + OFFSET;
-const ADMIN_TOKEN = 'stack-admin-token';
 const CRON = '*/15 * * * *';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -45,53 +44,6 @@ const checks: Check[] = [];
 function check(name: string, ok: boolean, detail: string): void {
   checks.push({ name, ok, detail });
   console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-}
-
-/** A browser-like client with a cookie jar and the session's CSRF token. */
-class Owner {
-  cookie = '';
-  csrf = '';
-  constructor(private readonly base: string) {}
-
-  async request(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/json',
-        'cf-connecting-ip': '192.0.2.200',
-        'user-agent': CHROME,
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(this.csrf ? { 'x-csrf-token': this.csrf } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const setCookie = res.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
-    const text = await res.text();
-    const json = text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (typeof json.csrf_token === 'string') this.csrf = json.csrf_token;
-    return { status: res.status, json };
-  }
-
-  async expect(
-    method: string,
-    path: string,
-    body: unknown,
-    status: number,
-  ): Promise<Record<string, unknown>> {
-    const res = await this.request(method, path, body);
-    if (res.status !== status) {
-      throw new Error(
-        `${method} ${path} answered ${res.status}, expected ${status}: ${JSON.stringify(res.json)}`,
-      );
-    }
-    return res.json;
-  }
 }
 
 interface Billing {
@@ -115,21 +67,8 @@ async function main(): Promise<void> {
   const url = (path: string) => `${stack.workerUrl}${path}`;
   try {
     // --- The customer: account, site, a paid plan bought through the local Stripe checkout.
-    const owner = new Owner(stack.workerUrl);
     const email = `quota-drill-${Date.now().toString(36)}@example.com`;
-    const signup = await owner.expect(
-      'POST',
-      '/api/auth/signup',
-      { email, password: 'correct horse battery staple' },
-      201,
-    );
-    const userId = (signup.user as { id: number }).id;
-    await owner.expect(
-      'POST',
-      '/api/auth/verify-email',
-      { token: await verificationToken(stack.workerUrl, email) },
-      200,
-    );
+    const owner = await StackOwner.signUp(stack.workerUrl, email);
     const domain = 'quota-drill.example';
     const site = (await owner.expect('POST', '/api/sites', { domain }, 201)).site as { id: number };
 
@@ -153,20 +92,12 @@ async function main(): Promise<void> {
     console.log(`owner ${email} bought Growth; billing period ${bought.period_start} → ${bought.period_end}`);
 
     // --- The operator: a tiny custom limit on this profile (a fresh stack: the owner's profile is 1).
-    const admin = async (method: string, body?: unknown) => {
-      const res = await fetch(url('/admin/api/billing-profiles/1'), {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const json = (await res.json()) as {
-        billing_profile?: { owner_user_id: number; limits: { monthly_events: number } };
-      };
-      if (res.status !== 200 || !json.billing_profile)
-        throw new Error(`admin ${method} answered ${res.status}`);
-      return json.billing_profile;
-    };
-    if ((await admin('GET')).owner_user_id !== userId) throw new Error('profile 1 is not the drill owner’s');
+    type Profile = { owner_user_id: number; limits: { monthly_events: number } };
+    const admin = async (method: string, body?: unknown): Promise<Profile> =>
+      (await stackAdmin(stack.workerUrl, method, '/admin/api/billing-profiles/1', body))
+        .billing_profile as Profile;
+    if ((await admin('GET')).owner_user_id !== owner.userId)
+      throw new Error('profile 1 is not the drill owner’s');
     await admin('PATCH', { custom_monthly_events: LIMIT });
     console.log(`operator set a custom limit of ${LIMIT} events`);
 

@@ -70,6 +70,12 @@ async function main(): Promise<void> {
         '≤ 50',
         f.doCallsPer1000 <= 50,
       ],
+      [
+        'D1 reads of the plan capacity check per 1,000 events (sites of one billing profile)',
+        fixed(f.capacityLookupsPer1000, 2),
+        '≤ 1',
+        f.capacityLookupsPer1000 <= 1,
+      ],
       ['ClickHouse inserts per 1,000 events under load', fixed(f.insertsPer1000, 1), '—', true],
       [
         'Cloudflare cost per million events (list prices)',

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Stack, startStack } from '../lib/stack';
+import { StackOwner, stackAdmin } from '../lib/stack-owner';
 
 const UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -27,6 +28,8 @@ export interface IngestFigures {
   queueMessagesPer1000At20: number;
   queueBytesPerMessageAt20: number;
   doCallsPer1000: number;
+  /** D1 reads of the plan capacity check per 1,000 events (the sites belong to a billing profile). */
+  capacityLookupsPer1000: number;
   insertsPer1000: number;
   costPerMillion: { requests: number; cpu: number; queue: number; durableObjects: number; total: number };
   connections: number;
@@ -140,11 +143,18 @@ export async function benchIngest(log: (s: string) => void = console.log): Promi
   const stack = await startStack({
     clickhousePort: 18324,
     workerPort: 18987,
-    sites: SITES.map((domain) => ({ domain })),
     vars: { RATE_LIMIT_PER_SITE: '100000000/60' },
     quiet: true,
   });
   try {
+    // The sites belong to a customer's billing profile, as in production, so every event passes
+    // the plan capacity check; the limit is set far above the load so none is refused.
+    const owner = await StackOwner.signUp(stack.workerUrl, 'bench-owner@example.com');
+    await stackAdmin(stack.workerUrl, 'PATCH', '/admin/api/billing-profiles/1', {
+      custom_monthly_events: 1e10,
+      custom_sites: SITES.length,
+    });
+    for (const domain of SITES) await owner.expect('POST', '/api/sites', { domain }, 201);
     const pid = stack.workerPid();
     if (!pid) throw new Error('could not find the Worker workerd process');
     // Warm up both routes (JIT, caches, salts, leases).
@@ -184,6 +194,7 @@ export async function benchIngest(log: (s: string) => void = console.log): Promi
     const eventCpu = events.cpu;
     const accepted = delta(m1, m0, 'edgebear_events_accepted_total');
     const doCalls = delta(m1, m0, 'edgebear_limiter_do_calls_total');
+    const capacityLookups = delta(m1, m0, 'edgebear_capacity_lookups_total');
     const inserts = delta(m1, m0, 'edgebear_consumer_messages_total{outcome="inserted"}');
 
     log('20 events/s open loop for 30 s (queue messages per 1,000 events)…');
@@ -199,6 +210,7 @@ export async function benchIngest(log: (s: string) => void = console.log): Promi
     const queueMessagesPer1000 = (messagesAt20 / Math.max(1, sent)) * 1000;
     const bytesPerMessage = bytesAt20 / Math.max(1, messagesAt20);
     const doCallsPer1000 = (doCalls / Math.max(1, accepted)) * 1000;
+    const capacityLookupsPer1000 = (capacityLookups / Math.max(1, accepted)) * 1000;
     const insertsPer1000 = (inserts / Math.max(1, accepted)) * 1000;
     // List prices (Workers Paid): $0.30 per million requests, $0.02 per million CPU-ms,
     // Queues $0.40 per million operations (write + read + delete per message, per 64 KB),
@@ -221,6 +233,7 @@ export async function benchIngest(log: (s: string) => void = console.log): Promi
       queueMessagesPer1000At20: queueMessagesPer1000,
       queueBytesPerMessageAt20: bytesPerMessage,
       doCallsPer1000,
+      capacityLookupsPer1000,
       insertsPer1000,
       costPerMillion: {
         requests,

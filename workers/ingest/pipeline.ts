@@ -157,7 +157,10 @@ export class IngestPipeline {
 
     // Past its grace period a billing profile's events are refused, quietly (202), and counted.
     // Before the per-site limit, so refused events spend no limiter budget.
-    if (!(await this.capacity.hasEnoughCapacity(site, request.nowMs))) {
+    const lookups = this.capacity.queries;
+    const hasCapacity = await this.capacity.hasEnoughCapacity(site, request.nowMs);
+    count('capacity_lookups_total', this.capacity.queries - lookups);
+    if (!hasCapacity) {
       if (isMetered(event.kind)) this.capacity.countRefused(site);
       return dropped('over_quota');
     }

@@ -16,6 +16,7 @@ export type CounterName =
   | 'queue_send_failures_total'
   | 'limiter_do_calls_total'
   | 'limiter_failures_total'
+  | 'capacity_lookups_total'
   | 'consumer_messages_total'
   | 'consumer_retries_total'
   | 'rows_inserted_total'

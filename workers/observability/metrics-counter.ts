@@ -12,6 +12,8 @@ const HELP: Record<string, string> = {
   queue_send_failures_total: 'Group commits whose queue send failed (events answered 503).',
   limiter_do_calls_total: 'Calls from isolates to rate-limit Durable Objects.',
   limiter_failures_total: 'Rate-limit Durable Object calls that failed.',
+  capacity_lookups_total:
+    'D1 reads of the ingest capacity check (one per billing profile per isolate per cache TTL).',
   consumer_messages_total: 'Queue messages handled by the consumer, by outcome.',
   consumer_retries_total: 'Queue messages the consumer asked to retry.',
   rows_inserted_total: 'Rows inserted into ClickHouse events.',
