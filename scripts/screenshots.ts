@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots`: regenerates docs/screenshots/*.png, the dashboard's main views, from a
  * private stack (its own ClickHouse and `wrangler dev` on ports of their own, so a running
- * `npm run dev` or test run is left alone) with a month of synthetic traffic for one site.
+ * `npm run dev` or test run is left alone) with a month of synthetic traffic for one site, and
+ * last the usage page with the account over its free plan's limit.
  *
  *   npx tsx scripts/screenshots.ts
  */
@@ -9,9 +10,11 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
+import { isMetered } from '../workers/billing/count';
 import { buildDashboard } from './build-dashboard';
 import { launchChromium } from './lib/chromium';
 import { verificationToken } from './lib/dev-mailbox';
+import { EVERY_15_MINUTES, runCron } from './lib/scheduled';
 import { SEED_COLUMNS, SiteTraffic, sharedCatalog } from './lib/seed-traffic';
 import { startStack } from './lib/stack';
 import { clickhouseRequest } from './seed';
@@ -64,6 +67,54 @@ async function seedTraffic(
     written += kept.length;
   }
   return written;
+}
+
+/**
+ * Takes the account over the free plan's monthly limit, so the usage page shows its grace period:
+ * this month's seeded events are metered by the 15-minute cron, and as many more as it takes to
+ * reach 124 % are spread over the month so far (the seed alone depends on the day of the month).
+ */
+async function overTheFreeLimit(
+  url: string,
+  owner: BrowserContext,
+  clickhouse: { url: string; password: string },
+  siteId: number,
+  timezone: string,
+): Promise<void> {
+  const opts = { ...clickhouse, user: 'default', database: 'edgebear' };
+  const insert = `INSERT INTO events (${SEED_COLUMNS.join(', ')}) FORMAT TabSeparated`;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await runCron(url, EVERY_15_MINUTES);
+    const billing = (await (await owner.request.get(`${url}/api/billing`)).json()) as {
+      usage: { events: number; limit: number };
+      state: string;
+    };
+    const missing = Math.ceil(billing.usage.limit * 1.24) - billing.usage.events;
+    if (missing <= 0) {
+      log(
+        `usage ${billing.usage.events.toLocaleString('en-US')} of ${billing.usage.limit}: ${billing.state}`,
+      );
+      return;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    // Visits bring engagement and performance events too, which are not metered: generate
+    // visits until enough of their rows are pageviews and custom events.
+    const traffic = new SiteTraffic(
+      { id: siteId, domain: DOMAIN, timezone, events: missing * 10 },
+      { seed: 20 + attempt, end: now, days: new Date(now * 1000).getUTCDate() },
+      sharedCatalog(),
+    );
+    const kind = SEED_COLUMNS.indexOf('kind');
+    const rows: string[] = [];
+    let metered = 0;
+    while (metered < missing && traffic.remaining > 0) {
+      const from = rows.length;
+      traffic.nextVisit(rows);
+      for (const row of rows.slice(from)) if (isMetered(row.split('\t')[kind] ?? '')) metered++;
+    }
+    if (rows.length > 0) await clickhouseRequest(opts, insert, `${rows.join('\n')}\n`);
+  }
+  throw new Error('could not take the account over its limit for the billing screenshot');
 }
 
 /** Waits until no panel shows its loading state (all API calls answered). */
@@ -189,6 +240,18 @@ async function main(): Promise<void> {
     const phonePage = await phone.newPage();
     await phonePage.goto(`${url}/sites/${siteId}?period=7d`);
     await shoot(phonePage, 'dashboard-mobile');
+
+    // Usage and billing, last: going over the limit adds events the shots above must not show.
+    await overTheFreeLimit(
+      url,
+      owner,
+      { url: stack.clickhouseUrl, password: stack.password },
+      siteId,
+      'Europe/Berlin',
+    );
+    await page.goto(`${url}/billing`);
+    await page.getByTestId('usage-state').waitFor();
+    await shoot(page, 'billing');
   } finally {
     for (const context of contexts) await context.close();
     await browser.close();

@@ -17,6 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/lib/chromium';
 import { verificationToken } from '../../scripts/lib/dev-mailbox';
+import { EVERY_15_MINUTES, runCron } from '../../scripts/lib/scheduled';
 import { clickhouse, workerUrl } from './helpers';
 
 const DOMAIN = `billing-${randomBytes(4).toString('hex')}.test`;
@@ -112,17 +113,6 @@ async function sendPageviews(siteId: number, count: number): Promise<void> {
   await clickhouse.insert({ table: 'events', values: rows, format: 'JSONEachRow' });
 }
 
-/**
- * Runs the 15-minute cron once, as Cloudflare would: the metering job counts the period's events.
- * wrangler dev does not fire crons by itself; Miniflare's trigger route runs the scheduled handler.
- */
-async function runMeteringCron(): Promise<void> {
-  const response = await fetch(
-    `${workerUrl()}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('*/15 * * * *')}`,
-  );
-  expect(`${response.status} ${await response.text()}`).toBe('200 ok');
-}
-
 function poll<T>(read: () => Promise<T> | T, message?: string) {
   return expect.poll(read, { timeout: 20_000, interval: 200, message });
 }
@@ -142,7 +132,8 @@ describe('usage and billing', () => {
 
     // Over the limit: the cron meters it, and the sites list says why and what to do.
     await sendPageviews(siteId, SENT);
-    await runMeteringCron();
+    // The 15-minute cron, run once as Cloudflare would: the metering job counts the period's events.
+    await runCron(workerUrl(), EVERY_15_MINUTES);
     await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sites' }).click();
     const banner = page.locator('.billing-banner');
     await banner.waitFor();
