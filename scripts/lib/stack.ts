@@ -118,6 +118,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // route are mounted, and its Stripe SDK talks to the stack's local Stripe.
   const vars: Record<string, string> = {
     ENVIRONMENT: 'development',
+    // Links in mail and Stripe's return URLs point at this stack, not at `npm run dev`'s 8787.
+    APP_URL: workerUrl,
     CLICKHOUSE_URL: clickhouseUrl,
     CLICKHOUSE_PASSWORD: password,
     METRICS_TOKEN: 'stack-metrics-token',
