@@ -6,14 +6,16 @@
  *   PATCH /admin/api/billing-profiles/:id  { custom_monthly_events?: n|null, custom_sites?: n|null, plan?: id }
  *
  * Both answer the profile with its effective limits. A plan set here holds until Stripe says
- * otherwise: the next webhook about the profile's subscription writes Stripe's plan.
+ * otherwise: the next webhook about the profile's subscription writes Stripe's plan. A custom
+ * limit holds until the plan changes after it (effectiveLimits in functions/billing/plans.ts):
+ * each PATCH that names custom_* stamps custom_limits_set_at.
  */
 import { Hono } from 'hono';
 import type { Env } from '../../workers/env';
 import { readJsonObject } from '../../workers/http/body';
 import { planChanged } from '../billing/plan-changed';
 import { isPlanId, PLAN_IDS } from '../billing/plans';
-import { loadProfile } from '../billing/profile';
+import { loadProfile, planChangedAt } from '../billing/profile';
 import { profileJson } from '../billing/view';
 import { ApiError } from '../errors';
 import { bearer } from './bearer';
@@ -91,17 +93,21 @@ billingProfileRoutes.patch('/:id', async (c) => {
   /** Binds a value and answers its placeholder. */
   const bind = (value: string | number | null): string => `?${values.push(value)}`;
   const sets: string[] = [];
+  const now = bind(Math.floor(Date.now() / 1000));
   if (change.custom_monthly_events !== undefined) {
     sets.push(`custom_monthly_events = ${bind(change.custom_monthly_events)}`);
   }
   if (change.custom_sites !== undefined) sets.push(`custom_sites = ${bind(change.custom_sites)}`);
+  if (change.custom_monthly_events !== undefined || change.custom_sites !== undefined) {
+    // SET expressions see the row as it was. The override is the operator's latest word, so it is
+    // stamped no earlier than the last plan change (same second included) and, when this PATCH
+    // also changes the plan, no earlier than that change either: it holds over both.
+    const alsoPlan = change.plan !== undefined ? ', coalesce(custom_limits_set_at + 1, 0)' : '';
+    sets.push(`custom_limits_set_at = max(${now}, coalesce(plan_changed_at, 0)${alsoPlan})`);
+  }
   if (change.plan !== undefined) {
     const plan = bind(change.plan);
-    // SET expressions see the row as it was, so this compares with the old plan.
-    sets.push(
-      `plan_changed_at = CASE WHEN plan_code IS ${plan} THEN plan_changed_at ELSE ${bind(Math.floor(Date.now() / 1000))} END`,
-      `plan_code = ${plan}`,
-    );
+    sets.push(`plan_changed_at = ${planChangedAt(plan, now)}`, `plan_code = ${plan}`);
   }
   const updated = await c.env.DB.prepare(`UPDATE billing_profiles SET ${sets.join(', ')} WHERE id = ?1`)
     .bind(...values)

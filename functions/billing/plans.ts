@@ -81,7 +81,7 @@ export function planById(id: string): Plan {
 
 export interface BillingProfileLimits {
   plan: Plan;
-  /** The operator's override if set, else the plan's. */
+  /** The operator's override while it holds, else the plan's (see {@link effectiveLimits}). */
   monthlyEvents: number;
   sites: number;
 }
@@ -90,15 +90,34 @@ export interface LimitsRow {
   plan_code: string;
   custom_monthly_events: number | null;
   custom_sites: number | null;
+  /** Unix seconds of the last change of plan_code (webhook or operator). */
+  plan_changed_at: number | null;
+  /** Unix seconds the operator last set custom_monthly_events or custom_sites. */
+  custom_limits_set_at: number | null;
 }
 
-/** The limits a billing profile lives under: its plan's, with the operator's overrides on top. */
+/**
+ * The limits a billing profile lives under: its plan's, with the operator's overrides on top.
+ * An override holds as set, below or above the plan, until the plan changes after it: the
+ * customer's own purchase then lifts a lower override (the larger of the two counts), while an
+ * enterprise deal above the new plan keeps its higher limit. An override without a time (set
+ * by hand in D1) or a plan that never changed after it holds. Same second: the override holds,
+ * and the writers keep a later change strictly later (functions/billing/profile.ts).
+ */
 export function effectiveLimits(row: LimitsRow): BillingProfileLimits {
   const plan = planById(row.plan_code);
+  const superseded =
+    row.plan_changed_at !== null &&
+    row.custom_limits_set_at !== null &&
+    row.plan_changed_at > row.custom_limits_set_at;
+  const limit = (custom: number | null, planLimit: number): number => {
+    if (custom === null) return planLimit;
+    return superseded ? Math.max(custom, planLimit) : custom;
+  };
   return {
     plan,
-    monthlyEvents: row.custom_monthly_events ?? plan.monthlyEvents,
-    sites: row.custom_sites ?? plan.sites,
+    monthlyEvents: limit(row.custom_monthly_events, plan.monthlyEvents),
+    sites: limit(row.custom_sites, plan.sites),
   };
 }
 

@@ -19,12 +19,13 @@ export interface BillingProfileRow {
   custom_monthly_events: number | null;
   custom_sites: number | null;
   plan_changed_at: number | null;
+  custom_limits_set_at: number | null;
   created_at: string;
 }
 
 const COLUMNS = `id, owner_user_id, plan_code, plan_interval, subscription_status, stripe_customer_id,
   stripe_subscription_id, period_start, period_end, cancel_at_period_end, custom_monthly_events,
-  custom_sites, plan_changed_at, created_at`;
+  custom_sites, plan_changed_at, custom_limits_set_at, created_at`;
 
 export function loadProfile(db: D1Database, id: number): Promise<BillingProfileRow | null> {
   return db
@@ -53,6 +54,16 @@ export async function rememberCustomer(db: D1Database, id: number, customerId: s
     .bind(id, customerId)
     .first<{ stripe_customer_id: string }>();
   return row?.stripe_customer_id ?? customerId;
+}
+
+/**
+ * SQL for the new `plan_changed_at` of an UPDATE that sets `plan_code` to the placeholder `plan`
+ * at `now` (a placeholder of unix seconds): unchanged when the plan is the same, else now, but
+ * always strictly after an override set in the same second, so effectiveLimits sees the plan
+ * change as the later event (SET expressions read the row as it was).
+ */
+export function planChangedAt(plan: string, now: string): string {
+  return `CASE WHEN plan_code IS ${plan} THEN plan_changed_at ELSE max(${now}, coalesce(custom_limits_set_at + 1, 0)) END`;
 }
 
 /** Subscription statuses under which the paid plan applies (past_due: Stripe is still retrying the card). */
@@ -91,7 +102,7 @@ export function applySubscriptionState(
   return db
     .prepare(
       `UPDATE billing_profiles SET
-         plan_changed_at = CASE WHEN plan_code IS ?3 THEN plan_changed_at ELSE ?10 END,
+         plan_changed_at = ${planChangedAt('?3', '?10')},
          plan_code = ?3, plan_interval = ?4, subscription_status = ?5, stripe_subscription_id = ?2,
          period_start = ?6, period_end = ?7, cancel_at_period_end = ?8,
          stripe_customer_id = coalesce(stripe_customer_id, ?12)

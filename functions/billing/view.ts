@@ -56,6 +56,7 @@ export function profileJson(row: BillingProfileRow) {
     custom_monthly_events: row.custom_monthly_events,
     custom_sites: row.custom_sites,
     plan_changed_at: isoSeconds(row.plan_changed_at),
+    custom_limits_set_at: isoSeconds(row.custom_limits_set_at),
     limits: {
       monthly_events: limits.monthlyEvents,
       sites: limits.sites,

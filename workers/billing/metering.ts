@@ -86,7 +86,8 @@ export async function meterUsage(
   const now = Math.floor(nowMs / 1000);
   const graceSeconds = config.quotaGraceDays * 86_400;
   const { results: profiles } = await env.DB.prepare(
-    `SELECT p.id, p.plan_code, p.custom_monthly_events, p.custom_sites, p.period_start, p.period_end,
+    `SELECT p.id, p.plan_code, p.custom_monthly_events, p.custom_sites, p.plan_changed_at,
+            p.custom_limits_set_at, p.period_start, p.period_end,
             u.email, group_concat(s.id) AS site_ids
        FROM billing_profiles p
        JOIN sites s ON s.billing_profile_id = p.id

@@ -55,7 +55,7 @@ export async function readProfileUsage(
   // change moves a profile from calendar months to Stripe's period); the right one is picked below.
   const { results } = await db
     .prepare(
-      `SELECT p.plan_code, p.custom_monthly_events, p.custom_sites,
+      `SELECT p.plan_code, p.custom_monthly_events, p.custom_sites, p.plan_changed_at, p.custom_limits_set_at,
               p.period_start AS profile_period_start, p.period_end AS profile_period_end,
               u.billing_profile_id, u.period_start, u.period_end, u.events, u.over_events, u.limit_events,
               u.state, u.warned_at, u.depleted_at, u.grace_ends_at

@@ -25,23 +25,57 @@ describe('plans', () => {
     expect(planById('growth').id).toBe('growth');
   });
 
+  const limits = (
+    plan_code: string,
+    custom: { events?: number | null; sites?: number | null },
+    times: { plan_changed_at?: number | null; custom_limits_set_at?: number | null } = {},
+  ) =>
+    effectiveLimits({
+      plan_code,
+      custom_monthly_events: custom.events ?? null,
+      custom_sites: custom.sites ?? null,
+      plan_changed_at: times.plan_changed_at ?? null,
+      custom_limits_set_at: times.custom_limits_set_at ?? null,
+    });
+
   it('applies the operator overrides over the plan, each on its own', () => {
-    expect(
-      effectiveLimits({ plan_code: 'growth', custom_monthly_events: null, custom_sites: null }),
-    ).toMatchObject({
-      monthlyEvents: 100_000,
-      sites: 10,
-    });
-    expect(
-      effectiveLimits({ plan_code: 'growth', custom_monthly_events: 3_000_000, custom_sites: null }),
-    ).toMatchObject({
-      monthlyEvents: 3_000_000,
-      sites: 10,
-    });
+    expect(limits('growth', {})).toMatchObject({ monthlyEvents: 100_000, sites: 10 });
+    expect(limits('growth', { events: 3_000_000 })).toMatchObject({ monthlyEvents: 3_000_000, sites: 10 });
     // 0 is a limit ("nothing"), not "unset".
-    expect(effectiveLimits({ plan_code: 'free', custom_monthly_events: 0, custom_sites: 0 })).toMatchObject({
-      monthlyEvents: 0,
-      sites: 0,
+    expect(limits('free', { events: 0, sites: 0 })).toMatchObject({ monthlyEvents: 0, sites: 0 });
+  });
+
+  it('an override holds, lower or higher than the plan, until the plan changes after it', () => {
+    const setAfterChange = { plan_changed_at: 1_000, custom_limits_set_at: 2_000 };
+    expect(limits('growth', { events: 50, sites: 1 }, setAfterChange)).toMatchObject({
+      monthlyEvents: 50,
+      sites: 1,
+    });
+    // Set in the same second as the plan change: the operator's word is the later one.
+    expect(
+      limits('growth', { events: 50 }, { plan_changed_at: 2_000, custom_limits_set_at: 2_000 }),
+    ).toMatchObject({ monthlyEvents: 50 });
+    // No plan change ever, or an override from before the column existed: it holds.
+    expect(limits('growth', { events: 50 }, { custom_limits_set_at: 2_000 }).monthlyEvents).toBe(50);
+    expect(limits('growth', { events: 50 }, { plan_changed_at: 3_000 }).monthlyEvents).toBe(50);
+  });
+
+  it('after a later plan change, the larger of the override and the new plan counts', () => {
+    const changedAfter = { plan_changed_at: 3_000, custom_limits_set_at: 2_000 };
+    // A tiny override on growth, then the customer buys business: business's limits.
+    expect(limits('business', { events: 50, sites: 1 }, changedAfter)).toMatchObject({
+      monthlyEvents: 1_000_000,
+      sites: 50,
+    });
+    // An enterprise deal above the new plan keeps its higher limits, each on its own.
+    expect(limits('business', { events: 5_000_000, sites: 1 }, changedAfter)).toMatchObject({
+      monthlyEvents: 5_000_000,
+      sites: 50,
+    });
+    // Even a downgrade after the override: the deal above the plan stays.
+    expect(limits('free', { events: 5_000_000 }, changedAfter)).toMatchObject({
+      monthlyEvents: 5_000_000,
+      sites: 2,
     });
   });
 });
