@@ -31,6 +31,7 @@ interface ProfileJson {
     custom_sites: number | null;
     limits: { monthly_events: number; sites: number; retention_months: number };
     plan_changed_at: string | null;
+    custom_limits_set_at: string | null;
   };
 }
 
@@ -66,6 +67,8 @@ describe('admin: billing profile overrides', () => {
       custom_sites: 200,
       limits: { monthly_events: 5_000_000, sites: 200 },
     });
+    // Stamped, so a later plan change can tell the override is older (effectiveLimits).
+    expect((await billingRow(account.billingProfileId)).custom_limits_set_at).toBeGreaterThan(0);
     const seen = (await (await authFetch('/api/billing', { cookie: account.cookie })).json()) as {
       usage: { limit: number };
       limits: { sites: number };
@@ -92,6 +95,7 @@ describe('admin: billing profile overrides', () => {
     const body = ((await response.json()) as ProfileJson).billing_profile;
     expect(body).toMatchObject({ plan: 'business', limits: { monthly_events: 1_000_000, sites: 50 } });
     expect(body.plan_changed_at).not.toBeNull();
+    expect(body.custom_limits_set_at).toBeNull();
     const changedAt = (await billingRow(account.billingProfileId)).plan_changed_at;
     // The same plan again is no change.
     await admin(`/${account.billingProfileId}`, {

@@ -88,6 +88,7 @@ export interface BillingRow {
   custom_monthly_events: number | null;
   custom_sites: number | null;
   plan_changed_at: number | null;
+  custom_limits_set_at: number | null;
 }
 
 export async function billingRow(profileId: number): Promise<BillingRow> {
