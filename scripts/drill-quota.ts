@@ -7,8 +7,10 @@
  *
  *   84 % → cron: warning (one mail) → 120 % → cron +1 h: grace (one "capacity depleted" mail)
  *   → 200 % during grace, all stored → cron +7 days: over → the last third answers 202 over_quota
- *   → the operator raises the limit (the admin override, which decides the state again) → the very
- *   next event is stored.
+ *   → the owner upgrades to Business in the local Billing Portal ("Switch to Business"), whose
+ *   `customer.subscription.updated` webhook changes the plan after the operator's override, so
+ *   the larger limit (Business's) counts and the state is decided again → the very next event is
+ *   stored.
  *
  * Time: the cron runs through miniflare's trigger endpoint, /cdn-cgi/local/scheduled?cron=…&time=<ms>
  * (always on in `wrangler dev`, no --test-scheduled needed), so the job sees a simulated
@@ -92,7 +94,11 @@ async function main(): Promise<void> {
     console.log(`owner ${email} bought Growth; billing period ${bought.period_start} → ${bought.period_end}`);
 
     // --- The operator: a tiny custom limit on this profile (a fresh stack: the owner's profile is 1).
-    type Profile = { owner_user_id: number; limits: { monthly_events: number } };
+    type Profile = {
+      owner_user_id: number;
+      custom_monthly_events: number | null;
+      limits: { monthly_events: number };
+    };
     const admin = async (method: string, body?: unknown): Promise<Profile> =>
       (await stackAdmin(stack.workerUrl, method, '/admin/api/billing-profiles/1', body))
         .billing_profile as Profile;
@@ -235,8 +241,15 @@ async function main(): Promise<void> {
       `over_events ${afterFlush.usage.over_events} (refused ${rest + 1})`,
     );
 
-    console.log(`5. the operator raises the limit to ${LIMIT * 10}`);
-    await admin('PATCH', { custom_monthly_events: LIMIT * 10 });
+    console.log('5. the owner upgrades to Business in the Billing Portal');
+    // The local Stripe delivers customer.subscription.updated to the Worker before it answers.
+    const switched = await switchPlanInPortal(owner, 'Business');
+    const upgraded = await billing();
+    check(
+      'upgrade: the webhook applied Business over the custom limit',
+      switched && upgraded.plan === 'business' && upgraded.usage.limit === 1_000_000,
+      `plan ${upgraded.plan}, limit ${upgraded.usage.limit} (custom limit ${(await admin('GET')).custom_monthly_events} still set)`,
+    );
     const e = await sendEvents(1, 'restored');
     const f = await sendEvents(4, 'restored');
     const afterE = await billing();
@@ -279,6 +292,28 @@ async function main(): Promise<void> {
     await ch.close();
     await stack.close();
   }
+}
+
+/**
+ * Presses "Switch to <plan> (monthly)" on the owner's local Billing Portal page, as the owner's
+ * browser would (tools/stripe/pages.ts: a form POST with the price as a hidden field). Answers
+ * whether the portal took it (303 back to the portal page).
+ */
+async function switchPlanInPortal(owner: StackOwner, planName: string): Promise<boolean> {
+  const portal = String((await owner.expect('POST', '/api/billing/portal', {}, 200)).url);
+  const page = await (await fetch(portal)).text();
+  const form = new RegExp(
+    `<form method="post" action="([^"]+/switch)"><input type="hidden" name="price" value="([^"]+)"><button[^>]*>Switch to ${planName} \\(monthly\\)<`,
+  ).exec(page);
+  if (!form?.[1] || !form[2]) throw new Error(`no "Switch to ${planName}" on the portal page ${portal}`);
+  const response = await fetch(new URL(form[1], portal), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ price: form[2] }).toString(),
+  });
+  await response.arrayBuffer();
+  return response.status === 303;
 }
 
 main().catch((error: unknown) => {
