@@ -15,13 +15,8 @@ export function applyLocalD1(persistTo?: string): void {
   wrangler(['d1', 'migrations', 'apply', 'DB', '--local', ...(persistTo ? ['--persist-to', persistTo] : [])]);
 }
 
-/** Adds a site (if missing) to the local D1. Values are fixed by our own scripts, not user input. */
-export function seedSite(domain: string, allowedHostnames: readonly string[], persistTo?: string): void {
-  if (!/^[a-z0-9.-]+$/.test(domain)) throw new Error(`not a domain: ${domain}`);
-  const allowed = JSON.stringify(allowedHostnames).replaceAll("'", "''");
-  const key = `${domain.replaceAll('.', '-')}-site-key`;
-  const sql = `INSERT OR IGNORE INTO sites (domain, public_key, timezone, allowed_hostnames)
-    VALUES ('${domain}', '${key}', 'UTC', '${allowed}')`;
+/** Runs one statement against the local D1 (built by our own scripts from checked values). */
+function executeLocal(sql: string, persistTo?: string): void {
   wrangler([
     'd1',
     'execute',
@@ -31,6 +26,16 @@ export function seedSite(domain: string, allowedHostnames: readonly string[], pe
     sql,
     ...(persistTo ? ['--persist-to', persistTo] : []),
   ]);
+}
+
+/** Adds a site (if missing) to the local D1. Values are fixed by our own scripts, not user input. */
+export function seedSite(domain: string, allowedHostnames: readonly string[], persistTo?: string): void {
+  if (!/^[a-z0-9.-]+$/.test(domain)) throw new Error(`not a domain: ${domain}`);
+  const allowed = JSON.stringify(allowedHostnames).replaceAll("'", "''");
+  const key = `${domain.replaceAll('.', '-')}-site-key`;
+  const sql = `INSERT OR IGNORE INTO sites (domain, public_key, timezone, allowed_hostnames)
+    VALUES ('${domain}', '${key}', 'UTC', '${allowed}')`;
+  executeLocal(sql, persistTo);
 }
 
 /** The demo site: accepts events from the demo page on localhost and 127.0.0.1. */
@@ -46,15 +51,7 @@ export function markEmailVerified(email: string, persistTo?: string): void {
   if (!/^[a-z0-9.@+-]+$/.test(email)) throw new Error('unexpected demo values');
   const sql = `UPDATE users SET email_verified_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
     WHERE email = '${email}' AND email_verified_at IS NULL`;
-  wrangler([
-    'd1',
-    'execute',
-    'DB',
-    '--local',
-    '--command',
-    sql,
-    ...(persistTo ? ['--persist-to', persistTo] : []),
-  ]);
+  executeLocal(sql, persistTo);
 }
 
 /** Gives an unowned site to the billing profile of the user with `email` (the dev demo account). */
@@ -64,13 +61,5 @@ export function assignSiteOwner(domain: string, email: string, persistTo?: strin
   const sql = `UPDATE sites SET billing_profile_id = (
       SELECT b.id FROM billing_profiles b JOIN users u ON u.id = b.owner_user_id WHERE u.email = '${email}')
     WHERE domain = '${domain}' AND billing_profile_id IS NULL`;
-  wrangler([
-    'd1',
-    'execute',
-    'DB',
-    '--local',
-    '--command',
-    sql,
-    ...(persistTo ? ['--persist-to', persistTo] : []),
-  ]);
+  executeLocal(sql, persistTo);
 }
