@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { isMetered } from '../workers/billing/count';
 import { buildDashboard } from './build-dashboard';
 import { launchChromium } from './lib/chromium';
-import { verificationToken } from './lib/dev-mailbox';
+import { signUpAndAddSite } from './lib/dashboard-owner';
 import { EVERY_15_MINUTES, runCron } from './lib/scheduled';
 import { SEED_COLUMNS, SiteTraffic, sharedCatalog } from './lib/seed-traffic';
 import { startStack } from './lib/stack';
@@ -165,25 +165,12 @@ async function main(): Promise<void> {
 
     const owner = await newContext({ viewport: { width: 1280, height: 800 } });
     const page = await owner.newPage();
-    await page.goto(`${url}/signup`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByLabel('Domain').waitFor();
-    // Adding sites needs a verified email: follow the verification mail's link, as the owner would.
-    await page.goto(`${url}/verify-email?token=${await verificationToken(url, EMAIL)}`);
-    await page
-      .getByText(/verified/i)
-      .first()
-      .waitFor();
-    await page.goto(`${url}/sites/new`);
-    await page.getByLabel('Domain').fill(DOMAIN);
-    await page.getByLabel('Time zone').selectOption('Europe/Berlin');
-    await page.getByRole('button', { name: 'Add site' }).click();
-    await page.getByRole('link', { name: 'Open the dashboard' }).waitFor();
-    const siteId = Number(
-      (await page.getByRole('link', { name: 'Open the dashboard' }).getAttribute('href'))?.split('/').pop(),
-    );
+    const siteId = await signUpAndAddSite(page, url, {
+      email: EMAIL,
+      password: PASSWORD,
+      domain: DOMAIN,
+      timezone: 'Europe/Berlin',
+    });
     let emptySiteId = 0;
     for (const domain of ['blog.example.org', 'docs.example.net']) {
       const res = await owner.request.post(`${url}/api/sites`, {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/lib/chromium';
-import { verificationToken } from '../../scripts/lib/dev-mailbox';
+import { signUpAndAddSite } from '../../scripts/lib/dashboard-owner';
 import { EVERY_15_MINUTES, runCron } from '../../scripts/lib/scheduled';
 import { clickhouse, workerUrl } from './helpers';
 
@@ -72,27 +72,6 @@ afterEach(async (test) => {
   context = undefined;
 });
 
-async function signUpAndAddSite(page: Page): Promise<number> {
-  await page.goto(`${workerUrl()}/signup`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Add a site' }).waitFor();
-  // Sites and Checkout need a verified email: follow the verification mail's link, as the owner would.
-  await page.goto(`${workerUrl()}/verify-email?token=${await verificationToken(workerUrl(), EMAIL)}`);
-  await page
-    .getByText(/confirmed|verified/i)
-    .first()
-    .waitFor();
-  await page.goto(`${workerUrl()}/sites/new`);
-  await page.getByLabel('Domain').fill(DOMAIN);
-  await page.getByLabel('Time zone').selectOption('UTC');
-  await page.getByRole('button', { name: 'Add site' }).click();
-  const open = page.getByRole('link', { name: 'Open the dashboard' });
-  await open.waitFor();
-  return Number((await open.getAttribute('href'))?.split('/').pop());
-}
-
 /** `count` pageviews of the site in this UTC month so far (the free plan's billing period). */
 async function sendPageviews(siteId: number, count: number): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
@@ -120,7 +99,12 @@ function poll<T>(read: () => Promise<T> | T, message?: string) {
 describe('usage and billing', () => {
   it('shows the limit, warns over it, upgrades through Checkout and opens the Billing Portal', async () => {
     const page = await newPage();
-    const siteId = await signUpAndAddSite(page);
+    const siteId = await signUpAndAddSite(page, workerUrl(), {
+      email: EMAIL,
+      password: PASSWORD,
+      domain: DOMAIN,
+      timezone: 'UTC',
+    });
 
     // A new account: the free plan, nothing used yet.
     await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Billing' }).click();

@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totpCode } from '../../functions/auth/totp';
 import { launchChromium } from '../../scripts/lib/chromium';
-import { verificationToken } from '../../scripts/lib/dev-mailbox';
+import { signUpAndAddSite as signUpAsOwner } from '../../scripts/lib/dashboard-owner';
 import { clickhouse, workerUrl } from './helpers';
 
 const XSS_PATH = '<img src=x onerror=alert(1)>';
@@ -236,22 +236,12 @@ function panelRows(page: Page, panel: string): Promise<string[]> {
 }
 
 async function signUpAndAddSite(page: Page): Promise<{ siteId: number; visitorsNow: number }> {
-  await page.goto(`${workerUrl()}/signup`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Add a site' }).waitFor();
-  // Adding a site needs a verified email: follow the link of the verification mail, as the owner would.
-  await page.goto(`${workerUrl()}/verify-email?token=${await verificationToken(workerUrl(), EMAIL)}`);
-  await page
-    .getByText(/confirmed|verified/i)
-    .first()
-    .waitFor();
-  await page.goto(`${workerUrl()}/sites/new`);
-  await page.getByRole('heading', { name: 'Add a site' }).waitFor();
-  await page.getByLabel('Domain').fill(DOMAIN);
-  await page.getByLabel('Time zone').selectOption('UTC');
-  await page.getByRole('button', { name: 'Add site' }).click();
+  await signUpAsOwner(page, workerUrl(), {
+    email: EMAIL,
+    password: PASSWORD,
+    domain: DOMAIN,
+    timezone: 'UTC',
+  });
   await poll(() => page.locator('.snippet textarea').inputValue()).toContain(`data-domain="${DOMAIN}"`);
 
   const listed = await context.request.get(`${workerUrl()}/api/sites`);
