@@ -1,3 +1,4 @@
+import type { BillingProfileRow } from '../../../functions/billing/profile';
 /**
  * Billing tests against the real local Stripe server (tools/stripe, started by
  * test/setup/stripe.global.ts) through the real SDK. The Worker runs inside workerd, out of the
@@ -76,20 +77,8 @@ export function ofType(events: StripeEventJson[], type: string): StripeEventJson
   return found;
 }
 
-export interface BillingRow {
-  plan_code: string;
-  plan_interval: string | null;
-  subscription_status: string | null;
-  stripe_customer_id: string | null;
-  stripe_subscription_id: string | null;
-  period_start: number | null;
-  period_end: number | null;
-  cancel_at_period_end: number;
-  custom_monthly_events: number | null;
-  custom_sites: number | null;
-  plan_changed_at: number | null;
-  custom_limits_set_at: number | null;
-}
+/** A `billing_profiles` row without its identity columns. */
+export type BillingRow = Omit<BillingProfileRow, 'id' | 'owner_user_id' | 'created_at'>;
 
 export async function billingRow(profileId: number): Promise<BillingRow> {
   const row = await testEnv.DB.prepare('SELECT * FROM billing_profiles WHERE id = ?1')

@@ -1,3 +1,4 @@
+import type { UsagePeriodRow } from '../../../workers/billing/store';
 /**
  * Billing profiles, their sites and their events, written straight into D1 and ClickHouse, so the
  * metering and quota tests control periods, limits and event times exactly.
@@ -97,17 +98,8 @@ export async function insertSiteEvents(
   });
 }
 
-export interface StoredPeriod {
-  period_start: number;
-  period_end: number;
-  events: number;
-  over_events: number;
-  limit_events: number;
-  state: string;
-  warned_at: number | null;
-  depleted_at: number | null;
-  grace_ends_at: number | null;
-}
+/** A `usage_periods` row as the tests read it (the store's row without the profile id). */
+export type StoredPeriod = Omit<UsagePeriodRow, 'billing_profile_id'>;
 
 /** The profile's usage rows, oldest period first. */
 export async function storedPeriods(profileId: number): Promise<StoredPeriod[]> {
