@@ -30,6 +30,9 @@ export function environmentName(env: { ENVIRONMENT?: string }): string {
  */
 const DEVELOPMENT_IP_KEY_SECRET = 'edgebear development ip key (not secret)';
 
+/** Stands in for MAIL_LINK_SECRET in development and tests only (functions/mail/signed-link.ts). */
+const DEVELOPMENT_MAIL_LINK_SECRET = 'edgebear development mail link key (not secret)';
+
 /** Milliseconds the ingest group commit waits to fill a queue message (wrangler.toml does not repeat it). */
 export const DEFAULT_GROUP_COMMIT_MS = 800;
 
@@ -53,6 +56,13 @@ export interface Config {
    * fail closed rather than name Durable Objects by a reversible hash.
    */
   ipKeySecret: string | null;
+  /**
+   * Signs links in mail that work without signing in (unsubscribe). A development constant
+   * outside production; null in production without the secret, where such links are refused.
+   */
+  mailLinkSecret: string | null;
+  /** Where the operator's mail goes (job alerts, the daily email); null: nowhere. */
+  staffEmail: string | null;
   /** Ended days the 15-minute cron seals per run; 0 turns sealing off. */
   sealDaysPerRun: number;
   /** Async inserts with wait (ClickHouse >= 26.1); false for synchronous inserts. */
@@ -123,6 +133,8 @@ export function parseConfig(env: Env): Config {
     production: !development,
     environment: environmentName(env),
     ipKeySecret: env.IP_KEY_SECRET || (development ? DEVELOPMENT_IP_KEY_SECRET : null),
+    mailLinkSecret: env.MAIL_LINK_SECRET || (development ? DEVELOPMENT_MAIL_LINK_SECRET : null),
+    staffEmail: env.STAFF_EMAIL?.trim() || null,
     sealDaysPerRun: integer('SEAL_DAYS_PER_RUN', env.SEAL_DAYS_PER_RUN, 3, 0, 31),
     clickhouseAsyncInsert: flag('CLICKHOUSE_ASYNC_INSERT', env.CLICKHOUSE_ASYNC_INSERT, true),
     statsRateLimit: rule('STATS_RATE_LIMIT', env.STATS_RATE_LIMIT || '60/60'),
@@ -180,6 +192,7 @@ const REQUIRED_SECRETS = {
   TOTP_ENCRYPTION_KEY: 'two-factor authentication cannot be set up or used',
   STRIPE_SECRET_KEY: 'nobody can upgrade or manage billing (503 billing_not_configured)',
   STRIPE_WEBHOOK_SECRET: 'Stripe webhooks are refused: payments do not change plans',
+  MAIL_LINK_SECRET: 'unsubscribe links in reports and alerts do not work',
 } as const satisfies Partial<Record<keyof Env, string>>;
 
 export type RequiredSecret = keyof typeof REQUIRED_SECRETS;

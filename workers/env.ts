@@ -14,6 +14,13 @@ interface OptionalSecrets {
   ADMIN_TOKEN?: string;
   /** Unexpected errors go to Sentry when set (workers/observability/sentry.ts). */
   SENTRY_DSN?: string;
+  /**
+   * Operator alerts (a job failed, is late, recovered) are POSTed here in Slack's incoming-webhook
+   * shape `{ "text": … }` (workers/jobs/monitor.ts). A secret: the URL is the credential.
+   */
+  ALERT_WEBHOOK_URL?: string;
+  // HEARTBEAT_URL_<JOB> (e.g. HEARTBEAT_URL_SEAL_DAYS): pinged after each success of that job; read
+  // by name in workers/jobs/monitor.ts, so not listed here.
 }
 
 /**
@@ -57,6 +64,8 @@ interface TunableVars {
   CLICKHOUSE_MAX_ROWS_TO_READ?: string;
   /** "true": signup needs an invite code (functions/auth/config.ts). */
   INVITE_ONLY?: string;
+  /** The operator's address: job alerts and the daily operator email (docs/jobs.md). Unset: none are mailed. */
+  STAFF_EMAIL?: string;
   /** The mail provider's send endpoint (Postmark's JSON API by default; functions/mail). */
   MAIL_PROVIDER_URL?: string;
   /** Days a billing profile keeps ingesting after reaching its monthly limit (0–90); default 7 (docs/billing.md). */

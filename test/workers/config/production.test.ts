@@ -112,6 +112,7 @@ describe('GET /api/health', () => {
     APP_URL: 'https://app.example.com',
     STRIPE_SECRET_KEY: 's',
     STRIPE_WEBHOOK_SECRET: 'w',
+    MAIL_LINK_SECRET: 'l',
     STRIPE_PRICE_GROWTH_MONTH: 'price_gm',
     STRIPE_PRICE_GROWTH_YEAR: 'price_gy',
     STRIPE_PRICE_BUSINESS_MONTH: 'price_bm',
