@@ -81,6 +81,8 @@ export interface Config {
   quotaGraceDays: number;
   /** Seconds an isolate caches a billing profile's capacity for ingest (workers/billing/capacity.ts). */
   capacityCacheSeconds: number;
+  /** "Send me a test report" mails per user (functions/reports/routes.ts). */
+  reportTestRateLimit: RateRule;
 }
 
 /** Limits of one ClickHouse read (stats, performance); over one, the query answers 422. */
@@ -166,6 +168,7 @@ export function parseConfig(env: Env): Config {
     },
     quotaGraceDays: integer('QUOTA_GRACE_DAYS', env.QUOTA_GRACE_DAYS, DEFAULT_GRACE_DAYS, 0, 90),
     capacityCacheSeconds: integer('CAPACITY_CACHE_SECONDS', env.CAPACITY_CACHE_SECONDS, 900, 0, 900),
+    reportTestRateLimit: rule('REPORT_TEST_RATE_LIMIT', env.REPORT_TEST_RATE_LIMIT || '5/3600'),
   };
 }
 

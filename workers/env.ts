@@ -72,6 +72,8 @@ interface TunableVars {
   QUOTA_GRACE_DAYS?: string;
   /** Seconds an isolate caches a billing profile's capacity for ingest (0–900); default 900. */
   CAPACITY_CACHE_SECONDS?: string;
+  /** "Send me a test report" mails per user, "<limit>/<seconds>"; default "5/3600" (docs/reports.md). */
+  REPORT_TEST_RATE_LIMIT?: string;
   /** Host of the Stripe API (functions/billing/config.ts); default "api.stripe.com", the local server in dev and tests. */
   STRIPE_API_HOST?: string;
   /** Its port; default 443. */
