@@ -14,6 +14,7 @@ export default {
     else await consumeEvents(batch, env, ctx);
   },
   async scheduled(controller, env) {
-    await runScheduled(controller, env);
+    const failed = (await runScheduled(controller, env)).filter((o) => o.status === 'error');
+    if (failed.length > 0) throw new Error(`jobs failed: ${failed.map((o) => o.job).join(', ')}`);
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -1,5 +1,8 @@
 import type { Env } from '../env';
 
+/** How jobs reach outside services (webhooks, heartbeats): `fetch` in production, a recorder in tests. */
+export type Transport = (input: string, init: RequestInit) => Promise<Response>;
+
 /** What a job gets for one run. */
 export interface JobContext {
   env: Env;
@@ -11,6 +14,8 @@ export interface JobContext {
   period: string;
   /** Aborted when the job's timeout passes: pass it to fetches, check it between items. */
   signal: AbortSignal;
+  /** Use it instead of the global fetch for calls to outside services, so tests can see them. */
+  transport: Transport;
 }
 
 export interface JobResult {

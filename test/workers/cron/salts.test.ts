@@ -43,7 +43,9 @@ describe('daily salts and visitor ids', () => {
       .all<{ day: string }>();
     // 2031-07-08 began 48 h 5 min ago: gone. Yesterday (07-09) stays until 2031-07-11 00:00.
     expect(days.results.map((r) => r.day)).toEqual(['2031-07-09', '2031-07-10', '2031-07-11']);
-    const run = await testEnv.DB.prepare("SELECT last_status FROM job_runs WHERE job = 'salts'").first<{
+    const run = await testEnv.DB.prepare(
+      "SELECT status AS last_status FROM job_runs WHERE job = 'salts' ORDER BY started_at DESC LIMIT 1",
+    ).first<{
       last_status: string;
     }>();
     expect(run?.last_status).toBe('ok');

@@ -61,7 +61,7 @@ describe('metering counts a billing period from ClickHouse', () => {
     expect((await storedPeriods(profile.id))[0]?.events).toBe(15);
 
     const run = await testEnv.DB.prepare(
-      "SELECT last_status, detail FROM job_runs WHERE job = 'metering'",
+      "SELECT status AS last_status, detail FROM job_runs WHERE job = 'metering' ORDER BY started_at DESC LIMIT 1",
     ).first<{
       last_status: string;
       detail: string;

@@ -124,7 +124,7 @@ describe('DELETE /api/sites/:id', () => {
       await testEnv.DB.prepare('SELECT id FROM api_keys WHERE site_id = ?1').bind(doomed.id).first(),
     ).toBeNull();
     const run = await testEnv.DB.prepare(
-      "SELECT last_status, detail FROM job_runs WHERE job = 'site_deletion'",
+      "SELECT status AS last_status, detail FROM job_runs WHERE job = 'site_deletion' ORDER BY started_at DESC LIMIT 1",
     ).first<{
       last_status: string;
       detail: string;
