@@ -6,6 +6,7 @@ import { authRoutes } from './auth';
 import { billingRoutes } from './billing';
 import { keyRoutes } from './keys';
 import { performanceRoutes } from './performance';
+import { reportRoutes, reportUnsubscribeRoutes } from './reports';
 import { siteRoutes } from './sites';
 import { statsRoutes } from './stats';
 
@@ -23,6 +24,9 @@ api.get('/api/health', (c) => {
 
 api.route('/', adminRoutes);
 api.route('/', authRoutes);
+// Report routes before siteRoutes, whose session check would otherwise run twice for them.
+api.route('/', reportRoutes);
+api.route('/', reportUnsubscribeRoutes);
 api.route('/api/sites', siteRoutes);
 api.route('/api/keys', keyRoutes);
 api.route('/api/billing', billingRoutes);

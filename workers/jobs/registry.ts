@@ -1,6 +1,7 @@
 import { meteringJob, saltsJob, sealDaysJob, siteDeletionJob } from './builtin';
 import type { Job } from './job';
 import { jobMonitor } from './monitor-job';
+import { reportsJob } from './reports';
 
 /**
  * Which cron trigger runs which jobs, in order. The keys are exactly the `crons` of wrangler.toml
@@ -10,7 +11,7 @@ import { jobMonitor } from './monitor-job';
 const jobMonitorJob = jobMonitor(allJobs);
 
 export const TRIGGERS: Record<string, Job[]> = {
-  '*/15 * * * *': [saltsJob, sealDaysJob, meteringJob, siteDeletionJob, jobMonitorJob],
+  '*/15 * * * *': [saltsJob, sealDaysJob, meteringJob, siteDeletionJob, reportsJob, jobMonitorJob],
   '5 0 * * *': [saltsJob],
 };
 
