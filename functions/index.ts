@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { configProblems } from '../workers/config';
 import type { Env } from '../workers/env';
 import { adminRoutes } from './admin';
+import { alertRoutes, alertUnsubscribeRoutes } from './alerts';
 import { authRoutes } from './auth';
 import { billingRoutes } from './billing';
 import { keyRoutes } from './keys';
@@ -24,6 +25,9 @@ api.get('/api/health', (c) => {
 
 api.route('/', adminRoutes);
 api.route('/', authRoutes);
+// Before siteRoutes, whose session check would otherwise run a second time for these paths.
+api.route('/api/sites/:id/alerts', alertRoutes);
+api.route('/', alertUnsubscribeRoutes);
 // Report routes before siteRoutes, whose session check would otherwise run twice for them.
 api.route('/', reportRoutes);
 api.route('/', reportUnsubscribeRoutes);
