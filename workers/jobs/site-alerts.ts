@@ -26,7 +26,7 @@ import {
 } from '../../functions/alerts/signals';
 import { type AlertingSite, alertingSites } from '../../functions/alerts/store';
 import { unsubscribeUrl } from '../../functions/alerts/unsubscribe';
-import { type MailMessage, type Mailer, mailerFor } from '../../functions/mail';
+import { type Mailer, type MailMessage, mailerFor } from '../../functions/mail';
 import { appUrl } from '../../functions/sites/store';
 import { addDays, localDay, zoneOffsetMs } from '../../functions/stats/dates';
 import { type Executor, PLANNER_SETTINGS } from '../../functions/stats/run';
@@ -105,7 +105,12 @@ async function deliver(
   return sent;
 }
 
-function dashboardUrl(run: Run, siteId: number, range: { from: string; to: string } | 'day', hash = ''): string {
+function dashboardUrl(
+  run: Run,
+  siteId: number,
+  range: { from: string; to: string } | 'day',
+  hash = '',
+): string {
   const search = new URLSearchParams(
     range === 'day' ? { period: 'day' } : { period: 'custom', from: range.from, to: range.to },
   );
@@ -209,7 +214,9 @@ export async function runSiteAlerts(context: JobContext): Promise<JobResult> {
   }
   const detail = `${sites} sites, ${mails} mails`;
   if (failed.length > 0) {
-    throw new Error(`${detail}; failed for sites ${failed.slice(0, 10).join(', ')}: ${firstError.slice(0, 200)}`);
+    throw new Error(
+      `${detail}; failed for sites ${failed.slice(0, 10).join(', ')}: ${firstError.slice(0, 200)}`,
+    );
   }
   return { items: mails, detail };
 }
