@@ -2,6 +2,7 @@ import { meteringJob, saltsJob, sealDaysJob, siteDeletionJob } from './builtin';
 import type { Job } from './job';
 import { jobMonitor } from './monitor-job';
 import { reportsJob } from './reports';
+import { staffDaily } from './staff-daily';
 
 /**
  * Which cron trigger runs which jobs, in order. The keys are exactly the `crons` of wrangler.toml
@@ -11,7 +12,15 @@ import { reportsJob } from './reports';
 const jobMonitorJob = jobMonitor(allJobs);
 
 export const TRIGGERS: Record<string, Job[]> = {
-  '*/15 * * * *': [saltsJob, sealDaysJob, meteringJob, siteDeletionJob, reportsJob, jobMonitorJob],
+  '*/15 * * * *': [
+    saltsJob,
+    sealDaysJob,
+    meteringJob,
+    siteDeletionJob,
+    reportsJob,
+    staffDaily,
+    jobMonitorJob,
+  ],
   '5 0 * * *': [saltsJob],
 };
 

@@ -3,11 +3,13 @@
  * ClickHouse dataset, one email per day whatever runs overlap, nothing before 07:00 UTC, nothing
  * without STAFF_EMAIL. Real D1, real ClickHouse, the real outbox.
  */
+import { createScheduledController } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { staffFigures } from '../../../functions/staff/figures';
 import { clickhouse } from '../../../workers/clickhouse/client';
 import { readExecutor } from '../../../workers/clickhouse/read';
 import { configOf } from '../../../workers/config';
+import { runScheduled } from '../../../workers/cron/scheduled';
 import type { Env } from '../../../workers/env';
 import type { EventKind, EventRecord } from '../../../workers/events/record';
 import type { JobContext } from '../../../workers/jobs/job';
@@ -320,6 +322,26 @@ describe("the operator's daily email", () => {
     await staffDaily.run(context(staffEnv, morning + DAY_MS));
     expect(await staffMails()).toHaveLength(2);
     expect(day).toBe(staffDaily.period(morning));
+  });
+
+  it('runs from the 15-minute trigger: not at 06:45 UTC, once at 07:00, skipped at 07:15', async () => {
+    await clearMails();
+    const { day, start } = freshDay();
+    const cron = (at: number) =>
+      runScheduled(createScheduledController({ cron: '*/15 * * * *', scheduledTime: at }), staffEnv);
+    const outcome = async (at: number) => (await cron(at)).find((o) => o.job === 'staff_daily');
+
+    expect(await outcome(start + 6.75 * 3_600_000)).toMatchObject({ status: 'not_due', period: null });
+    expect(await staffMails()).toEqual([]);
+    expect(await outcome(start + 7 * 3_600_000)).toMatchObject({ status: 'ok', period: day, items: 1 });
+    expect(await outcome(start + 7.25 * 3_600_000)).toMatchObject({ status: 'skipped', period: day });
+    expect(await staffMails()).toHaveLength(1);
+    const run = await testEnv.DB.prepare(
+      "SELECT status, detail FROM job_runs WHERE job = 'staff_daily' AND period = ?1",
+    )
+      .bind(day)
+      .first<{ status: string; detail: string }>();
+    expect(run).toEqual({ status: 'ok', detail: expect.stringContaining('sent the email for') });
   });
 
   it('is not due before 07:00 UTC, and is due from 07:00 to midnight', () => {
