@@ -11,6 +11,7 @@ import { flushCounters } from '../../workers/observability/counters';
 import { ApiError } from '../errors';
 import { bearer } from './bearer';
 import { billingProfileRoutes } from './billing';
+import { jobRoutes } from './jobs';
 
 /** Query parameters of the replay route: a bad one is a 400, never a silent default. */
 function invalid(message: string): ApiError {
@@ -42,6 +43,7 @@ function cursor(text: string | undefined): ReplayCursor | null {
 export const adminRoutes = new Hono<{ Bindings: Env }>();
 
 adminRoutes.route('/admin/api/billing-profiles', billingProfileRoutes);
+adminRoutes.route('/', jobRoutes);
 
 adminRoutes.get(
   '/metrics',
