@@ -370,7 +370,8 @@ describe("the operator's daily email", () => {
     const broken: Env = {
       ...staffEnv,
       MAIL_API_TOKEN: 'test-token',
-      MAIL_PROVIDER_URL: 'http://127.0.0.1:9/email',
+      // A server that answers, but not as a mail provider: the send fails with its 404.
+      MAIL_PROVIDER_URL: `http://${testEnv.STRIPE_API_HOST}:${testEnv.STRIPE_API_PORT}/not-a-mail-api`,
     };
     await expect(staffDaily.run(context(broken, morning))).rejects.toThrow();
     expect((await staffDaily.run(context(staffEnv, morning + 15 * 60_000))).items).toBe(1);
