@@ -1,8 +1,10 @@
 import { Cron } from 'croner';
 import { Hono } from 'hono';
 import type { Env } from '../../workers/env';
+import { dispatch } from '../../workers/jobs/dispatcher';
 import type { Job } from '../../workers/jobs/job';
 import { allJobs, triggersOf } from '../../workers/jobs/registry';
+import { ApiError } from '../errors';
 import { bearer } from './bearer';
 
 interface RunRow {
@@ -122,5 +124,25 @@ jobRoutes.get(
       };
     });
     return c.json({ now: iso(now), jobs });
+  },
+);
+
+/**
+ * `POST /admin/api/jobs/:name/run` (bearer ADMIN_TOKEN): runs one job now, as its trigger would,
+ * idempotency included (a period that succeeded is skipped). Answers the job's outcome.
+ */
+jobRoutes.post(
+  '/admin/api/jobs/:name/run',
+  bearer((env) => env.ADMIN_TOKEN),
+  async (c) => {
+    const job = allJobs().find((j) => j.name === c.req.param('name'));
+    if (!job)
+      throw new ApiError(
+        404,
+        'not_found',
+        `no job named "${c.req.param('name')}" (GET /admin/api/jobs lists them)`,
+      );
+    const [outcome] = await dispatch(c.env, 'manual', Date.now(), [job]);
+    return c.json(outcome);
   },
 );

@@ -1,11 +1,14 @@
-/**
- * wrangler dev does not fire cron triggers by itself; it exposes /__scheduled instead. This loop
- * fires the crons of wrangler.toml at their times (and each once at start) while dev runs.
- */
-const CRONS: { cron: string; due: (d: Date) => boolean }[] = [
-  { cron: '*/15 * * * *', due: (d) => d.getUTCMinutes() % 15 === 0 },
-  { cron: '5 0 * * *', due: (d) => d.getUTCHours() === 0 && d.getUTCMinutes() === 5 },
-];
+import { readFileSync } from 'node:fs';
+import { Cron } from 'croner';
+
+/** The cron triggers of wrangler.toml (one `crons = [...]` line), so this loop never drifts from it. */
+export function wranglerCrons(path = 'wrangler.toml'): string[] {
+  const line = readFileSync(path, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('crons = '));
+  if (!line) throw new Error(`${path}: no "crons = [...]" line`);
+  return JSON.parse(line.slice('crons = '.length)) as string[];
+}
 
 async function fire(workerUrl: string, cron: string): Promise<void> {
   try {
@@ -20,15 +23,27 @@ async function fire(workerUrl: string, cron: string): Promise<void> {
   }
 }
 
+/**
+ * wrangler dev does not fire cron triggers by itself; it exposes /__scheduled instead. This loop
+ * fires the crons of wrangler.toml at their times (UTC, as Cloudflare does) and each once at start.
+ */
 export function runCronLoop(workerUrl: string): () => void {
-  for (const { cron } of CRONS) void fire(workerUrl, cron);
-  let lastMinute = -1;
+  const crons = wranglerCrons();
+  const schedules = crons.map((cron) => ({
+    cron,
+    schedule: new Cron(cron, { timezone: 'UTC', paused: true }),
+  }));
+  for (const cron of crons) void fire(workerUrl, cron);
+  let lastMinute = Math.floor(Date.now() / 60_000);
   const timer = setInterval(() => {
-    const now = new Date();
-    const minute = Math.floor(now.getTime() / 60_000);
+    const minute = Math.floor(Date.now() / 60_000);
     if (minute === lastMinute) return;
     lastMinute = minute;
-    for (const { cron, due } of CRONS) if (due(now)) void fire(workerUrl, cron);
+    // Due when the next run after the minute before is this minute.
+    const previous = new Date((minute - 1) * 60_000);
+    for (const { cron, schedule } of schedules) {
+      if (schedule.nextRun(previous)?.getTime() === minute * 60_000) void fire(workerUrl, cron);
+    }
   }, 5_000);
   return () => clearInterval(timer);
 }

@@ -33,6 +33,8 @@ const LOCAL_VARS: Readonly<Record<string, string>> = {
   STRIPE_API_HOST: '127.0.0.1',
   STRIPE_API_PORT: String(LOCAL_STRIPE_PORT),
   STRIPE_API_PROTOCOL: 'http',
+  // Job alerts and the operator's daily email land in the development mailbox (/dev/mail).
+  STAFF_EMAIL: 'operator@edgebear.localhost',
   ...localPriceVars(),
 };
 

@@ -304,4 +304,16 @@ describe('GET /admin/api/jobs', () => {
     expect(nextDue).toBeGreaterThan(Date.now());
     expect(nextDue - Date.now()).toBeLessThanOrEqual(15 * MINUTE);
   });
+
+  it('runs one job by hand, honouring its idempotency', async () => {
+    const auth = { authorization: 'Bearer test-admin-token' };
+    const missing = await workerFetch('/admin/api/jobs/no_such_job/run', { method: 'POST', headers: auth });
+    expect(missing.status).toBe(404);
+    expect((await workerFetch('/admin/api/jobs/salts/run', { method: 'POST' })).status).toBe(401);
+    const first = await workerFetch('/admin/api/jobs/job_monitor/run', { method: 'POST', headers: auth });
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { status: string }).status).toMatch(/^(ok|skipped)$/);
+    const again = await workerFetch('/admin/api/jobs/job_monitor/run', { method: 'POST', headers: auth });
+    expect(((await again.json()) as { status: string }).status).toBe('skipped');
+  });
 });
