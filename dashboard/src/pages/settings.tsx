@@ -1,6 +1,7 @@
 /** Site settings: snippet, hostnames and privacy switches, the shared link, and API keys. */
 import { useState } from 'preact/hooks';
 import { ApiError, type ApiKey, del, get, patch, post, type Site } from '../api';
+import { ReportsSettings } from '../components/reports-settings';
 import { ErrorMessage, Field, Link, Loading } from '../components/ui';
 import { useAsync } from '../hooks';
 import { navigate } from '../router';
@@ -314,6 +315,7 @@ export function SettingsPage({ id }: { id: string }) {
       <TrackingSettings site={current} onSaved={setSite} />
       <SharedLinkSettings site={current} onSaved={setSite} />
       <ApiKeys site={current} />
+      <ReportsSettings site={current} />
       <DangerZone site={current} />
     </main>
   );
