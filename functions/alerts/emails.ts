@@ -170,18 +170,13 @@ export function vitalsEmail(
       },
       {
         kind: 'table',
-        columns: ['Metric (p75)', 'This day', '7 days before'],
+        columns: ['p75', 'This day', 'Band', '7 days before', 'Band'],
         rows: fact.regressions.map((r) => [
           r.metric.toUpperCase(),
-          {
-            text: `${vitalValue(r.metric, r.current.p75)} (${BAND_NAMES[r.current.band]})`,
-            tone: 'bad',
-            bold: true,
-          },
-          {
-            text: `${vitalValue(r.metric, r.baseline.p75)} (${BAND_NAMES[r.baseline.band]})`,
-            tone: r.baseline.band === 'good' ? 'good' : 'neutral',
-          },
+          { text: vitalValue(r.metric, r.current.p75), tone: 'bad', bold: true },
+          { text: BAND_NAMES[r.current.band], tone: 'bad' },
+          vitalValue(r.metric, r.baseline.p75),
+          { text: BAND_NAMES[r.baseline.band], tone: r.baseline.band === 'good' ? 'good' : 'neutral' },
         ]),
       },
       {

@@ -2,6 +2,7 @@ import { meteringJob, saltsJob, sealDaysJob, siteDeletionJob } from './builtin';
 import type { Job } from './job';
 import { jobMonitor } from './monitor-job';
 import { reportsJob } from './reports';
+import { siteAlertsJob } from './site-alerts';
 import { staffDaily } from './staff-daily';
 
 /**
@@ -18,6 +19,7 @@ export const TRIGGERS: Record<string, Job[]> = {
     meteringJob,
     siteDeletionJob,
     reportsJob,
+    siteAlertsJob,
     staffDaily,
     jobMonitorJob,
   ],
