@@ -1,6 +1,7 @@
 /** Site settings: snippet, hostnames and privacy switches, the shared link, and API keys. */
 import { useState } from 'preact/hooks';
 import { ApiError, type ApiKey, del, get, patch, post, type Site } from '../api';
+import { AlertsSettings } from '../components/alerts-settings';
 import { ReportsSettings } from '../components/reports-settings';
 import { ErrorMessage, Field, Link, Loading } from '../components/ui';
 import { useAsync } from '../hooks';
@@ -316,6 +317,7 @@ export function SettingsPage({ id }: { id: string }) {
       <SharedLinkSettings site={current} onSaved={setSite} />
       <ApiKeys site={current} />
       <ReportsSettings site={current} />
+      <AlertsSettings site={current} />
       <DangerZone site={current} />
     </main>
   );
