@@ -11,6 +11,12 @@ export interface MailMessage {
    * reset link). A provider-backed mailer stores the outbox copy with these redacted.
    */
   secrets?: string[];
+  /**
+   * The one-click unsubscribe URL of a recurring mail (reports, alerts): sent as the
+   * `List-Unsubscribe` and `List-Unsubscribe-Post` headers (RFC 8058), which large mailbox
+   * providers require of bulk senders. The URL must accept a POST without a session.
+   */
+  unsubscribeUrl?: string;
 }
 
 /** Sends account email. One real implementation (`ProviderMailer`) and the local `OutboxMailer`. */

@@ -49,6 +49,14 @@ export class ProviderMailer implements Mailer {
           HtmlBody: message.html,
           Tag: message.kind,
           MessageStream: 'outbound',
+          ...(message.unsubscribeUrl
+            ? {
+                Headers: [
+                  { Name: 'List-Unsubscribe', Value: `<${message.unsubscribeUrl}>` },
+                  { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+                ],
+              }
+            : {}),
         }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });

@@ -83,6 +83,33 @@ describe('ProviderMailer', () => {
     expect(row?.text).toContain('[redacted]');
   });
 
+  it('sends one-click unsubscribe headers (RFC 8058) with a recurring mail, and none with account mail', async () => {
+    const provider = fakeProvider(200, { ErrorCode: 0, MessageID: 'msg-9' });
+    const mailer = new ProviderMailer({
+      url: 'https://api.postmarkapp.com/email',
+      token: 't',
+      from: 'Edgebear <no-reply@edgebear.example>',
+      db: testEnv.DB,
+      fetch: provider.fetch,
+    });
+    const to = uniqueEmail('mail');
+    const unsubscribeUrl = 'https://app.example/api/reports/unsubscribe?token=abc.def';
+    await mailer.send({
+      to,
+      subject: 'Daily report',
+      text: 't',
+      html: '<p>t</p>',
+      kind: 'report',
+      unsubscribeUrl,
+    });
+    await mailer.send(passwordResetEmail(to, 'https://app.example', 'TOKEN_yyyyyyyyyy'));
+    expect(provider.calls[0]?.body.Headers).toEqual([
+      { Name: 'List-Unsubscribe', Value: `<${unsubscribeUrl}>` },
+      { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+    ]);
+    expect(provider.calls[1]?.body.Headers).toBeUndefined();
+  });
+
   it('records a refused send with the provider’s error and throws', async () => {
     const provider = fakeProvider(422, { ErrorCode: 300, Message: 'Invalid email request' });
     const mailer = new ProviderMailer({
