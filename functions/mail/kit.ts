@@ -184,13 +184,13 @@ function tableText(block: Extract<Block, { kind: 'table' }>): string {
   const widths = block.columns.map((_, i) =>
     Math.min(i === 0 ? 48 : 24, Math.max(...all.map((r) => (r[i] ?? '').length))),
   );
-  const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
+  const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
   for (const row of all) {
     lines.push(
       row
         .map((text, i) => {
           const width = widths[i] ?? 0;
-          const value = fit(text, width);
+          const value = clip(text, width);
           const right = (block.align?.[i] ?? (i === 0 ? 'left' : 'right')) === 'right';
           return right ? value.padStart(width) : value.padEnd(width);
         })
