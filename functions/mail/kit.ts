@@ -73,7 +73,7 @@ function kpiHtml(kpi: Kpi): string {
     ? `<div style="font-size:12px;line-height:16px;color:${MUTED}">${escapeHtml(kpi.note)}</div>`
     : '';
   // Inline-block cards: three to a row at 600 px, two on a phone, each a table for Outlook.
-  return `<div style="display:inline-block;width:176px;max-width:100%;vertical-align:top;margin:0 8px 12px 0">
+  return `<div style="display:inline-block;width:168px;max-width:100%;vertical-align:top;margin:0 8px 12px 0">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border:1px solid ${LINE};border-radius:8px"><tr><td style="padding:10px 12px">
 <div style="font-size:12px;line-height:16px;color:${MUTED};text-transform:uppercase;letter-spacing:.04em">${escapeHtml(kpi.label)}</div>
 <div style="font-size:22px;line-height:30px;font-weight:600;color:${INK}">${escapeHtml(kpi.value)}</div>
