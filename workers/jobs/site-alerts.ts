@@ -46,7 +46,8 @@ const PAGE = 200;
 interface Run {
   env: Env;
   now: number;
-  mailer: Mailer;
+  /** Made on the first send: a run that sends nothing needs no mail provider. */
+  mailer: () => Mailer;
   stats: Executor;
   performance: Executor;
   app: string;
@@ -90,7 +91,7 @@ async function deliver(
     const claim = await claimOnce(db, `${key}:${to}`, run.now);
     if (!claim.claimed) continue;
     try {
-      await run.mailer.send(await compose(to));
+      await run.mailer().send(await compose(to));
       sent++;
     } catch (error) {
       await claim.release();
@@ -183,10 +184,14 @@ async function checkSite(run: Run, site: AlertingSite): Promise<number> {
 export async function runSiteAlerts(context: JobContext): Promise<JobResult> {
   const { env, now, signal } = context;
   const limits = configOf(env).clickhouseRead;
+  let mailer: Mailer | undefined;
   const run: Run = {
     env,
     now,
-    mailer: mailerFor(env),
+    mailer: () => {
+      mailer ??= mailerFor(env);
+      return mailer;
+    },
     stats: readExecutor(env, { limits, signal, settings: PLANNER_SETTINGS }),
     performance: readExecutor(env, { limits, signal }),
     app: appUrl(env),
