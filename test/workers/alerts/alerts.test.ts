@@ -8,11 +8,21 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertSettings } from '../../../functions/alerts/settings';
+import type { Env } from '../../../workers/env';
 import { signUp, type TestAccount } from '../helpers/accounts';
-import { workerFetch } from '../helpers/stack';
+import { testEnv, workerFetch } from '../helpers/stack';
 import { call } from '../sites/client';
 import { insertEvents, newSite } from '../stats/fixtures';
-import { alertMails, alertsRunAt, linkIn, pageLoads, recipientAddress, setAlerts, visitors } from './helpers';
+import {
+  alertMails,
+  alertsOutcome,
+  alertsRunAt,
+  linkIn,
+  pageLoads,
+  recipientAddress,
+  setAlerts,
+  visitors,
+} from './helpers';
 
 let owner: TestAccount;
 
@@ -221,5 +231,29 @@ describe('unsubscribe link', () => {
     expect(await alertsRunAt('2026-07-02T12:00:00Z')).toBe('ok');
     expect(await alertMails(reader)).toHaveLength(1);
     expect(await alertMails(stays)).toHaveLength(2);
+  });
+});
+
+describe('a failed send', () => {
+  it('is tried again by the next run, and each recipient gets the alert once', async () => {
+    const site = await newSite(owner, 'UTC');
+    const readers = [recipientAddress('retry'), recipientAddress('retry2')];
+    await setAlerts(owner, site.id, { spike: { enabled: true, threshold: 1 }, recipients: readers });
+    const broken: Env = {
+      ...testEnv,
+      MAIL_API_TOKEN: 'test-token',
+      // A server that answers, but not as a mail provider: every send fails with its 404.
+      MAIL_PROVIDER_URL: `http://${testEnv.STRIPE_API_HOST}:${testEnv.STRIPE_API_PORT}/not-a-mail-api`,
+    };
+    await insertEvents(visitors(site.id, '2026-07-10T11:58:00Z', 3));
+    const failed = await alertsOutcome('2026-07-10T12:00:00Z', broken);
+    expect(failed?.status).toBe('error');
+    expect(failed?.error).toContain(`failed for sites ${site.id}`);
+    for (const reader of readers) expect(await alertMails(reader)).toHaveLength(0);
+
+    await insertEvents(visitors(site.id, '2026-07-10T12:13:00Z', 3));
+    expect(await alertsRunAt('2026-07-10T12:15:00Z')).toBe('ok');
+    expect(await alertsRunAt('2026-07-10T12:30:00Z')).toBe('ok');
+    for (const reader of readers) expect(await alertMails(reader)).toHaveLength(1);
   });
 });

@@ -2,7 +2,9 @@ import { createScheduledController } from 'cloudflare:test';
 import { expect } from 'vitest';
 import type { AlertSettings } from '../../../functions/alerts/settings';
 import { runScheduled } from '../../../workers/cron/scheduled';
+import type { Env } from '../../../workers/env';
 import type { EventRecord } from '../../../workers/events/record';
+import type { JobOutcome } from '../../../workers/jobs/dispatcher';
 import { blankEvent } from '../../fixtures/event-record';
 import type { OutboxMail, TestAccount } from '../helpers/accounts';
 import { testEnv } from '../helpers/stack';
@@ -19,21 +21,26 @@ export async function setAlerts(owner: TestAccount, siteId: number, body: unknow
   return res.body.alerts;
 }
 
-/** One 15-minute trigger at `iso`, through the dispatcher; the site_alerts job's status. */
-export async function alertsRunAt(iso: string): Promise<string | undefined> {
+/** One 15-minute trigger at `iso`, through the dispatcher: what the site_alerts job did. */
+export async function alertsOutcome(iso: string, env: Env = testEnv): Promise<JobOutcome | undefined> {
   const outcomes = await runScheduled(
     createScheduledController({ cron: '*/15 * * * *', scheduledTime: Date.parse(iso) }),
-    testEnv,
+    env,
   );
-  const outcome = outcomes.find((o) => o.job === 'site_alerts');
+  return outcomes.find((o) => o.job === 'site_alerts');
+}
+
+/** The site_alerts job's status at `iso`; its error, if it failed, fails the test. */
+export async function alertsRunAt(iso: string): Promise<string | undefined> {
+  const outcome = await alertsOutcome(iso);
   if (outcome?.status === 'error') throw new Error(`site_alerts failed: ${outcome.error}`);
   return outcome?.status;
 }
 
-/** Alert mails to `to` in the outbox, oldest first. */
+/** Alert mails that reached `to` (failed sends left out), oldest first. */
 export async function alertMails(to: string): Promise<OutboxMail[]> {
   const { results } = await testEnv.DB.prepare(
-    "SELECT id, to_address, subject, text, html, kind FROM email_outbox WHERE to_address = ?1 AND kind LIKE 'alert\\_%' ESCAPE '\\' ORDER BY id",
+    "SELECT id, to_address, subject, text, html, kind FROM email_outbox WHERE to_address = ?1 AND kind LIKE 'alert\\_%' ESCAPE '\\' AND error IS NULL ORDER BY id",
   )
     .bind(to)
     .all<OutboxMail>();
