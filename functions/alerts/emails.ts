@@ -123,7 +123,7 @@ export function dropEmail(to: string, site: AlertSite, drop: DropFinding, links:
         columns: ['Day', 'Visitors'],
         rows: [...drop.reference].reverse().map((r) => [formatDay(r.day), number.format(r.visitors)]),
       },
-      { kind: 'button', href: links.dashboard, label: `Open ${formatDay(drop.day)} on the dashboard` },
+      { kind: 'button', href: links.dashboard, label: 'Open that day on the dashboard' },
     ],
     footer: footer(site, to, links),
   };
@@ -171,6 +171,7 @@ export function vitalsEmail(
       {
         kind: 'table',
         columns: ['p75', 'This day', 'Band', '7 days before', 'Band'],
+        align: ['left', 'right', 'left', 'right', 'left'],
         rows: fact.regressions.map((r) => [
           r.metric.toUpperCase(),
           { text: vitalValue(r.metric, r.current.p75), tone: 'bad', bold: true },
