@@ -42,11 +42,6 @@ function change(count: DayCount): Kpi['change'] {
   return { text: `${percent > 0 ? '+' : ''}${percent} % vs previous day`, tone };
 }
 
-/** Unix seconds → "2026-12-09 14:00 UTC". */
-function utc(seconds: number): string {
-  return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
 /** What needs the operator today, one line each, for the subject and the first block. */
 export function problems(f: StaffFigures): string[] {
   const lines: string[] = [];
@@ -59,39 +54,48 @@ export function problems(f: StaffFigures): string[] {
   return lines;
 }
 
+// Tables keep every column but the first short: mail clients do not wrap the others, and a phone
+// has about 310 px for the whole row.
+
 function jobsBlock(f: StaffFigures): Block {
   if (f.jobs === null) return { kind: 'note', text: f.jobsNote ?? 'Job records could not be read.' };
   return {
     kind: 'table',
     title: 'Failed or late jobs',
-    columns: ['Job', 'Failed runs', 'Alert now', 'Last error'],
-    align: ['left', 'right', 'left', 'left'],
+    columns: ['Job and last error', 'Failed runs', 'Now'],
+    align: ['left', 'right', 'left'],
     rows: f.jobs.map((j): Cell[] => [
-      { text: j.job, bold: true },
+      { text: j.lastError ? `${j.job}: ${j.lastError.slice(0, 160)}` : j.job },
       { text: formatCount(j.failedRuns), tone: j.failedRuns > 0 ? 'bad' : 'muted' },
-      j.alert ? { text: j.alert, tone: 'bad' } : { text: 'none (recovered)', tone: 'good' },
-      { text: (j.lastError ?? '').slice(0, 120), tone: 'muted' },
+      j.alert ? { text: j.alert, tone: 'bad' } : { text: 'recovered', tone: 'good' },
     ]),
     empty: 'Every job ran on time.',
   };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Unix seconds → "Dec 7" (UTC). */
+function shortDate(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
 }
 
 function quotaBlock(f: StaffFigures): Block {
   return {
     kind: 'table',
     title: 'Over quota',
-    columns: ['Owner', 'Plan', 'Events / limit', 'State'],
-    align: ['left', 'left', 'right', 'left'],
+    columns: ['Billing profile', 'Used', 'State'],
+    align: ['left', 'right', 'left'],
     rows: f.overQuota.map((q): Cell[] => [
-      `${q.email ?? `profile ${q.profileId}`} (${plural(q.sites, 'site')})`,
-      q.plan,
-      `${formatCount(q.events)} / ${formatCount(q.limit)}`,
+      `${q.email ?? `profile ${q.profileId}`} (${q.plan}, ${plural(q.sites, 'site')})`,
+      {
+        text: `${formatCount(Math.floor((q.events * 100) / Math.max(q.limit, 1)))} %`,
+        tone: q.state === 'over' ? 'bad' : 'neutral',
+      },
       q.state === 'over'
-        ? { text: 'over: refusing events', tone: 'bad' }
-        : {
-            text: q.graceEndsAt === null ? 'grace' : `grace until ${utc(q.graceEndsAt)}`,
-            tone: 'neutral',
-          },
+        ? { text: 'refusing', tone: 'bad' }
+        : { text: q.graceEndsAt === null ? 'grace' : `grace to ${shortDate(q.graceEndsAt)}` },
     ]),
     empty: 'No billing profile is at its limit.',
   };
