@@ -50,8 +50,22 @@ function footer(site: AlertSite, to: string, links: AlertLinks): MailDocument['f
   };
 }
 
-function message(to: string, subject: string, kind: AlertMailKind, doc: MailDocument): MailMessage {
-  return { to, subject, kind, html: renderHtml(doc), text: renderText(doc) };
+function message(
+  to: string,
+  subject: string,
+  kind: AlertMailKind,
+  doc: MailDocument,
+  links: AlertLinks,
+): MailMessage {
+  // The unsubscribe URL also becomes the List-Unsubscribe headers (one click in the mail client).
+  return {
+    to,
+    subject,
+    kind,
+    html: renderHtml(doc),
+    text: renderText(doc),
+    unsubscribeUrl: links.unsubscribe,
+  };
 }
 
 export function spikeEmail(
@@ -81,7 +95,13 @@ export function spikeEmail(
     ],
     footer: footer(site, to, links),
   };
-  return message(to, `Traffic spike on ${site.domain}: ${visitors} current visitors`, 'alert_spike', doc);
+  return message(
+    to,
+    `Traffic spike on ${site.domain}: ${visitors} current visitors`,
+    'alert_spike',
+    doc,
+    links,
+  );
 }
 
 function percentChange(now: number, before: number): string {
@@ -132,6 +152,7 @@ export function dropEmail(to: string, site: AlertSite, drop: DropFinding, links:
     `Traffic drop on ${site.domain}: ${visitors} visitors on ${weekday} (usually ${usual})`,
     'alert_drop',
     doc,
+    links,
   );
 }
 
@@ -197,5 +218,5 @@ export function vitalsEmail(
   const subject = worst
     ? `Web vitals got worse on ${site.domain}: ${worst.metric.toUpperCase()} ${BAND_NAMES[worst.current.band]}${more}`
     : `Web vitals got worse on ${site.domain}`;
-  return message(to, subject, 'alert_vitals', doc);
+  return message(to, subject, 'alert_vitals', doc, links);
 }
