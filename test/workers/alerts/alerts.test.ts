@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertSettings } from '../../../functions/alerts/settings';
+import { hardDeleteSites } from '../../../workers/cron/site-deletion';
 import type { Env } from '../../../workers/env';
 import { signUp, type TestAccount } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
@@ -260,5 +261,30 @@ describe('a failed send', () => {
     expect(await alertsRunAt('2026-07-10T12:15:00Z')).toBe('ok');
     expect(await alertsRunAt('2026-07-10T12:30:00Z')).toBe('ok');
     for (const reader of readers) expect(await alertMails(reader)).toHaveLength(1);
+  });
+});
+
+describe('a deleted site', () => {
+  it('gets no alerts once deleted, and its settings and recipients go with it at the hard delete', async () => {
+    const site = await newSite(owner, 'UTC');
+    const reader = recipientAddress('deleted');
+    await setAlerts(owner, site.id, { spike: { enabled: true, threshold: 1 }, recipients: [reader] });
+    expect((await call('DELETE', `/api/sites/${site.id}`, { as: owner })).status).toBe(200);
+    await insertEvents(visitors(site.id, '2026-08-01T11:58:00Z', 3));
+    expect(await alertsRunAt('2026-08-01T12:00:00Z')).toBe('ok');
+    expect(await alertMails(reader)).toHaveLength(0);
+
+    const count = async (table: string) =>
+      (
+        await testEnv.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE site_id = ?1`)
+          .bind(site.id)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await count('site_alert_recipients')).toBe(1);
+    // The cron's hard delete, 72 hours on.
+    const { deleted } = await hardDeleteSites(testEnv, Date.now() + 73 * 3_600_000);
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    expect(await count('site_alerts')).toBe(0);
+    expect(await count('site_alert_recipients')).toBe(0);
   });
 });
