@@ -43,5 +43,7 @@ export const E2E = {
     // The billing test runs the 15-minute cron once to meter usage; sealing every site's ended days
     // on the way would change what the other tests' hand-made events read as.
     SEAL_DAYS_PER_RUN: '0',
+    // The operator's daily email and job alerts go here (test/e2e/mail.test.ts reads them at /dev/mail).
+    STAFF_EMAIL: 'operator@e2e.test',
   },
 } as const;
