@@ -25,10 +25,9 @@ api.get('/api/health', (c) => {
 
 api.route('/', adminRoutes);
 api.route('/', authRoutes);
-// Before siteRoutes, whose session check would otherwise run a second time for these paths.
+// Alerts and reports before siteRoutes, whose session check would otherwise run twice for them.
 api.route('/api/sites/:id/alerts', alertRoutes);
 api.route('/', alertUnsubscribeRoutes);
-// Report routes before siteRoutes, whose session check would otherwise run twice for them.
 api.route('/', reportRoutes);
 api.route('/', reportUnsubscribeRoutes);
 api.route('/api/sites', siteRoutes);

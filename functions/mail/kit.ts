@@ -72,8 +72,8 @@ function kpiHtml(kpi: Kpi): string {
   const note = kpi.note
     ? `<div style="font-size:12px;line-height:16px;color:${MUTED}">${escapeHtml(kpi.note)}</div>`
     : '';
-  // Inline-block cards: three to a row at 600 px, two on a phone, each a table for Outlook.
-  return `<div style="display:inline-block;width:168px;max-width:100%;vertical-align:top;margin:0 8px 12px 0">
+  // Inline-block cards: three to a row at 600 px, two at 375 px, one at 320; each a table for Outlook.
+  return `<div style="display:inline-block;width:31%;min-width:136px;max-width:100%;vertical-align:top;margin:0 8px 12px 0">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border:1px solid ${LINE};border-radius:8px"><tr><td style="padding:10px 12px">
 <div style="font-size:12px;line-height:16px;color:${MUTED};text-transform:uppercase;letter-spacing:.04em">${escapeHtml(kpi.label)}</div>
 <div style="font-size:22px;line-height:30px;font-weight:600;color:${INK}">${escapeHtml(kpi.value)}</div>
@@ -100,7 +100,7 @@ function tableHtml(block: Extract<Block, { kind: 'table' }>): string {
         `<tr>${row
           .map(
             (cell, i) =>
-              `<td align="${align(i)}" style="font-size:14px;line-height:20px;padding:6px 4px;border-bottom:1px solid ${LINE};text-align:${align(i)};${i === 0 ? 'word-break:break-word;' : 'white-space:nowrap;'}">${cellHtml(cell)}</td>`,
+              `<td align="${align(i)}" style="font-size:14px;line-height:20px;padding:6px 4px;border-bottom:1px solid ${LINE};text-align:${align(i)};${i === 0 ? 'word-break:break-word;' : cellOf(cell).text.length <= 12 ? 'white-space:nowrap;' : ''}">${cellHtml(cell)}</td>`,
           )
           .join('')}</tr>`,
     )
@@ -180,17 +180,16 @@ function tableText(block: Extract<Block, { kind: 'table' }>): string {
     return lines.join('\n');
   }
   const all = [block.columns, ...block.rows.map((r) => r.map(cellText))];
-  // The first column is cut to keep rows on one line in a plain-text reader.
+  // Columns line up up to these widths; a longer value is kept whole and only shifts its own row.
   const widths = block.columns.map((_, i) =>
     Math.min(i === 0 ? 48 : 24, Math.max(...all.map((r) => (r[i] ?? '').length))),
   );
-  const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
   for (const row of all) {
     lines.push(
       row
         .map((text, i) => {
           const width = widths[i] ?? 0;
-          const value = clip(text, width);
+          const value = text;
           const right = (block.align?.[i] ?? (i === 0 ? 'left' : 'right')) === 'right';
           return right ? value.padStart(width) : value.padEnd(width);
         })

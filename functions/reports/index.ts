@@ -1,3 +1,3 @@
 /** Email reports for site owners (docs/reports.md): settings, preview, test mail, unsubscribe. */
 export { reportRoutes } from './routes';
-export { unsubscribeRoutes as reportUnsubscribeRoutes } from './unsubscribe';
+export { reportUnsubscribeRoutes } from './unsubscribe';

@@ -5,13 +5,14 @@
  */
 import type { Env } from '../../workers/env';
 import type { MailMessage } from '../mail';
-import { signLink } from '../mail/signed-link';
+import { unsubscribeUrl as listUrl } from '../mail/unsubscribe';
 import { appUrl } from '../sites/store';
 import type { ReportData } from './data';
 import { type RenderedReport, type ReportLinks, renderReport } from './render';
+import { REPORTS_LIST } from './unsubscribe';
 
 /** The purpose the unsubscribe token is signed for (functions/mail/signed-link.ts). */
-export const UNSUBSCRIBE_PURPOSE = 'report-unsubscribe';
+export const UNSUBSCRIBE_PURPOSE = REPORTS_LIST.purpose;
 
 /** The dashboard of the site for exactly the report's days (dashboard/src/lib/date-range.ts). */
 export function dashboardUrl(env: Env, data: ReportData): string {
@@ -24,9 +25,8 @@ export function dashboardUrl(env: Env, data: ReportData): string {
 }
 
 /** The link that stops `email`'s reports of `siteId`, without signing in. */
-export async function unsubscribeUrl(env: Env, siteId: number, email: string): Promise<string> {
-  const token = await signLink(env, UNSUBSCRIBE_PURPOSE, { s: siteId, e: email });
-  return `${appUrl(env)}/api/reports/unsubscribe?token=${encodeURIComponent(token)}`;
+export function unsubscribeUrl(env: Env, siteId: number, email: string): Promise<string> {
+  return listUrl(env, REPORTS_LIST, siteId, email);
 }
 
 export async function reportLinks(env: Env, data: ReportData, email: string): Promise<ReportLinks> {
@@ -48,12 +48,14 @@ export async function reportMessage(
   email: string,
   options: { test?: boolean } = {},
 ): Promise<MailMessage> {
-  const rendered = await renderFor(env, data, email);
+  const links = await reportLinks(env, data, email);
+  const rendered = renderReport(data, links);
   return {
     to: email,
     subject: options.test ? `[Test] ${rendered.subject}` : rendered.subject,
     text: rendered.text,
     html: rendered.html,
     kind: 'report',
+    unsubscribeUrl: links.unsubscribe,
   };
 }

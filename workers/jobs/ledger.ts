@@ -34,3 +34,11 @@ export async function pruneLedger(db: D1Database, nowMs: number, days = 100): Pr
     .run();
   return result.meta.changes ?? 0;
 }
+
+/** Whether `key` was claimed (and not released): lets a job skip work for a mail already sent. */
+export async function isClaimed(db: D1Database, key: string): Promise<boolean> {
+  return (
+    (await db.prepare('SELECT 1 AS claimed FROM notifications_sent WHERE key = ?1').bind(key).first()) !==
+    null
+  );
+}

@@ -35,7 +35,7 @@ import { configOf } from '../config';
 import type { Env } from '../env';
 import { log } from '../observability/log';
 import { type Job, type JobContext, type JobResult, quarterHour } from './job';
-import { claimOnce } from './ledger';
+import { claimOnce, isClaimed } from './ledger';
 
 /** Drop and vitals look at yesterday from this local hour on, for one hour (as the reports do). */
 export const DAILY_ALERT_HOUR = 7;
@@ -61,12 +61,6 @@ function localClock(now: number, timezone: string): { date: string; hour: number
 
 function siteKey(kind: AlertKind, siteId: number, date: string): string {
   return `alert:${kind}:${siteId}:${date}`;
-}
-
-/** True when today's alert of this kind went out already: no need to ask ClickHouse again. */
-async function sentToday(db: D1Database, key: string): Promise<boolean> {
-  const row = await db.prepare('SELECT 1 AS sent FROM notifications_sent WHERE key = ?1').bind(key).first();
-  return row !== null;
 }
 
 /**
@@ -122,13 +116,13 @@ async function linksFor(run: Run, site: AlertingSite, to: string, dashboard: str
   return {
     dashboard,
     settings: `${run.app}/sites/${site.id}/settings#alerts`,
-    unsubscribe: await unsubscribeUrl(run.env, run.app, site.id, to),
+    unsubscribe: await unsubscribeUrl(run.env, site.id, to),
   };
 }
 
 async function checkSpike(run: Run, site: AlertingSite, date: string): Promise<number> {
   const { threshold } = site.settings.spike;
-  if (await sentToday(run.env.DB, siteKey('spike', site.id, date))) return 0;
+  if (await isClaimed(run.env.DB, siteKey('spike', site.id, date))) return 0;
   const visitors = await currentVisitors(run.stats, site, run.now);
   if (visitors <= threshold) return 0;
   const dashboard = dashboardUrl(run, site.id, 'day');
@@ -138,7 +132,7 @@ async function checkSpike(run: Run, site: AlertingSite, date: string): Promise<n
 }
 
 async function checkDrop(run: Run, site: AlertingSite, date: string): Promise<number> {
-  if (await sentToday(run.env.DB, siteKey('drop', site.id, date))) return 0;
+  if (await isClaimed(run.env.DB, siteKey('drop', site.id, date))) return 0;
   const yesterday = addDays(date, -1);
   const { first, last } = dropDays(yesterday);
   const days = await visitorsByDay(run.stats, site, first, last, run.now);
@@ -151,7 +145,7 @@ async function checkDrop(run: Run, site: AlertingSite, date: string): Promise<nu
 }
 
 async function checkVitals(run: Run, site: AlertingSite, date: string): Promise<number> {
-  if (await sentToday(run.env.DB, siteKey('vitals', site.id, date))) return 0;
+  if (await isClaimed(run.env.DB, siteKey('vitals', site.id, date))) return 0;
   const yesterday = addDays(date, -1);
   const { current, baseline } = await vitalsWindows(run.performance, site, yesterday, run.now);
   const regressions = vitalsRegressions(current.row, baseline.row);
