@@ -191,14 +191,19 @@ export function vitalsEmail(
       },
       {
         kind: 'table',
-        columns: ['p75', 'This day', 'Band', '7 days before', 'Band'],
-        align: ['left', 'right', 'left', 'right', 'left'],
+        // Three columns, the band inside the value's cell: fits a phone without scrolling.
+        columns: ['p75', 'This day', '7 days before'],
         rows: fact.regressions.map((r) => [
           r.metric.toUpperCase(),
-          { text: vitalValue(r.metric, r.current.p75), tone: 'bad', bold: true },
-          { text: BAND_NAMES[r.current.band], tone: 'bad' },
-          vitalValue(r.metric, r.baseline.p75),
-          { text: BAND_NAMES[r.baseline.band], tone: r.baseline.band === 'good' ? 'good' : 'neutral' },
+          {
+            text: `${vitalValue(r.metric, r.current.p75)} (${BAND_NAMES[r.current.band]})`,
+            tone: 'bad',
+            bold: true,
+          },
+          {
+            text: `${vitalValue(r.metric, r.baseline.p75)} (${BAND_NAMES[r.baseline.band]})`,
+            tone: r.baseline.band === 'good' ? 'good' : 'neutral',
+          },
         ]),
       },
       {

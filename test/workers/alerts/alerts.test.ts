@@ -171,7 +171,7 @@ describe('web-vitals regression', () => {
     expect(others).toHaveLength(0);
     expect(mail?.kind).toBe('alert_vitals');
     expect(mail?.subject).toBe(`Web vitals got worse on ${slower.domain}: LCP needs improvement`);
-    expect(mail?.text).toMatch(/LCP\s+3,[12]\d\d ms\s+needs improvement\s+1,[45]\d\d ms\s+good/);
+    expect(mail?.text).toMatch(/LCP\s+3,[12]\d\d ms \(needs improvement\)\s+1,[45]\d\d ms \(good\)/);
     expect(mail?.text).not.toMatch(/^INP /m);
     expect(mail?.text).toContain(
       `/sites/${slower.id}?period=custom&from=2026-06-09&to=2026-06-09#performance-title`,

@@ -64,6 +64,6 @@ describe('alert mails', () => {
       'Traffic drop on shop.example: 6 visitors on Tuesday (usually 20)',
       'Web vitals got worse on shop.example: CLS poor',
     ]);
-    expect(mails[2]?.text).toMatch(/CLS\s+0\.30\s+poor\s+0\.05\s+good/);
+    expect(mails[2]?.text).toMatch(/CLS\s+0\.30 \(poor\)\s+0\.05 \(good\)/);
   });
 });
