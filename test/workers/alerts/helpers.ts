@@ -6,7 +6,7 @@ import type { Env } from '../../../workers/env';
 import type { EventRecord } from '../../../workers/events/record';
 import type { JobOutcome } from '../../../workers/jobs/dispatcher';
 import { blankEvent } from '../../fixtures/event-record';
-import type { OutboxMail, TestAccount } from '../helpers/accounts';
+import { type OutboxMail, outboxMails, type TestAccount, uniqueEmail } from '../helpers/accounts';
 import { testEnv } from '../helpers/stack';
 import { call } from '../sites/client';
 import { event } from '../stats/fixtures';
@@ -38,21 +38,13 @@ export async function alertsRunAt(iso: string): Promise<string | undefined> {
 }
 
 /** Alert mails that reached `to` (failed sends left out), oldest first. */
-export async function alertMails(to: string): Promise<OutboxMail[]> {
-  const { results } = await testEnv.DB.prepare(
-    "SELECT id, to_address, subject, text, html, kind FROM email_outbox WHERE to_address = ?1 AND kind LIKE 'alert\\_%' ESCAPE '\\' AND error IS NULL ORDER BY id",
-  )
-    .bind(to)
-    .all<OutboxMail>();
-  return results;
+export function alertMails(to: string): Promise<OutboxMail[]> {
+  return outboxMails(to, ['alert_spike', 'alert_drop', 'alert_vitals']);
 }
-
-let counter = 0;
 
 /** An address no other test uses. */
 export function recipientAddress(label = 'reader'): string {
-  counter++;
-  return `${label}-${Date.now().toString(36)}${counter}@example.org`;
+  return uniqueEmail(label);
 }
 
 let visitorCounter = 0;

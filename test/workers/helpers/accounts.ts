@@ -135,6 +135,19 @@ export async function waitForMail(
   }
 }
 
+/** Mails that reached `to` (failed sends left out), oldest first; only of `kinds` when given. */
+export async function outboxMails(to: string, kinds?: string[]): Promise<OutboxMail[]> {
+  const { testEnv } = await import('./stack');
+  const { results } = await testEnv.DB.prepare(
+    `SELECT id, to_address, subject, text, html, kind FROM email_outbox
+      WHERE to_address = ?1 AND error IS NULL AND (?2 IS NULL OR kind IN (SELECT value FROM json_each(?2)))
+      ORDER BY id`,
+  )
+    .bind(to, kinds ? JSON.stringify(kinds) : null)
+    .all<OutboxMail>();
+  return results;
+}
+
 /** The token in the link of a verify or reset mail. */
 export function tokenFromMail(mail: OutboxMail): string {
   const match = /token=([A-Za-z0-9_-]+)/.exec(mail.text);

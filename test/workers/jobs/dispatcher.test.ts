@@ -8,6 +8,7 @@ import { claimOnce } from '../../../workers/jobs/ledger';
 import { jobMonitor } from '../../../workers/jobs/monitor-job';
 import { allJobs, TRIGGERS } from '../../../workers/jobs/registry';
 import wranglerToml from '../../../wrangler.toml?raw';
+import { outboxMails } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
 
 const MINUTE = 60_000;
@@ -62,15 +63,8 @@ function operatorEnv(extra: Record<string, string> = {}): { env: Env; staff: str
   };
 }
 
-async function mailsTo(
-  address: string,
-): Promise<{ subject: string; kind: string; text: string; html: string }[]> {
-  const { results } = await testEnv.DB.prepare(
-    'SELECT subject, kind, text, html FROM email_outbox WHERE to_address = ?1 ORDER BY id',
-  )
-    .bind(address)
-    .all<{ subject: string; kind: string; text: string; html: string }>();
-  return results;
+function mailsTo(address: string) {
+  return outboxMails(address);
 }
 
 async function runsOf(job: string) {

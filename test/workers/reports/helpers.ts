@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { RecipientJson } from '../../../functions/reports/store';
 import { runScheduled } from '../../../workers/cron/scheduled';
 import type { JobOutcome } from '../../../workers/jobs/dispatcher';
-import type { OutboxMail, TestAccount } from '../helpers/accounts';
+import { type OutboxMail, outboxMails, type TestAccount, uniqueEmail } from '../helpers/accounts';
 import { testEnv } from '../helpers/stack';
 import { call } from '../sites/client';
 
@@ -30,19 +30,11 @@ export async function cronAt(iso: string): Promise<JobOutcome[]> {
 }
 
 /** Report mails to `to` in the outbox, oldest first. */
-export async function reportMails(to: string): Promise<OutboxMail[]> {
-  const { results } = await testEnv.DB.prepare(
-    "SELECT id, to_address, subject, text, html, kind FROM email_outbox WHERE to_address = ?1 AND kind = 'report' ORDER BY id",
-  )
-    .bind(to)
-    .all<OutboxMail>();
-  return results;
+export function reportMails(to: string): Promise<OutboxMail[]> {
+  return outboxMails(to, ['report']);
 }
-
-let counter = 0;
 
 /** An address no other test uses. */
 export function recipientAddress(label = 'reader'): string {
-  counter++;
-  return `${label}-${Date.now().toString(36)}${counter}@example.org`;
+  return uniqueEmail(label);
 }
