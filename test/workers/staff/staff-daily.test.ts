@@ -6,16 +6,15 @@
 import { createScheduledController } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { staffFigures } from '../../../functions/staff/figures';
-import { clickhouse } from '../../../workers/clickhouse/client';
 import { readExecutor } from '../../../workers/clickhouse/read';
 import { configOf } from '../../../workers/config';
 import { runScheduled } from '../../../workers/cron/scheduled';
 import type { Env } from '../../../workers/env';
-import type { EventKind, EventRecord } from '../../../workers/events/record';
+import type { EventKind } from '../../../workers/events/record';
 import type { JobContext } from '../../../workers/jobs/job';
 import { staffDaily } from '../../../workers/jobs/staff-daily';
-import { blankEvent } from '../../fixtures/event-record';
 import { testEnv } from '../helpers/stack';
+import { insertSiteEvents } from '../metering/helpers';
 
 const DAY_MS = 86_400_000;
 const STAFF = 'ops@edgebear.test';
@@ -82,22 +81,9 @@ async function insertSite(
   return { id: row.id, domain };
 }
 
-async function insertEvents(siteId: number, atMs: number, n: number, kind: EventKind = 'pageview') {
-  const rows: EventRecord[] = Array.from({ length: n }, (_, i) => ({
-    ...blankEvent(),
-    site_id: siteId,
-    timestamp: sec(atMs),
-    kind,
-    name: kind === 'custom' ? 'Signup' : kind,
-    visitor_id: String(1_000 + i),
-    session_id: String(2_000 + i),
-  }));
-  await clickhouse(testEnv).insert({
-    table: 'events',
-    values: rows,
-    format: 'JSONEachRow',
-    clickhouse_settings: { async_insert: 0 },
-  });
+/** `n` events at `atMs`, written straight into ClickHouse (the metering tests' helper, in ms). */
+function insertEvents(siteId: number, atMs: number, n: number, kind: EventKind = 'pageview') {
+  return insertSiteEvents(siteId, sec(atMs), n, kind);
 }
 
 async function insertUsage(profileId: number, nowMs: number, state: string, events: number, limit: number) {
