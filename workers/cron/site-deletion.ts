@@ -50,13 +50,17 @@ export async function hardDeleteSites(env: Env, nowMs: number): Promise<{ delete
 
   const client = clickhouse(env);
   const tables = await siteTables(env);
-  for (const table of tables) {
-    await client.command({
-      query: 'ALTER TABLE {table:Identifier} DELETE WHERE site_id IN {ids:Array(UInt32)}',
-      query_params: { table, ids },
-      clickhouse_settings: { mutations_sync: '2' },
-    });
-  }
+  // One mutation per table, all at once: each rewrites its table's parts, and waiting for them one
+  // after another made a run as slow as their sum.
+  await Promise.all(
+    tables.map((table) =>
+      client.command({
+        query: 'ALTER TABLE {table:Identifier} DELETE WHERE site_id IN {ids:Array(UInt32)}',
+        query_params: { table, ids },
+        clickhouse_settings: { mutations_sync: '2' },
+      }),
+    ),
+  );
   for (const table of tables) {
     const result = await client.query({
       query: 'SELECT count() AS n FROM {table:Identifier} WHERE site_id IN {ids:Array(UInt32)}',
