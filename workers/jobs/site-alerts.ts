@@ -3,9 +3,11 @@
  * trigger. For every live site with an alert on and a recipient:
  *
  * - spike, every run: more current visitors (the dashboard's last 5 minutes) than the threshold;
- * - drop and vitals, in the first hour after 07:00 site time (four runs; the ledger sends once),
- *   when yesterday is complete: yesterday's visitors under ratio × the median of the 4 same
- *   weekdays before, and yesterday's p75 LCP, INP or CLS in a worse band than the 7 days before.
+ * - drop and vitals, once a day in the site's morning (the reports' window, 07:00–12:59, so a missed
+ *   run is caught up), when yesterday is complete: yesterday's visitors under ratio × the median of
+ *   the 4 same weekdays before, and yesterday's p75 LCP, INP or CLS in a worse band than the 7 days
+ *   before. A check that ran to the end is remembered in the ledger (`alert-checked:…`), so the
+ *   morning's later runs ask ClickHouse nothing; a check that failed is tried again.
  *
  * Each kind goes out at most once per site and local day: the ledger key
  * `alert:<kind>:<site>:<local date>` decides it fired, and `…:<recipient>` that a recipient got it,
@@ -27,6 +29,7 @@ import {
 import { type AlertingSite, alertingSites } from '../../functions/alerts/store';
 import { unsubscribeUrl } from '../../functions/alerts/unsubscribe';
 import { type Mailer, type MailMessage, mailerFor } from '../../functions/mail';
+import { MORNING } from '../../functions/reports/periods';
 import { appUrl } from '../../functions/sites/store';
 import { addDays, localDay, zoneOffsetMs } from '../../functions/stats/dates';
 import { type Executor, PLANNER_SETTINGS } from '../../functions/stats/run';
@@ -36,9 +39,6 @@ import type { Env } from '../env';
 import { log } from '../observability/log';
 import { type Job, type JobContext, type JobResult, quarterHour } from './job';
 import { claimOnce, isClaimed } from './ledger';
-
-/** Drop and vitals look at yesterday from this local hour on, for one hour (as the reports do). */
-export const DAILY_ALERT_HOUR = 7;
 
 /** Sites read from D1 per page. */
 const PAGE = 200;
@@ -163,15 +163,33 @@ async function checkVitals(run: Run, site: AlertingSite, date: string): Promise<
   );
 }
 
+/**
+ * Runs a daily check once per site and local day: skipped when it ran to the end before (whether
+ * it fired or not), remembered when it does. A check that throws is not remembered.
+ */
+async function checkedOnce(
+  run: Run,
+  kind: AlertKind,
+  site: AlertingSite,
+  date: string,
+  check: (run: Run, site: AlertingSite, date: string) => Promise<number>,
+): Promise<number> {
+  const key = `alert-checked:${kind}:${site.id}:${date}`;
+  if (await isClaimed(run.env.DB, key)) return 0;
+  const sent = await check(run, site, date);
+  await claimOnce(run.env.DB, key, run.now);
+  return sent;
+}
+
 /** Every alert of one site that is on and due at `run.now`; the mails sent. */
 async function checkSite(run: Run, site: AlertingSite): Promise<number> {
   const { date, hour } = localClock(run.now, site.timezone);
   const { spike, drop, vitals } = site.settings;
   let sent = 0;
   if (spike.enabled) sent += await checkSpike(run, site, date);
-  const morning = hour === DAILY_ALERT_HOUR;
-  if (morning && drop.enabled) sent += await checkDrop(run, site, date);
-  if (morning && vitals.enabled) sent += await checkVitals(run, site, date);
+  const morning = hour >= MORNING.startHour && hour < MORNING.endHour;
+  if (morning && drop.enabled) sent += await checkedOnce(run, 'drop', site, date, checkDrop);
+  if (morning && vitals.enabled) sent += await checkedOnce(run, 'vitals', site, date, checkVitals);
   return sent;
 }
 
@@ -223,7 +241,7 @@ export async function runSiteAlerts(context: JobContext): Promise<JobResult> {
 export const siteAlertsJob: Job = {
   name: 'site_alerts',
   description:
-    'Site owners’ alerts: traffic spike (every run), traffic drop and web-vitals regression (07:00 site time), each at most once per site and day',
+    'Site owners’ alerts: traffic spike (every run), traffic drop and web-vitals regression (once from 07:00 site time), each at most once per site and day',
   intervalMinutes: 15,
   timeoutMs: 5 * 60_000,
   period: quarterHour,

@@ -73,6 +73,38 @@ describe('traffic spike', () => {
     expect((await alertMails(reader)).map((m) => m.kind)).toEqual(['alert_spike', 'alert_spike']);
     expect(await alertMails(calm)).toHaveLength(0);
   });
+
+  it('catches up later in the morning when the 07:00 run was missed, and never looks after 12:59', async () => {
+    const missed = await newSite(owner, 'America/New_York');
+    const afternoon = await newSite(owner, 'America/Los_Angeles');
+    const early = recipientAddress('missed');
+    const late = recipientAddress('afternoon');
+    await setAlerts(owner, missed.id, { drop: { enabled: true }, recipients: [early] });
+    await setAlerts(owner, afternoon.id, { drop: { enabled: true }, recipients: [late] });
+    const rows = [];
+    for (const day of TUESDAYS) {
+      rows.push(...visitors(missed.id, `${day}T16:00:00Z`, 20));
+      rows.push(...visitors(afternoon.id, `${day}T19:00:00Z`, 20));
+    }
+    rows.push(...visitors(missed.id, '2026-06-09T16:00:00Z', 5));
+    rows.push(...visitors(afternoon.id, '2026-06-09T19:00:00Z', 5));
+    await insertEvents(rows);
+    // 16:00 UTC: 12:00 in New York (still morning), 09:00 in Los Angeles.
+    expect(await alertsRunAt('2026-06-10T16:00:00Z')).toBe('ok');
+    expect(await alertMails(early)).toHaveLength(1);
+    expect(await alertMails(late)).toHaveLength(1);
+    // A site whose first look would be after 12:59 local gets none that day.
+    const tooLate = await newSite(owner, 'America/New_York');
+    const none = recipientAddress('too-late');
+    await setAlerts(owner, tooLate.id, { drop: { enabled: true }, recipients: [none] });
+    await insertEvents([
+      ...TUESDAYS.flatMap((day) => visitors(tooLate.id, `${day}T16:00:00Z`, 20)),
+      ...visitors(tooLate.id, '2026-06-09T16:00:00Z', 5),
+    ]);
+    expect(await alertsRunAt('2026-06-10T17:00:00Z')).toBe('ok');
+    expect(await alertMails(none)).toHaveLength(0);
+    expect(await alertMails(early)).toHaveLength(1);
+  });
 });
 
 describe('traffic drop', () => {
