@@ -4,7 +4,7 @@
  * the alert settings and to unsubscribe (which works without an account).
  */
 import type { MailMessage } from '../mail';
-import { type MailDocument, renderHtml, renderText } from '../mail/kit';
+import { dayInWords, type MailDocument, renderHtml, renderText } from '../mail/kit';
 import type { Band, DropFinding, VitalMetric, VitalRegression } from './signals';
 
 export type AlertMailKind = 'alert_spike' | 'alert_drop' | 'alert_vitals';
@@ -25,19 +25,11 @@ export interface AlertSite {
 const number = new Intl.NumberFormat('en-US');
 
 function formatDay(day: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(`${day}T00:00:00Z`));
+  return dayInWords(day, 'long');
 }
 
 function weekdayOf(day: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: 'UTC' }).format(
-    new Date(`${day}T00:00:00Z`),
-  );
+  return dayInWords(day, 'weekday');
 }
 
 function footer(site: AlertSite, to: string, links: AlertLinks): MailDocument['footer'] {

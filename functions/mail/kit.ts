@@ -231,3 +231,44 @@ export function renderText(doc: MailDocument): string {
   }
   return `${parts.join('\n').trim()}\n`;
 }
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/**
+ * A calendar day (`YYYY-MM-DD`) in words, spelled the same in every runtime (ICU versions differ:
+ * one writes "Sep", another "Sept"). 'long': "Thursday, 26 September 2024"; 'short': "Thu, 26 Sep
+ * 2024"; 'day-month': "26 Sep"; 'month': "September 2024"; 'weekday': "Thursday".
+ */
+export function dayInWords(day: string, style: 'long' | 'short' | 'day-month' | 'month' | 'weekday'): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  const weekday = WEEKDAYS[date.getUTCDay()] ?? '';
+  const month = MONTHS[date.getUTCMonth()] ?? '';
+  const year = date.getUTCFullYear();
+  const dayOfMonth = date.getUTCDate();
+  switch (style) {
+    case 'long':
+      return `${weekday}, ${dayOfMonth} ${month} ${year}`;
+    case 'short':
+      return `${weekday.slice(0, 3)}, ${dayOfMonth} ${month.slice(0, 3)} ${year}`;
+    case 'day-month':
+      return `${dayOfMonth} ${month.slice(0, 3)}`;
+    case 'month':
+      return `${month} ${year}`;
+    case 'weekday':
+      return weekday;
+  }
+}

@@ -2,7 +2,15 @@
  * A report as a mail: the figures of `ReportData` laid out with the mail kit (functions/mail/kit.ts),
  * to HTML and plain text, with the dashboard link for the period and the recipient's unsubscribe link.
  */
-import { type Block, type Kpi, type MailDocument, renderHtml, renderText, type Tone } from '../mail/kit';
+import {
+  type Block,
+  dayInWords,
+  type Kpi,
+  type MailDocument,
+  renderHtml,
+  renderText,
+  type Tone,
+} from '../mail/kit';
 import type { Band, ReportData, Totals, Vital } from './data';
 import type { DayRange, Frequency } from './periods';
 
@@ -29,25 +37,13 @@ const WORD: Record<Frequency, { adjective: string; previous: string }> = {
 };
 
 function formatDay(day: string, withYear = true): string {
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', {
-    timeZone: 'UTC',
-    weekday: withYear ? 'short' : undefined,
-    day: 'numeric',
-    month: 'short',
-    year: withYear ? 'numeric' : undefined,
-  });
+  return dayInWords(day, withYear ? 'short' : 'day-month');
 }
 
-/** "Mon, 5 Oct 2026", "28 Sept – Sun, 4 Oct 2026", "October 2026". */
+/** "Mon, 5 Oct 2026", "28 Sep – Sun, 4 Oct 2026", "October 2026". */
 export function periodLabel(frequency: Frequency, days: DayRange): string {
   if (frequency === 'daily') return formatDay(days.firstDay);
-  if (frequency === 'monthly') {
-    return new Date(`${days.firstDay}T00:00:00Z`).toLocaleDateString('en-GB', {
-      timeZone: 'UTC',
-      month: 'long',
-      year: 'numeric',
-    });
-  }
+  if (frequency === 'monthly') return dayInWords(days.firstDay, 'month');
   return `${formatDay(days.firstDay, false)} – ${formatDay(days.lastDay)}`;
 }
 
