@@ -1,0 +1,167 @@
+/**
+ * A CPU profile of a `wrangler dev` Worker over some load, through its inspector (the Chrome
+ * DevTools protocol over WebSocket: Profiler.enable / setSamplingInterval / start / stop), reduced
+ * to the functions with the most self time. Function names survive wrangler's bundle (esbuild
+ * does not minify in dev), and each bundled module starts with a `// path/to/file.ts` comment,
+ * which names the source file of a function from its line in the bundle.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples?: number[];
+}
+
+export interface ProfileEntry {
+  /** Function name, or `(anonymous)`, `(garbage collector)`, `(program)`. */
+  name: string;
+  /** Source file from the bundle's module comments, or the script's URL. */
+  file: string;
+  /** Share of the non-idle samples spent in this function itself, 0..1. */
+  selfShare: number;
+}
+
+export interface ProfileSummary {
+  samples: number;
+  /** Non-idle samples. */
+  busySamples: number;
+  intervalUs: number;
+  top: ProfileEntry[];
+  /** Self time summed per source file, 0..1 of the non-idle samples, largest first. */
+  files: { file: string; selfShare: number }[];
+}
+
+/** A minimal DevTools protocol client: numbered requests, answered by id. */
+class Inspector {
+  private next = 1;
+  private readonly waiting = new Map<number, (result: unknown) => void>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: unknown };
+      if (message.id === undefined) return;
+      const resolve = this.waiting.get(message.id);
+      this.waiting.delete(message.id);
+      resolve?.(message.error ? { error: message.error } : message.result);
+    });
+  }
+
+  static async connect(port: number): Promise<Inspector> {
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
+      webSocketDebuggerUrl?: string;
+      title?: string;
+    }[];
+    const target = targets.find((t) => t.webSocketDebuggerUrl);
+    if (!target?.webSocketDebuggerUrl) throw new Error(`no inspector target on port ${port}`);
+    const socket = new WebSocket(target.webSocketDebuggerUrl);
+    await new Promise<void>((resolve, reject) => {
+      socket.addEventListener('open', () => resolve(), { once: true });
+      socket.addEventListener('error', () => reject(new Error('inspector connection failed')), {
+        once: true,
+      });
+    });
+    return new Inspector(socket);
+  }
+
+  send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.next++;
+    this.socket.send(JSON.stringify({ id, method, params }));
+    return new Promise<T>((resolve) => this.waiting.set(id, resolve as (result: unknown) => void));
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** Line → source file, from the `// workers/...ts` comments esbuild writes before each module. */
+function moduleMap(url: string): ((line: number) => string) | null {
+  let path: string;
+  try {
+    path = url.startsWith('file:') ? fileURLToPath(url) : url;
+  } catch {
+    return null;
+  }
+  if (!existsSync(path)) return null;
+  const starts: { line: number; file: string }[] = [];
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((text, line) => {
+      const m = /^\/\/ ((?:\.\.\/)*[\w@./-]+\.[cm]?[jt]sx?)$/.exec(text);
+      if (m?.[1]) starts.push({ line, file: m[1].replace(/^(\.\.\/)+/, '').replace(/^node_modules\//, '') });
+    });
+  return (line) => {
+    let file = path;
+    for (const s of starts) {
+      if (s.line > line) break;
+      file = s.file;
+    }
+    return file;
+  };
+}
+
+/** Runs `load` with the Worker's profiler on, then returns where its CPU went. */
+export async function profileDuring(
+  inspectorPort: number,
+  load: () => Promise<void>,
+  intervalUs = 200,
+): Promise<ProfileSummary> {
+  const inspector = await Inspector.connect(inspectorPort);
+  try {
+    await inspector.send('Profiler.enable');
+    await inspector.send('Profiler.setSamplingInterval', { interval: intervalUs });
+    await inspector.send('Profiler.start');
+    await load();
+    const { profile } = await inspector.send<{ profile: Profile }>('Profiler.stop');
+    return summarise(profile, intervalUs);
+  } finally {
+    inspector.close();
+  }
+}
+
+export function summarise(profile: Profile, intervalUs: number): ProfileSummary {
+  const hits = new Map<number, number>();
+  if (profile.samples) for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  const maps = new Map<string, ((line: number) => string) | null>();
+  const byFunction = new Map<string, { name: string; file: string; samples: number }>();
+  const byFile = new Map<string, number>();
+  let samples = 0;
+  let busy = 0;
+  for (const node of profile.nodes) {
+    const count = hits.get(node.id) ?? node.hitCount ?? 0;
+    if (count === 0) continue;
+    samples += count;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') continue;
+    busy += count;
+    if (url && !maps.has(url)) maps.set(url, moduleMap(url));
+    const file = url ? (maps.get(url)?.(lineNumber) ?? url) : '(native)';
+    const name = functionName || '(anonymous)';
+    const key = `${name}\0${file}`;
+    const entry = byFunction.get(key) ?? { name, file, samples: 0 };
+    entry.samples += count;
+    byFunction.set(key, entry);
+    byFile.set(file, (byFile.get(file) ?? 0) + count);
+  }
+  const share = (n: number): number => n / Math.max(1, busy);
+  return {
+    samples,
+    busySamples: busy,
+    intervalUs,
+    top: [...byFunction.values()]
+      .sort((a, b) => b.samples - a.samples)
+      .slice(0, 15)
+      .map((e) => ({ name: e.name, file: e.file, selfShare: share(e.samples) })),
+    files: [...byFile.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([file, n]) => ({ file, selfShare: share(n) })),
+  };
+}
