@@ -1,6 +1,6 @@
 import { log } from '../observability/log';
 import type { LeaseRequest, LeaseResponse } from './rate-limiter';
-import { assertValidRule, type RateRule } from './rule';
+import { assertValidRule, leaseTtlMs, type RateRule } from './rule';
 
 export { ipKey } from './ip-key';
 
@@ -55,9 +55,21 @@ export function initialLeaseSize(rule: RateRule): number {
   return Math.max(1, Math.ceil(rule.limit / 100));
 }
 
-/** Largest lease an isolate ever asks for: 10 % of the limit, at least 1. */
+/**
+ * Events one lease should cover at least, where the limit allows: 50, so that a busy key
+ * costs at most 20 calls per 1,000 events (the budget is 50; docs/rate-limits.md).
+ */
+export const LEASE_FLOOR = 50;
+
+/**
+ * Largest lease an isolate asks for (unless one check costs more): 10 % of the limit, but at
+ * least `LEASE_FLOOR` events or the whole limit if that is smaller. The size of a lease does not
+ * add to the overshoot (the bucket grants no more than it holds plus its refill; only the lease
+ * TTL does), so small limits can have leases of most of the limit; what a large lease risks is
+ * an undershoot, tokens held by one isolate while another is refused, until it lapses.
+ */
 export function maxLeaseSize(rule: RateRule): number {
-  return Math.max(1, Math.ceil(rule.limit / 10));
+  return Math.min(rule.limit, Math.max(Math.ceil(rule.limit / 10), LEASE_FLOOR));
 }
 
 /** What this isolate knows about one key. */
@@ -68,12 +80,20 @@ interface KeyState {
   localUpdatedAt: number;
   /** Set once the key outgrew its own allowance; from then on only leases admit it. */
   escalated: boolean;
+  /** When this isolate first saw the key, and the events its allowance admitted since: its rate. */
+  firstSeenAt: number;
+  localAdmitted: number;
   leaseTokens: number;
   leaseGranted: number;
   leaseExpiresAt: number;
   leaseSize: number;
   /** The Durable Object refused: answer "no" without asking until then. */
   blockedUntil: number;
+  /**
+   * The last lease emptied the bucket (it granted less than asked): once the lease is spent,
+   * answer "no" without asking until then, as the next call would be refused.
+   */
+  drainedUntil: number;
   /** The Durable Object failed: answer by policy without asking until then. */
   failedUntil: number;
   /** The one Durable Object call in flight for this key; concurrent checks wait on it. */
@@ -152,7 +172,11 @@ export class LeasedLimiter {
         state.leaseTokens -= cost;
         return { allowed: true };
       }
-      if (!state.escalated && this.takeLocal(state, cost, now)) return { allowed: true };
+      if (!state.escalated && this.takeLocal(state, cost, now)) {
+        state.localAdmitted += cost;
+        return { allowed: true };
+      }
+      if (now < state.drainedUntil) return refuse(state.drainedUntil - now);
 
       if (state.inflight) {
         // Someone is already asking for this key: wait for that answer, then look again.
@@ -192,13 +216,26 @@ export class LeasedLimiter {
       this.takeLocal(state, 0, now);
       spent = Math.ceil(this.localAllowance - state.localTokens);
       state.escalated = true;
+      // The allowance was a sample of the key's rate: start with a lease that lasts a TTL at
+      // that rate. A burst (an office behind one address, 64 requests in flight) gets the
+      // largest lease at once instead of doubling up to it, one call per step.
+      const elapsed = Math.max(1, now - state.firstSeenAt);
+      const demand = state.localAdmitted + cost + state.waiting;
+      const atRate = Math.ceil((demand * leaseTtlMs(this.rule)) / elapsed);
+      state.leaseSize = Math.min(maxLeaseSize(this.rule), Math.max(state.leaseSize, atRate));
     }
     const leftover = state.leaseTokens;
     if (leftover > 0 || state.leaseGranted > 0) this.resizeLease(state, leftover, now);
+    // Enough for this check and the ones waiting on this call, so they need no call of their
+    // own; a cost above the largest lease is asked for whole (the bucket grants it or nothing).
+    const want = Math.max(
+      cost,
+      Math.min(maxLeaseSize(this.rule), Math.max(state.leaseSize, cost + state.waiting)),
+    );
     const request: LeaseRequest = {
       limit: this.rule.limit,
       periodSeconds: this.rule.periodSeconds,
-      want: Math.min(maxLeaseSize(this.rule), Math.max(state.leaseSize, cost + state.waiting)),
+      want,
       need: cost,
       spent,
       returned: leftover,
@@ -236,6 +273,14 @@ export class LeasedLimiter {
       state.leaseTokens = response.granted;
       state.leaseGranted = response.granted;
       state.leaseExpiresAt = done + response.ttlMs;
+      // Less than asked means the bucket gave all it had (under one token is left): until the
+      // next token accrues, a call would only be refused, so checks after this lease are
+      // refused here, just as after a refusal. Other isolates' returns can only make this an
+      // undershoot.
+      if (response.granted < want) {
+        state.drainedUntil =
+          done + Math.max(1_000, Math.ceil((this.rule.periodSeconds * 1000) / this.rule.limit));
+      }
       return;
     }
     // A grant below `need` does not happen (the bucket is all-or-nothing below it), but if
@@ -272,11 +317,14 @@ export class LeasedLimiter {
         localTokens: this.localAllowance,
         localUpdatedAt: now,
         escalated: this.localAllowance === 0,
+        firstSeenAt: now,
+        localAdmitted: 0,
         leaseTokens: 0,
         leaseGranted: 0,
         leaseExpiresAt: 0,
         leaseSize: initialLeaseSize(this.rule),
         blockedUntil: 0,
+        drainedUntil: 0,
         failedUntil: 0,
         inflight: undefined,
         waiting: 0,
@@ -294,6 +342,7 @@ export class LeasedLimiter {
     return (
       now - state.lastUsedAt > this.periodMs &&
       now >= state.blockedUntil &&
+      now >= state.drainedUntil &&
       now >= state.failedUntil &&
       state.inflight === undefined
     );

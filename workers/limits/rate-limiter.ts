@@ -1,7 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { type BucketState, charge, credit, fullBucket, take } from './bucket';
-import { assertValidRule, type RateRule } from './rule';
+import { assertValidRule, leaseTtlMs, type RateRule } from './rule';
+
+export { leaseTtlMs } from './rule';
 
 /** What an isolate asks its key's Durable Object for. The rule travels with every call. */
 export interface LeaseRequest extends RateRule {
@@ -23,17 +25,6 @@ export interface LeaseResponse {
   ttlMs: number;
   /** When refused: milliseconds until `need` tokens will be available. 0 otherwise. */
   retryAfterMs: number;
-}
-
-/**
- * How long leased tokens stay spendable: a tenth of the period, between 1 s and 10 s (6 s for
- * a 60 s period). Tokens leased long ago and spent late are the one way leases add to the
- * overshoot, by at most `limit × ttl / period` (10 %, no more than the default local
- * allowance); the longer the TTL, the fewer calls a key with a modest per-isolate rate needs
- * (about one per TTL).
- */
-export function leaseTtlMs(rule: RateRule): number {
-  return Math.min(10_000, Math.max(1_000, rule.periodSeconds * 100));
 }
 
 /** An object forgets its key after this long without a call (two periods: by then the bucket is full anyway). */

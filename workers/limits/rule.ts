@@ -40,3 +40,15 @@ export function assertValidRule(rule: RateRule, source = `${rule.limit}/${rule.p
     );
   }
 }
+
+/**
+ * How long leased tokens stay spendable: a tenth of the period, between 1 s and 10 s (6 s for
+ * a 60 s period). Tokens leased long ago and spent late are the one way leases add to the
+ * overshoot, by at most `limit × ttl / period` (10 %, no more than the default local
+ * allowance) whatever the lease size, since the bucket grants no more than it holds plus its
+ * refill; the longer the TTL, the fewer calls a key with a modest per-isolate rate needs
+ * (about one per TTL).
+ */
+export function leaseTtlMs(rule: RateRule): number {
+  return Math.min(10_000, Math.max(1_000, rule.periodSeconds * 100));
+}
