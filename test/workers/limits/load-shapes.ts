@@ -96,12 +96,14 @@ export function loadShapes(): LoadShape[] {
   const office = (count: number) =>
     Array.from({ length: 10 }, (_, i) => ({ ip: `192.0.2.${i}`, site: 'site-1', count }));
   const officeRule: RateRule = { limit: 30, periodSeconds: 60 };
-  // (c) one site at its limit: 2,000 visitors of 5 events each = 10,000, through 3 isolates.
-  const crowd = Array.from({ length: 2_000 }, (_, i) => ({
-    ip: `10.9.${i >> 8}.${i & 255}`,
-    site: 'site-1',
-    count: 5,
-  }));
+  // (c) one site at its limit: 2,000 visitors of 5 events each = 10,000, through 3 isolates
+  // (and 2,200 visitors, 10 % over it).
+  const crowd = (visitors: number) =>
+    Array.from({ length: visitors }, (_, i) => ({
+      ip: `10.9.${i >> 8}.${i & 255}`,
+      site: 'site-1',
+      count: 5,
+    }));
   return [
     {
       name: '(a) 5,000 visitor IPs, 3 sites',
@@ -141,7 +143,15 @@ export function loadShapes(): LoadShape[] {
       perSite: DEFAULT_PER_SITE,
       isolates: 3,
       concurrency: 64,
-      events: eventsOf(crowd, 3, 4),
+      events: eventsOf(crowd(2_000), 3, 4),
+    },
+    {
+      name: '(c) one site 10 % over its limit, 10,000/60',
+      perIp: DEFAULT_PER_IP,
+      perSite: DEFAULT_PER_SITE,
+      isolates: 3,
+      concurrency: 64,
+      events: eventsOf(crowd(2_200), 3, 6),
     },
   ];
 }
