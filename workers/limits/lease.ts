@@ -113,9 +113,12 @@ const TIMED_OUT = Symbol('timed out');
  *   causes a call. A key that outgrows it is charged for what it spent (`spent`) in its first
  *   call and is governed by leases from then on, until it is idle for a period.
  * - **Leases.** Tokens come from the key's `RateLimiter` in batches that start at 1 % of
- *   the limit and double each time one is used up, up to 10 %; concurrent checks for a key
+ *   the limit (or, when the key escalates, at the rate its allowance showed × the TTL) and
+ *   double each time one is used up, up to `maxLeaseSize`; concurrent checks for a key
  *   share one call; unspent tokens lapse after the lease TTL and are given back next call.
- * - **Blocked cache.** A refusal is remembered until its retry time (at least 1 s).
+ * - **Blocked cache.** A refusal is remembered until its retry time (at least 1 s), and so is
+ *   a lease that drained the bucket, once it is spent: the next call would be refused, so the
+ *   checks waiting on a burst's call do not each make one.
  * - **Failure.** A call that throws or takes longer than `timeoutMs` admits (`failOpen`) or
  *   denies, and the key is not asked again for `failureBackoffMs`.
  *
