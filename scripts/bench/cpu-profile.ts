@@ -60,7 +60,10 @@ class Inspector {
     }[];
     const target = targets.find((t) => t.webSocketDebuggerUrl);
     if (!target?.webSocketDebuggerUrl) throw new Error(`no inspector target on port ${port}`);
-    const socket = new WebSocket(target.webSocketDebuggerUrl);
+    // wrangler's inspector proxy refuses an upgrade without an Origin header; Node's WebSocket
+    // (undici) takes extra headers in its second argument, which the DOM typing does not know.
+    const init = { headers: { origin: `http://127.0.0.1:${port}` } } as unknown as string[];
+    const socket = new WebSocket(target.webSocketDebuggerUrl, init);
     await new Promise<void>((resolve, reject) => {
       socket.addEventListener('open', () => resolve(), { once: true });
       socket.addEventListener('error', () => reject(new Error('inspector connection failed')), {
