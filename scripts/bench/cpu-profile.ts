@@ -5,12 +5,10 @@
  * does not minify in dev), and each bundled module starts with a `// path/to/file.ts` comment,
  * which names the source file of a function from its line in the bundle.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; scriptId: string };
   hitCount?: number;
 }
 
@@ -85,23 +83,14 @@ class Inspector {
 }
 
 /** Line → source file, from the `// workers/...ts` comments esbuild writes before each module. */
-function moduleMap(url: string): ((line: number) => string) | null {
-  let path: string;
-  try {
-    path = url.startsWith('file:') ? fileURLToPath(url) : url;
-  } catch {
-    return null;
-  }
-  if (!existsSync(path)) return null;
+function moduleMap(source: string): (line: number) => string {
   const starts: { line: number; file: string }[] = [];
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((text, line) => {
-      const m = /^\/\/ ((?:\.\.\/)*[\w@./-]+\.[cm]?[jt]sx?)$/.exec(text);
-      if (m?.[1]) starts.push({ line, file: m[1].replace(/^(\.\.\/)+/, '').replace(/^node_modules\//, '') });
-    });
+  source.split('\n').forEach((text, line) => {
+    const m = /^\/\/ ((?:\.\.\/)*[\w@./-]+\.[cm]?[jt]sx?)$/.exec(text);
+    if (m?.[1]) starts.push({ line, file: m[1].replace(/^(\.\.\/)+/, '').replace(/^node_modules\//, '') });
+  });
   return (line) => {
-    let file = path;
+    let file = '(bundle)';
     for (const s of starts) {
       if (s.line > line) break;
       file = s.file;
@@ -123,16 +112,32 @@ export async function profileDuring(
     await inspector.send('Profiler.start');
     await load();
     const { profile } = await inspector.send<{ profile: Profile }>('Profiler.stop');
-    return summarise(profile, intervalUs);
+    // The bundle's source, fetched only now so the debugger costs the load nothing.
+    const sources = new Map<string, string>();
+    await inspector.send('Debugger.enable');
+    for (const node of profile.nodes) {
+      const id = node.callFrame.scriptId;
+      if (!node.callFrame.url || sources.has(id)) continue;
+      const answer = await inspector.send<{ scriptSource?: string }>('Debugger.getScriptSource', {
+        scriptId: id,
+      });
+      sources.set(id, answer.scriptSource ?? '');
+    }
+    await inspector.send('Debugger.disable');
+    return summarise(profile, intervalUs, sources);
   } finally {
     inspector.close();
   }
 }
 
-export function summarise(profile: Profile, intervalUs: number): ProfileSummary {
+export function summarise(
+  profile: Profile,
+  intervalUs: number,
+  sources: ReadonlyMap<string, string> = new Map(),
+): ProfileSummary {
   const hits = new Map<number, number>();
   if (profile.samples) for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
-  const maps = new Map<string, ((line: number) => string) | null>();
+  const maps = new Map<string, (line: number) => string>();
   const byFunction = new Map<string, { name: string; file: string; samples: number }>();
   const byFile = new Map<string, number>();
   let samples = 0;
@@ -144,8 +149,9 @@ export function summarise(profile: Profile, intervalUs: number): ProfileSummary 
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)') continue;
     busy += count;
-    if (url && !maps.has(url)) maps.set(url, moduleMap(url));
-    const file = url ? (maps.get(url)?.(lineNumber) ?? url) : '(native)';
+    const source = sources.get(node.callFrame.scriptId);
+    if (source && !maps.has(node.callFrame.scriptId)) maps.set(node.callFrame.scriptId, moduleMap(source));
+    const file = url ? (maps.get(node.callFrame.scriptId)?.(lineNumber) ?? url) : '(native)';
     const name = functionName || '(anonymous)';
     const key = `${name}\0${file}`;
     const entry = byFunction.get(key) ?? { name, file, samples: 0 };
