@@ -85,10 +85,18 @@ export class IngestPipeline {
       ttlSeconds: config.capacityCacheSeconds,
       graceDays: config.quotaGraceDays,
     });
-    this.ipLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perIp, { prefix: 'ip', failOpen: true });
+    // Counted by the limiter, once per call: concurrent checks share calls.
+    const onDoCall = (outcome: 'sent' | 'failed') =>
+      count(outcome === 'sent' ? 'limiter_do_calls_total' : 'limiter_failures_total');
+    this.ipLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perIp, {
+      prefix: 'ip',
+      failOpen: true,
+      onDoCall,
+    });
     this.siteLimiter = new LeasedLimiter(env.RATE_LIMITER, config.perSite, {
       prefix: 'site',
       failOpen: true,
+      onDoCall,
     });
     this.commit = new GroupCommit({
       windowMs: config.groupCommitMs,
@@ -227,14 +235,9 @@ export class IngestPipeline {
     return { status: 202, dropped: null };
   }
 
-  /** One limiter check, counted for the metrics (DO calls are what the budget watches). */
-  private async checkLimit(limiter: LeasedLimiter, key: string): Promise<CheckResult> {
-    const calls = limiter.stats.doCalls;
-    const errors = limiter.stats.doErrors;
-    const result = await limiter.check(key);
-    count('limiter_do_calls_total', limiter.stats.doCalls - calls);
-    count('limiter_failures_total', limiter.stats.doErrors - errors);
-    return result;
+  /** One limiter check (its DO calls are counted by the limiter's `onDoCall`). */
+  private checkLimit(limiter: LeasedLimiter, key: string): Promise<CheckResult> {
+    return limiter.check(key);
   }
 }
 

@@ -36,6 +36,11 @@ export interface LeasedLimiterOptions {
   maxKeys?: number;
   /** Clock (epoch ms), injectable for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Called once per Durable Object call, and once more when it fails, for metrics. A per-check
+   * difference of `stats` would count one call once for every check waiting on it.
+   */
+  onDoCall?: (outcome: 'sent' | 'failed') => void;
 }
 
 /** Counters for benchmarks and metrics. */
@@ -247,6 +252,7 @@ export class LeasedLimiter {
     state.leaseGranted = 0;
 
     this.stats.doCalls++;
+    this.opts.onDoCall?.('sent');
     let response: LeaseResponse | typeof TIMED_OUT;
     try {
       response = await withTimeout(
@@ -269,6 +275,7 @@ export class LeasedLimiter {
         });
       }
       this.stats.doErrors++;
+      this.opts.onDoCall?.('failed');
       state.failedUntil = done + this.failureBackoffMs;
       return;
     }
