@@ -44,14 +44,26 @@ export async function rotateSalts(db: D1Database, nowMs: number): Promise<{ dele
 export class SaltCache {
   private day = '';
   private key: Promise<CryptoKey> | null = null;
+  /**
+   * The day's key once loaded. Every event needs it, so after the load it is handed out as it is:
+   * waiting on the shared promise would cost each event a timer of its own (awaitShared), which
+   * showed in the ingest profile.
+   */
+  private loaded: { day: string; key: CryptoKey } | null = null;
 
   constructor(private readonly db: D1Database) {}
 
   keyFor(nowMs: number): Promise<CryptoKey> {
     const day = saltDay(nowMs);
+    if (this.loaded?.day === day) return Promise.resolve(this.loaded.key);
     if (day !== this.day || !this.key) {
       this.day = day;
-      const pending = ensureSalt(this.db, day, nowMs).then(importSalt);
+      const pending = ensureSalt(this.db, day, nowMs)
+        .then(importSalt)
+        .then((key) => {
+          if (this.day === day) this.loaded = { day, key };
+          return key;
+        });
       // A failed load must not stick: the next event tries again.
       pending.catch(() => {
         if (this.key === pending) this.key = null;
