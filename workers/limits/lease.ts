@@ -77,6 +77,23 @@ export function maxLeaseSize(rule: RateRule): number {
   return Math.min(rule.limit, Math.max(Math.ceil(rule.limit / 10), LEASE_FLOOR));
 }
 
+/**
+ * The documented worst case (docs/rate-limits.md) for one key over a window of `elapsedMs`
+ * (≤ a period) that starts with a fresh Durable Object, with `isolates` isolates seeing the
+ * key and the default local allowance: limit + r·W + I·A·(1 + W/period) + min(r·ttl, I·Lmax).
+ */
+export function overshootBound(rule: RateRule, isolates: number, elapsedMs: number): number {
+  const periodMs = rule.periodSeconds * 1000;
+  const rate = rule.limit / periodMs;
+  const allowance = defaultLocalAllowance(rule);
+  return Math.floor(
+    rule.limit +
+      rate * elapsedMs +
+      isolates * allowance * (1 + elapsedMs / periodMs) +
+      Math.min(rate * leaseTtlMs(rule), isolates * maxLeaseSize(rule)),
+  );
+}
+
 /** What this isolate knows about one key. */
 interface KeyState {
   lastUsedAt: number;

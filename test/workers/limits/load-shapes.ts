@@ -1,10 +1,4 @@
-import {
-  defaultLocalAllowance,
-  LeasedLimiter,
-  type LeaseSource,
-  maxLeaseSize,
-} from '../../../workers/limits/lease';
-import { leaseTtlMs } from '../../../workers/limits/rate-limiter';
+import { LeasedLimiter, type LeaseSource, overshootBound } from '../../../workers/limits/lease';
 import type { RateRule } from '../../../workers/limits/rule';
 import { testEnv, uniquePrefix } from './env';
 
@@ -28,6 +22,8 @@ export interface LoadShape {
 /** What one shape costs and admits, counted at the Durable Object's door. */
 export interface ShapeFigures {
   name: string;
+  /** Where it was measured: workerd through the limiters directly, or HTTP through a `wrangler dev` stack. */
+  via: 'workerd' | 'wrangler dev';
   events: number;
   doCalls: number;
   ipCalls: number;
@@ -174,22 +170,6 @@ function countingNamespace(): LeaseSource & { calls: Map<string, number> } {
 }
 
 /**
- * docs/rate-limits.md's bound for one key over a window of `elapsedMs` that starts with a
- * fresh Durable Object: limit + r·W + I·A·(1 + W/period) + min(r·ttl, I·Lmax).
- */
-export function overshootBound(rule: RateRule, isolates: number, elapsedMs: number): number {
-  const periodMs = rule.periodSeconds * 1000;
-  const r = rule.limit / periodMs;
-  const allowance = defaultLocalAllowance(rule);
-  return Math.floor(
-    rule.limit +
-      r * elapsedMs +
-      isolates * allowance * (1 + elapsedMs / periodMs) +
-      Math.min(r * leaseTtlMs(rule), isolates * maxLeaseSize(rule)),
-  );
-}
-
-/**
  * Sends a shape's events through per-IP and per-site `LeasedLimiter`s configured as the ingest
  * pipeline configures them (defaults, failing open; the per-IP check first), `concurrency`
  * events in flight, and counts the lease calls that reach the real `RateLimiter`.
@@ -247,6 +227,7 @@ export async function runShape(shape: LoadShape): Promise<ShapeFigures> {
   const doCalls = ipCalls + siteCalls;
   return {
     name: shape.name,
+    via: 'workerd',
     events: shape.events.length,
     doCalls,
     ipCalls,
