@@ -36,6 +36,17 @@ describe('LeasedLimiter lease sizing and the drained bucket', () => {
     expect(refused).toEqual({ allowed: false, retryAfterSeconds: 2 });
   });
 
+  it('reports each Durable Object call once to onDoCall, however many checks wait on it', async () => {
+    const outcomes: string[] = [];
+    const limiter = new LeasedLimiter(
+      testEnv.RATE_LIMITER,
+      { limit: 30, periodSeconds: 60 },
+      { prefix: uniquePrefix('ip'), failOpen: true, onDoCall: (outcome) => outcomes.push(outcome) },
+    );
+    await Promise.all(Array.from({ length: 64 }, () => limiter.check('office')));
+    expect(outcomes).toEqual(['sent']);
+  });
+
   it('asks again once the next token is due after a lease drained the bucket', async () => {
     let clock = Date.now();
     const ns = recording();
