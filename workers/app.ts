@@ -4,7 +4,7 @@ import { ApiError } from '../functions/errors';
 import { api } from '../functions/index';
 import { configProblems, isDevelopment } from './config';
 import type { Env } from './env';
-import { ingestRoutes } from './ingest/routes';
+import { ingestFetch, ingestRoutes } from './ingest/routes';
 import { log } from './observability/log';
 import { reportError } from './observability/sentry';
 
@@ -99,6 +99,6 @@ export function appFor(env: Env): App {
 /** The Worker's fetch handler: the env decides, per isolate, which app answers. */
 export const app = {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx);
+    return ingestFetch(request, env, ctx) ?? appFor(env).fetch(request, env, ctx);
   },
 };

@@ -1,4 +1,3 @@
-import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { configOf } from '../config';
 import type { Env } from '../env';
@@ -28,6 +27,10 @@ export function resetIngestPipeline(): void {
  * API keys belong on servers, and a page's script that tried to send one fails its preflight.
  */
 const CORS_HEADERS = {
+  // What workers/app.ts's securityHeaders adds to every answer under /api: set here too, since
+  // event POSTs skip the app (ingestFetch below).
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST, OPTIONS',
   'Access-Control-Allow-Headers': 'Content-Type',
@@ -39,9 +42,16 @@ function errorBody(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
 
-async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | 'umami'): Promise<Response> {
+/** What the handler needs of the execution context (Hono's type and workerd's differ). */
+type WaitUntil = Pick<ExecutionContext, 'waitUntil'>;
+
+async function handleEvent(
+  raw: Request,
+  env: Env,
+  ctx: WaitUntil,
+  format: 'edgebear' | 'umami',
+): Promise<Response> {
   const headers = new Headers(CORS_HEADERS);
-  const raw = c.req.raw;
   let body: string;
   try {
     body = await readBodyText(raw, MAX_BODY_BYTES);
@@ -50,20 +60,20 @@ async function handleEvent(c: Context<{ Bindings: Env }>, format: 'edgebear' | '
     headers.set('Content-Type', 'application/json');
     return new Response(errorBody(error.code, error.message), { status: error.status, headers });
   }
-  const outcome = await ingestPipeline(c.env).handle({
+  const outcome = await ingestPipeline(env).handle({
     body,
     format,
     // The caller. A server that authenticates with an API key may name the visitor in
     // X-Forwarded-For; the pipeline reads that header only then (workers/ingest/server-side.ts).
-    ip: c.req.header('cf-connecting-ip') ?? '',
-    userAgent: c.req.header('user-agent') ?? '',
+    ip: raw.headers.get('cf-connecting-ip') ?? '',
+    userAgent: raw.headers.get('user-agent') ?? '',
     headers: raw.headers,
     cf: raw.cf as IncomingRequestCfProperties | undefined,
     nowMs: Date.now(),
   });
-  c.executionCtx.waitUntil(flushCounters(c.env));
+  ctx.waitUntil(flushCounters(env));
   // Events refused over quota are counted in the isolate and written in batches (workers/billing/capacity.ts).
-  c.executionCtx.waitUntil(ingestPipeline(c.env).capacity.flushRefused());
+  ctx.waitUntil(ingestPipeline(env).capacity.flushRefused());
   switch (outcome.status) {
     case 202:
       if (outcome.dropped) headers.set('x-edgebear-dropped', outcome.dropped);
@@ -91,25 +101,52 @@ export const ingestRoutes = new Hono<{ Bindings: Env }>();
 ingestRoutes.options('/api/event', () => new Response(null, { status: 204, headers: CORS_HEADERS }));
 ingestRoutes.options('/api/send', () => new Response(null, { status: 204, headers: CORS_HEADERS }));
 
-for (const [path, format] of [
-  ['/api/event', 'edgebear'],
-  ['/api/send', 'umami'],
-] as const) {
-  ingestRoutes.post(path, async (c) => {
-    try {
-      return await handleEvent(c, format);
-    } catch (error) {
-      // Nothing was accepted: the event was not handed to the queue. Say so, so a server-side
-      // sender retries; beacons cannot, and that is the price of a dependency being down.
-      log('error', 'ingest failed', { path, error: error instanceof Error ? error.message : String(error) });
-      c.executionCtx.waitUntil(reportError(c.env, c.executionCtx, error, { path }));
-      const headers = new Headers(CORS_HEADERS);
-      headers.set('Content-Type', 'application/json');
-      headers.set('Retry-After', '5');
-      return new Response(errorBody('unavailable', 'the event could not be stored; retry later'), {
-        status: 503,
-        headers,
-      });
-    }
-  });
+const FORMATS: Record<string, 'edgebear' | 'umami'> = { '/api/event': 'edgebear', '/api/send': 'umami' };
+
+async function ingest(
+  raw: Request,
+  env: Env,
+  ctx: WaitUntil,
+  path: string,
+  format: 'edgebear' | 'umami',
+) {
+  try {
+    return await handleEvent(raw, env, ctx, format);
+  } catch (error) {
+    // Nothing was accepted: the event was not handed to the queue. Say so, so a server-side
+    // sender retries; beacons cannot, and that is the price of a dependency being down.
+    log('error', 'ingest failed', { path, error: error instanceof Error ? error.message : String(error) });
+    ctx.waitUntil(reportError(env, ctx, error, { path }));
+    const headers = new Headers(CORS_HEADERS);
+    headers.set('Content-Type', 'application/json');
+    headers.set('Retry-After', '5');
+    return new Response(errorBody('unavailable', 'the event could not be stored; retry later'), {
+      status: 503,
+      headers,
+    });
+  }
+}
+
+/** The path of an absolute request URL, without parsing the whole URL. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  if (start === -1) return '/';
+  const end = url.indexOf('?', start);
+  return end === -1 ? url.slice(start) : url.slice(start, end);
+}
+
+/**
+ * The hot path: an event POST goes straight to its handler, before the app's router and
+ * middlewares, which cost about as much CPU as the event itself (docs/benchmarks.md, "Ingest").
+ * Null for anything else, which the app answers.
+ */
+export function ingestFetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> | null {
+  if (request.method !== 'POST') return null;
+  const path = pathOf(request.url);
+  const format = FORMATS[path];
+  return format ? ingest(request, env, ctx, path, format) : null;
+}
+
+for (const [path, format] of Object.entries(FORMATS)) {
+  ingestRoutes.post(path, (c) => ingest(c.req.raw, c.env, c.executionCtx, path, format));
 }
