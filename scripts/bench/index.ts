@@ -4,14 +4,34 @@
  * nothing here is a pass/fail test.
  */
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchDashboard, dashboardLines } from './dashboard';
+import { benchDoCalls, doCallLines } from './do-calls';
 import { benchIngest, ingestLines } from './ingest';
 import { measureTrackerSizes } from './tracker-size';
 
 function mark(ok: boolean): string {
   return ok ? 'met' : '**not met**';
+}
+
+/**
+ * A section of the docs/benchmarks.md this run replaces, kept as it was (with its own date) when
+ * this run skipped it, so a partial run does not erase earlier figures.
+ */
+function previousSection(heading: string): string[] {
+  if (!existsSync('docs/benchmarks.md')) return [];
+  const old = readFileSync('docs/benchmarks.md', 'utf8').split('\n');
+  const start = old.indexOf(heading);
+  if (start === -1) return [];
+  const end = old.findIndex((line, i) => i > start && /^## /.test(line));
+  const previousDate = /Measured (\d{4}-\d{2}-\d{2})/.exec(old.join('\n'))?.[1] ?? 'an earlier run';
+  return [
+    heading,
+    '',
+    `_Not re-measured in this run (BENCH_SKIP_DASHBOARD=1): the figures below are from ${previousDate}._`,
+    ...old.slice(start + 1, end === -1 ? undefined : end),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -45,9 +65,18 @@ async function main(): Promise<void> {
     for (const line of ingest) console.log(`  ${line}`);
   }
 
+  if (process.env.BENCH_SKIP_DO_CALLS !== '1') {
+    console.log('rate-limiter Durable Object calls per load shape…');
+    const calls = ['## Rate-limiter Durable Object calls', '', ...doCallLines(await benchDoCalls()), ''];
+    lines.push(...calls);
+    for (const line of calls) console.log(`  ${line}`);
+  }
+
   if (process.env.BENCH_SKIP_DASHBOARD !== '1') {
     console.log('dashboard (10 M seeded events; the first run seeds them)…');
     lines.push(...dashboardLines(await benchDashboard()));
+  } else {
+    lines.push(...previousSection('## Dashboard'));
   }
 
   writeFileSync('docs/benchmarks.md', `${lines.join('\n')}\n`);

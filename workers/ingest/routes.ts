@@ -103,13 +103,7 @@ ingestRoutes.options('/api/send', () => new Response(null, { status: 204, header
 
 const FORMATS: Record<string, 'edgebear' | 'umami'> = { '/api/event': 'edgebear', '/api/send': 'umami' };
 
-async function ingest(
-  raw: Request,
-  env: Env,
-  ctx: WaitUntil,
-  path: string,
-  format: 'edgebear' | 'umami',
-) {
+async function ingest(raw: Request, env: Env, ctx: WaitUntil, path: string, format: 'edgebear' | 'umami') {
   try {
     return await handleEvent(raw, env, ctx, format);
   } catch (error) {
