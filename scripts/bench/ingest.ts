@@ -10,7 +10,7 @@
  *   sites, pageviews and custom events with non-ASCII props).
  * - An /api/event turn is measured until its drain ends: the queue consumer has inserted every
  *   accepted event into ClickHouse (rows counted), so consumer and Durable Object work count.
- * - CPU is utime + stime of the Worker's workerd process from /proc (scripts/bench/workerd-cpu.ts
+ * - CPU is utime + stime of the Worker's workerd process from /proc (scripts/lib/workerd-processes.ts
  *   says how it is found), and of all the workerd processes of that wrangler (the proxy too).
  * - A last, separate /api/event turn runs under workerd's CPU profiler (the inspector), and the
  *   functions with the most self time are reported.
@@ -24,8 +24,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Stack, startStack } from '../lib/stack';
 import { StackOwner, stackAdmin } from '../lib/stack-owner';
+import {
+  cpuMsOf,
+  type WorkerdProcesses,
+  workerdProcesses,
+  workerdProcessesOf,
+} from '../lib/workerd-processes';
 import { type ProfileSummary, profileDuring } from './cpu-profile';
-import { cpuMsOf, type WorkerdProcesses, workerdProcesses, workerdProcessesOf } from './workerd-cpu';
 
 const SITES = ['bench-a.test', 'bench-b.test', 'bench-c.test'];
 const USER_AGENTS = [

@@ -4,8 +4,9 @@
  * `wrangler dev`. Used by the drills, the benchmarks and the end-to-end tests, so none of them
  * touches the developer's `npm run dev` instance.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClickHouseServer } from '../../tools/clickhouse/server';
@@ -13,6 +14,7 @@ import { localPriceVars, pricesFromVars } from '../../tools/stripe/prices';
 import { type StripeServer, startStripeServer } from '../../tools/stripe/server';
 import { migrateClickHouse } from '../migrate';
 import { applyLocalD1, seedSite } from './local-d1';
+import { workerdProcesses } from './workerd-processes';
 
 export interface StackOptions {
   clickhousePort: number;
@@ -184,7 +186,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stripeWebhookSecret: stripe ? (vars.STRIPE_WEBHOOK_SECRET ?? null) : null,
     stopClickHouse,
     startClickHouse,
-    workerPid: () => findWorkerPid(wrangler.pid),
+    workerPid: () => workerdProcesses(wrangler.pid)?.worker ?? null,
     async close() {
       if (wrangler.pid) {
         try {
@@ -198,31 +200,4 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       rmSync(root, { recursive: true, force: true });
     },
   };
-}
-
-function parentPid(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
-/**
- * `wrangler dev` runs two workerd processes: a proxy, and the Worker itself, which is the one
- * started with --inspector-addr. Ours is the one descending from the wrangler we spawned.
- */
-function findWorkerPid(rootPid: number | undefined): number | null {
-  if (!rootPid) return null;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!cmdline[0]?.endsWith('workerd') || !cmdline.some((a) => a.startsWith('--inspector-addr')))
-        continue;
-      for (let pid = Number(entry); pid > 1; pid = parentPid(pid)) {
-        if (pid === rootPid) return Number(entry);
-      }
-    } catch {
-      // process ended while we looked
-    }
-  }
-  return null;
 }
