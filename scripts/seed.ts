@@ -5,7 +5,15 @@
  * big.seed.test, holds 30 % of the events (3 M of 10 M) over 30 days.
  *
  * Rows travel as TabSeparated in inserts of 200,000 rows; the next batch is generated while the
- * previous one is being inserted. Same `--seed` and `--end`, same rows.
+ * previous one is being inserted. Same `--seed` and `--end`, same rows, in the same chunks.
+ *
+ * Each chunk is one insert on a connection of its own, with an `insert_deduplication_token` made
+ * of the seed's options and the chunk's number: a chunk whose connection dropped is sent again
+ * (a few times, with backoff), and stored once even if the first attempt landed (`events` and
+ * every rollup set non_replicated_deduplication_window, as the queue consumer relies on too).
+ * A fresh connection per insert: reusing an idle keep-alive connection races the server closing
+ * it (Node's http server does after 5 s idle), and while the next batch is generated the event
+ * loop is busy for seconds, long enough to lose that race (the ECONNRESET of the 10 M seed).
  *
  * Options: --events N (10,000,000)  --seed N (1)  --days N (30)  --end ISO (now, to the hour)
  *          --sites N (1000)  --batch N (200000)  --parallel N (inserts at once, 2)  --url (CLICKHOUSE_URL or http://127.0.0.1:8123)
@@ -16,6 +24,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,6 +51,10 @@ export interface SeedOptions {
   parallelInserts?: number;
   /** Called after each insert with rows written so far. */
   onProgress?: (written: number, total: number) => void;
+  /** Attempts after the first for an insert that failed on the way (default 4). */
+  retries?: number;
+  /** Wait before the first retry; doubles for each next one (default 1,000 ms). */
+  retryDelayMs?: number;
 }
 
 export interface SeedResult {
@@ -49,30 +63,93 @@ export interface SeedResult {
   sites: SeedSite[];
 }
 
-/** Runs one statement over ClickHouse's HTTP interface; returns the response text. */
+type Connection = Pick<SeedOptions, 'url' | 'user' | 'password' | 'database'>;
+
+/**
+ * Runs one statement over ClickHouse's HTTP interface; returns the response text. `settings`
+ * travel as URL parameters (ClickHouse settings of this query alone).
+ */
 export async function clickhouseRequest(
-  opts: Pick<SeedOptions, 'url' | 'user' | 'password' | 'database'>,
+  opts: Connection,
   query: string,
   body?: string,
+  settings: Record<string, string | number> = {},
 ): Promise<string> {
   const url = new URL(opts.url);
   url.searchParams.set('database', opts.database);
   if (body !== undefined) url.searchParams.set('query', query);
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}` },
-    body: body ?? query,
+  for (const [name, value] of Object.entries(settings)) url.searchParams.set(name, String(value));
+  const payload = Buffer.from(body ?? query, 'utf8');
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        // No keep-alive: see the module comment.
+        agent: false,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`,
+          'content-length': String(payload.length),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
   });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`ClickHouse ${response.status}: ${text.slice(0, 500)}`);
+  if (status < 200 || status >= 300) throw new ClickHouseStatusError(status, text);
   return text;
 }
 
+/** ClickHouse answered, with an error: retrying the same statement would not help. */
+export class ClickHouseStatusError extends Error {
+  constructor(
+    readonly status: number,
+    text: string,
+  ) {
+    super(`ClickHouse ${status}: ${text.slice(0, 500)}`);
+    this.name = 'ClickHouseStatusError';
+  }
+}
+
+/**
+ * One chunk's insert, sent again after a dropped connection or a server error (5xx) with the same
+ * deduplication token, so it is stored once whichever attempt landed.
+ */
+async function insertChunk(opts: SeedOptions, insert: string, body: string, token: string): Promise<void> {
+  const retries = opts.retries ?? 4;
+  const settings = {
+    insert_deduplicate: 1,
+    insert_deduplication_token: token,
+    // The rollups' materialized views skip a block `events` dropped as a repeat (0002_rollups.sql).
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    async_insert: 0,
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await clickhouseRequest(opts, insert, body, settings);
+      return;
+    } catch (error) {
+      const final = error instanceof ClickHouseStatusError && error.status < 500;
+      if (final || attempt >= retries) throw error;
+      const wait = (opts.retryDelayMs ?? 1_000) * 2 ** attempt;
+      console.warn(
+        `seed: insert ${token} failed (${error instanceof Error ? (error.cause ?? error.message) : error}); again in ${wait} ms`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 /** Rows already stored for the seeded site id range. */
-export async function seededRows(
-  opts: Pick<SeedOptions, 'url' | 'user' | 'password' | 'database'>,
-  sites = 1000,
-): Promise<number> {
+export async function seededRows(opts: Connection, sites = 1000): Promise<number> {
   const text = await clickhouseRequest(
     opts,
     `SELECT count() FROM events WHERE site_id BETWEEN ${FIRST_SEED_SITE_ID} AND ${FIRST_SEED_SITE_ID + sites - 1}`,
@@ -108,6 +185,9 @@ export async function seedClickHouse(opts: SeedOptions): Promise<SeedResult> {
   // Up to `parallelInserts` inserts run while the next batch is generated: the materialized views
   // make an insert mostly single-threaded work on the server, so two keep two cores busy.
   let written = 0;
+  let chunk = 0;
+  // Same options, same chunks: the token names them, so a re-run over a complete seed adds nothing.
+  const run = `edgebear-seed:${opts.seed}:${opts.end}:${opts.days}:${opts.events}:${opts.sites}:${opts.batchRows}`;
   const inFlight: Promise<void>[] = [];
   for (;;) {
     const rows = nextBatch();
@@ -116,12 +196,13 @@ export async function seedClickHouse(opts: SeedOptions): Promise<SeedResult> {
     rows.push('');
     const body = rows.join('\n');
     while (inFlight.length >= Math.max(1, opts.parallelInserts ?? 2)) await inFlight.shift();
-    inFlight.push(
-      clickhouseRequest(opts, insert, body).then(() => {
-        written += count;
-        opts.onProgress?.(written, opts.events);
-      }),
-    );
+    const sent = insertChunk(opts, insert, body, `${run}:${chunk++}`).then(() => {
+      written += count;
+      opts.onProgress?.(written, opts.events);
+    });
+    // Handled where it is awaited; until then a failure must not count as unhandled.
+    sent.catch(() => {});
+    inFlight.push(sent);
   }
   await Promise.all(inFlight);
   return { rows: written, seconds: (performance.now() - started) / 1000, sites };
