@@ -26,7 +26,7 @@ import { type Filter, filterDimensions, isTimeDimension } from './validate';
 /** Which table family answers a query; the first that can, in this order, is chosen. */
 export type Source = 'sealed' | RollupSource;
 /** The sources of hourly rollups and the raw table, whatever the sealed days hold. */
-export type RollupSource = 'geo' | 'sessions' | 'pages' | 'goals' | 'raw';
+export type RollupSource = 'sessions' | 'pages' | 'goals' | 'raw';
 
 /** What the planner needs: already validated, with the range resolved in the site's zone. */
 export interface PlanInput {
@@ -102,11 +102,6 @@ export function chooseSource(input: PlanInput): RollupSource {
     input.metrics.every((m) => METRIC_SQL[source][m] !== undefined);
   const eventSpecs = specs.filter((s) => s !== 'props' && s !== 'time' && s.scope === 'event');
   const visitSpecs = specs.filter((s) => s !== 'props' && s !== 'time' && s.scope === 'visit');
-  const distinct = new Set(named);
-  const only = specs[0];
-  if (distinct.size === 1 && typeof only === 'object' && only.scope === 'visit' && only.geo && can('geo')) {
-    if (input.dimensions.some((d) => !isTimeDimension(d))) return 'geo';
-  }
   if (eventSpecs.length === 0 && can('sessions')) return 'sessions';
   if (visitSpecs.length === 0 && eventSpecs.length > 0) {
     const eventNames = named.filter((n) => n.startsWith('event:'));
@@ -202,7 +197,7 @@ function groupBy(dimensions: string[]): string {
   return dimensions.length > 0 ? ` GROUP BY ${dimensions.map((_, i) => `d${i}`).join(', ')}` : '';
 }
 
-/** The per-visit rows of `sessions_hourly` for the range, with the columns asked for. */
+/** The per-visit rows of `visit_hours` for the range, with the columns asked for. */
 function sessionsSubquery(columns: Set<SessionColumn>, extraCondition = ''): string {
   const list = [...columns].map((c) => `${SESSION_COLUMNS[c]} AS ${c}`).join(', ');
   return (
@@ -321,32 +316,6 @@ function planGoals(input: PlanInput): Plan {
   return finish(input, 'goals', inner, params);
 }
 
-function planGeo(input: PlanInput): Plan {
-  const params = new Params();
-  let dim = '';
-  const resolve: Resolver = (name) => {
-    const spec = dimensionSpec(name);
-    if (typeof spec !== 'object' || spec.scope !== 'visit' || !spec.geo)
-      throw new Error(`${name} not in geo`);
-    dim = spec.geo;
-    return { sql: 'x.value' };
-  };
-  const dims = input.dimensions.map((name, i) => {
-    const granularity = GRANULARITY[name];
-    return `${granularity ? timeBucketSql(granularity, 'x.hour', TZ) : resolve(name).sql} AS d${i}`;
-  });
-  const filters = whereFilters(input.filters, resolve, params);
-  const where = [
-    'x.site_id = {site:UInt32}',
-    `x.dim = ${params.add('String', dim)}`,
-    'x.hour >= {from:DateTime}',
-    'x.hour < {to:DateTime}',
-    ...filters,
-  ];
-  const inner = `SELECT ${[...dims, metricList(input, 'geo')].join(', ')} FROM ${TABLES.geo} AS x WHERE ${where.join(' AND ')}`;
-  return finish(input, 'geo', inner, params);
-}
-
 function planRaw(input: PlanInput): Plan {
   const params = new Params();
   const columns = new Set<SessionColumn>();
@@ -404,7 +373,7 @@ function planRaw(input: PlanInput): Plan {
  * from the hourly rollups as usual and added. Visitors add up across UTC days (their ids come from
  * that day's salt), which is what lets a day be counted once and summed afterwards.
  */
-type SealedClass = 'visits' | 'geo' | 'pages' | 'goals';
+type SealedClass = 'visits' | 'pages' | 'goals';
 
 /** Columns both halves of a sealed plan produce, in this order. */
 const SEALED_COLUMNS = [
@@ -443,12 +412,6 @@ const SEALED_METRICS: Record<SealedClass, Partial<Record<StoredMetric, string>>>
     views_per_visit: 'round(ifNotFinite(sum(u.pageviews) / sum(u.visits), 0), 2)',
     bounce_rate: 'round(ifNotFinite(100 * sum(u.bounces) / sum(u.visits), 0))',
     visit_duration: 'round(ifNotFinite(sum(u.duration) / sum(u.visits), 0))',
-  },
-  geo: {
-    visitors: 'sum(u.visitors)',
-    visits: 'sum(u.visits)',
-    pageviews: 'sum(u.pageviews)',
-    events: 'sum(u.pageviews) + sum(u.events)',
   },
   pages: {
     visitors: 'sum(u.visitors)',
@@ -504,9 +467,8 @@ function sealedBreakdown(
     if (name === 'event:goal' && fits('goals')) return { cls: 'goals', dim: 'goal', spec };
     return null;
   }
-  if (spec.geo && fits('geo')) return { cls: 'geo', dim: spec.geo, spec };
-  // Every visit dimension without a geo counterpart is sealed from sessions (functions/stats/seal.ts).
-  if (!spec.geo && fits('visits')) return { cls: 'visits', dim: spec.column, spec };
+  // Every visit dimension is sealed from the visit rows (functions/stats/seal.ts).
+  if (fits('visits')) return { cls: 'visits', dim: spec.column, spec };
   return null;
 }
 
@@ -657,7 +619,7 @@ function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params,
     );
   }
 
-  // Visits not sealed: one scan of sessions_hourly for every visit breakdown and every total.
+  // Visits not sealed: one scan of visit_hours for every visit breakdown and every total.
   const visitBreakdowns = breakdowns.flatMap(({ k, item }) =>
     item.cls === 'visits' && item.spec.scope === 'visit' ? [{ k, spec: item.spec }] : [],
   );
@@ -731,31 +693,6 @@ function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params,
     );
   }
 
-  const geo = breakdowns.filter(({ item }) => item.cls === 'geo');
-  if (geo.length > 0 && cov.breakdownSpans.length > 0) {
-    // Only the geo items' dims: `geo_devices_hourly` has dims of the same names as visit columns.
-    const geoDims = params.add(
-      'Array(String)',
-      geo.map(({ item }) => (item.kind === 'breakdown' ? item.dim : '')),
-    );
-    const geoKs = params.add(
-      'Array(UInt32)',
-      geo.map(({ k }) => k),
-    );
-    parts.push(
-      `SELECT ${geoKs}[indexOf(${geoDims}, dim)] AS k, value AS d0, ${sealedSelect(
-        {
-          visitors: 'uniqMerge(visitors)',
-          visits: 'uniqMerge(visits)',
-          pageviews: 'sum(pageviews)',
-          events: 'sum(events)',
-        },
-        columnsOf(geo),
-      )}` +
-        ` FROM ${TABLES.geo} WHERE site_id = {site:UInt32} AND dim IN ${geoDims} AND ${range} AND ${spansSql('hour', cov.breakdownSpans, params)}` +
-        ' GROUP BY k, d0',
-    );
-  }
   const page = breakdowns.find(({ item }) => item.cls === 'pages');
   if (page && cov.breakdownSpans.length > 0) {
     parts.push(
@@ -880,15 +817,9 @@ export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
     const to = params.add('DateTime', utc(input.range.to));
     return union.replaceAll('{from:DateTime}', from).replaceAll('{to:DateTime}', to);
   });
-  const geo = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'geo' ? [k] : []));
   const pages = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'pages' ? [k] : []));
   const formula = (m: StoredMetric): string => {
-    if (m === 'events' && geo.length > 0) {
-      return `if(has([${geo.join(', ')}], u.k), sum(u.pageviews) + sum(u.events), sum(u.events))`;
-    }
-    const cls = (['visits', 'geo', 'pages', 'goals'] as const).find(
-      (c) => SEALED_METRICS[c][m] !== undefined,
-    );
+    const cls = (['visits', 'pages', 'goals'] as const).find((c) => SEALED_METRICS[c][m] !== undefined);
     return cls ? (SEALED_METRICS[cls][m] as string) : '0';
   };
   const limits = params.add(
@@ -926,8 +857,6 @@ export function planQuery(input: PlanInput): Plan {
   const sealed = planSealed(input);
   if (sealed) return sealed;
   switch (chooseSource(input)) {
-    case 'geo':
-      return planGeo(input);
     case 'sessions':
       return planSessions(input);
     case 'pages':

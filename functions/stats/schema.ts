@@ -33,7 +33,11 @@ export const TIME_DIMENSIONS = [
 export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 export type Granularity = 'minute' | 'hour' | 'day' | 'week' | 'month';
 
-/** Columns of the per-visit row built from `sessions_hourly` (alias `s`), with their merge expression. */
+/**
+ * Columns of the per-visit row built from `visit_hours` (alias `s`), with their merge expression.
+ * Location and device are one value per visit (they come from the IP and user agent, which make
+ * the visitor id); the first touch is one state of eight values (schema/clickhouse/0009).
+ */
 export const SESSION_COLUMNS = {
   visitor_id: 'any(visitor_id)',
   started_at: 'min(started_at)',
@@ -42,22 +46,22 @@ export const SESSION_COLUMNS = {
   interactive_events: 'sum(interactive_events)',
   entry_page: 'argMinMerge(entry_page)',
   exit_page: 'argMaxMerge(exit_page)',
-  referrer: 'argMinMerge(referrer)',
-  source: 'argMinMerge(referrer_source)',
-  channel: 'argMinMerge(channel)',
-  utm_source: 'argMinMerge(utm_source)',
-  utm_medium: 'argMinMerge(utm_medium)',
-  utm_campaign: 'argMinMerge(utm_campaign)',
-  utm_content: 'argMinMerge(utm_content)',
-  utm_term: 'argMinMerge(utm_term)',
-  country: 'argMinMerge(country)',
-  region: 'argMinMerge(region)',
-  city: 'argMinMerge(city)',
-  device: 'argMinMerge(device)',
-  browser: 'argMinMerge(browser)',
-  browser_version: 'argMinMerge(browser_version)',
-  os: 'argMinMerge(os)',
-  os_version: 'argMinMerge(os_version)',
+  referrer: 'tupleElement(argMinMerge(first_touch), 1)',
+  source: 'tupleElement(argMinMerge(first_touch), 2)',
+  channel: 'tupleElement(argMinMerge(first_touch), 3)',
+  utm_source: 'tupleElement(argMinMerge(first_touch), 4)',
+  utm_medium: 'tupleElement(argMinMerge(first_touch), 5)',
+  utm_campaign: 'tupleElement(argMinMerge(first_touch), 6)',
+  utm_content: 'tupleElement(argMinMerge(first_touch), 7)',
+  utm_term: 'tupleElement(argMinMerge(first_touch), 8)',
+  country: 'any(country)',
+  region: 'any(region)',
+  city: 'any(city)',
+  device: 'any(device)',
+  browser: 'any(browser)',
+  browser_version: 'any(browser_version)',
+  os: 'any(os)',
+  os_version: 'any(os_version)',
 } as const;
 export type SessionColumn = keyof typeof SESSION_COLUMNS;
 
@@ -82,11 +86,6 @@ interface VisitDimension {
   column: SessionColumn;
   /** Empty values shown as Direct / None, as Plausible does for sources. */
   directNone?: boolean;
-  /**
-   * The `dim` of `geo_devices_hourly` holding the same value. Exact for visits: location and device
-   * come from the IP and user agent, which are constant within a visit (they make its visitor id).
-   */
-  geo?: string;
 }
 
 interface EventDimension {
@@ -124,18 +123,18 @@ export const DIMENSIONS: Record<string, DimensionSpec> = {
   'visit:utm_campaign': { scope: 'visit', column: 'utm_campaign' },
   'visit:utm_content': { scope: 'visit', column: 'utm_content' },
   'visit:utm_term': { scope: 'visit', column: 'utm_term' },
-  'visit:country': { scope: 'visit', column: 'country', geo: 'country' },
+  'visit:country': { scope: 'visit', column: 'country' },
   // Plausible's names for locations. Names of countries are derived from codes (./country-names.ts);
   // regions and cities are stored as names already.
-  'visit:country_name': { scope: 'visit', column: 'country', geo: 'country' },
-  'visit:region_name': { scope: 'visit', column: 'region', geo: 'region' },
-  'visit:city_name': { scope: 'visit', column: 'city', geo: 'city' },
-  'visit:region': { scope: 'visit', column: 'region', geo: 'region' },
-  'visit:city': { scope: 'visit', column: 'city', geo: 'city' },
-  'visit:device': { scope: 'visit', column: 'device', geo: 'device' },
-  'visit:browser': { scope: 'visit', column: 'browser', geo: 'browser' },
+  'visit:country_name': { scope: 'visit', column: 'country' },
+  'visit:region_name': { scope: 'visit', column: 'region' },
+  'visit:city_name': { scope: 'visit', column: 'city' },
+  'visit:region': { scope: 'visit', column: 'region' },
+  'visit:city': { scope: 'visit', column: 'city' },
+  'visit:device': { scope: 'visit', column: 'device' },
+  'visit:browser': { scope: 'visit', column: 'browser' },
   'visit:browser_version': { scope: 'visit', column: 'browser_version' },
-  'visit:os': { scope: 'visit', column: 'os', geo: 'os' },
+  'visit:os': { scope: 'visit', column: 'os' },
   'visit:os_version': { scope: 'visit', column: 'os_version' },
 };
 
@@ -176,16 +175,15 @@ export function timeBucketSql(granularity: Granularity, column: string, tz: stri
  * How each stored metric is computed from each source. A source that lacks a metric cannot
  * answer a query asking for it, and the planner moves on to the next source.
  *
- * - `sessions`: one row per visit (`s`), built from `sessions_hourly`;
+ * - `sessions`: one row per visit (`s`), built from `visit_hours`;
  * - `raw`: two levels over raw `events`; the inner level is one row per (dimensions, visit)
  *   with columns `visitor_id, pageviews, events, sd_sum, sd_count, eng_sum, eng_count` and, when
  *   the visit row is joined, `s_pageviews, s_interactive, s_duration`;
- * - `geo`: `geo_devices_hourly` (`x`), one location or device dimension and filters on it only;
  * - `pages`: `pages_hourly` (`p`);
  * - `goals`: `events_hourly` (`g`).
  */
 export const METRIC_SQL: Record<
-  'sessions' | 'geo' | 'raw' | 'pages' | 'goals',
+  'sessions' | 'raw' | 'pages' | 'goals',
   Partial<Record<StoredMetric, string>>
 > = {
   sessions: {
@@ -196,12 +194,6 @@ export const METRIC_SQL: Record<
     bounce_rate:
       'round(ifNotFinite(100 * countIf(s.pageviews = 1 AND s.interactive_events = 0) / count(), 0))',
     visit_duration: 'round(ifNotFinite(avg(toInt64(s.ended_at) - toInt64(s.started_at)), 0))',
-  },
-  geo: {
-    visitors: 'uniqMerge(x.visitors)',
-    visits: 'uniqMerge(x.visits)',
-    pageviews: 'sum(x.pageviews)',
-    events: 'sum(x.pageviews) + sum(x.events)',
   },
   raw: {
     visitors: 'uniqIf(r.visitor_id, r.events > 0)',
@@ -258,9 +250,8 @@ export const ENGAGEMENT_METRICS: ReadonlySet<StoredMetric> = new Set(['scroll_de
 
 export const TABLES = {
   events: 'events',
-  sessions: 'sessions_hourly',
+  sessions: 'visit_hours',
   pages: 'pages_hourly',
   goals: 'events_hourly',
-  geo: 'geo_devices_hourly',
   usage: 'usage_hourly',
 } as const;

@@ -19,18 +19,8 @@ export const SEAL_GRACE_SECONDS = 3600;
 
 const VISIT_SPECS = Object.values(DIMENSIONS).flatMap((spec) => (spec.scope === 'visit' ? [spec] : []));
 
-/**
- * Visit dimensions sealed from `sessions_hourly` (the visit's first value; the exit page its last):
- * every visit dimension of the Stats API without a `geo_devices_hourly` counterpart.
- */
-export const SEALED_VISIT_DIMS: SessionColumn[] = [
-  ...new Set(VISIT_SPECS.flatMap((spec) => (spec.geo ? [] : [spec.column]))),
-];
-
-/** Location and device dimensions sealed from `geo_devices_hourly` (per event, as that rollup counts). */
-export const SEALED_GEO_DIMS: string[] = [
-  ...new Set(VISIT_SPECS.flatMap((spec) => (spec.geo ? [spec.geo] : []))),
-];
+/** Every visit dimension, sealed from `visit_hours` (the visit's first value; the exit page its last). */
+export const SEALED_VISIT_DIMS: SessionColumn[] = [...new Set(VISIT_SPECS.map((spec) => spec.column))];
 
 const DAY = '{day:Date}';
 const VERSION = '{version:UInt32}';
@@ -46,7 +36,7 @@ const VISITS = `
     sum(interactive_events) AS interactive_events,
     toInt64(max(ended_at)) - toInt64(min(started_at)) AS duration,
     ${SEALED_VISIT_DIMS.map((c) => `${SESSION_COLUMNS[c]} AS ${c}`).join(', ')}
-  FROM sessions_hourly
+  FROM visit_hours
   WHERE ${DAY_HOURS}
   GROUP BY site_id, session_id
   HAVING sum(pageviews) > 0 OR sum(interactive_events) > 0`;
@@ -59,12 +49,6 @@ const SEAL_STATEMENTS: string[] = [
    FROM (${VISITS}) AS v
    ARRAY JOIN [${SEALED_VISIT_DIMS.map((c) => `('${c}', ${c})`).join(', ')}] AS pair
    GROUP BY site_id, pair.1, pair.2`,
-  // Locations and devices.
-  `INSERT INTO stats_daily (site_id, dim, day, version, value, visitors, visits, pageviews, events)
-   SELECT site_id, dim, ${DAY}, ${VERSION}, value, uniqMerge(visitors), uniqMerge(visits), sum(pageviews), sum(events)
-   FROM geo_devices_hourly
-   WHERE ${DAY_HOURS} AND dim IN (${SEALED_GEO_DIMS.map((d) => `'${d}'`).join(', ')})
-   GROUP BY site_id, dim, value`,
   // Pages (engagement-only rows too: the reader keeps pages with pageviews over the range).
   `INSERT INTO stats_daily (site_id, dim, day, version, value, visitors, pageviews,
      scroll_depth_sum, scroll_depth_count, engaged_ms_sum, engaged_count)

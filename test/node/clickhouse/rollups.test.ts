@@ -12,13 +12,11 @@ const USER = 'default';
 const PASSWORD = 'rollup-test-password';
 const ROLLUPS = [
   'events_hourly',
-  'geo_devices_hourly',
   'pages_hourly',
   'performance_page_spans',
   'performance_site_spans',
-  'sessions_hourly',
-  'sources_hourly',
   'usage_hourly',
+  'visit_hours',
 ];
 
 /** What the queue consumer sends with each batch: a retried batch must change nothing. */
@@ -86,9 +84,7 @@ async function totals(siteId: number): Promise<Record<string, number>> {
        (SELECT count() FROM events WHERE site_id = {site:UInt32}) AS events,
        (SELECT sum(events) FROM usage_hourly WHERE site_id = {site:UInt32}) AS usage,
        (SELECT sum(pageviews) FROM pages_hourly WHERE site_id = {site:UInt32}) AS pages,
-       (SELECT sum(events) FROM sessions_hourly WHERE site_id = {site:UInt32}) AS sessions,
-       (SELECT sum(pageviews) FROM sources_hourly WHERE site_id = {site:UInt32} AND dim = 'source') AS sources,
-       (SELECT sum(pageviews) FROM geo_devices_hourly WHERE site_id = {site:UInt32} AND dim = 'country') AS geo,
+       (SELECT sum(pageviews) + sum(interactive_events) FROM visit_hours WHERE site_id = {site:UInt32}) AS visits,
        (SELECT sum(events) FROM events_hourly WHERE site_id = {site:UInt32}) AS goals,
        (SELECT sum(arraySum(arrayFilter((c, key) -> key = 5415, counts.2, counts.1))) FROM performance_site_spans
          WHERE site_id = {site:UInt32} AND span = 1) AS performance`,
@@ -117,9 +113,8 @@ const ONE_BATCH = {
   events: 5,
   usage: 5,
   pages: 2,
-  sessions: 5,
-  sources: 2,
-  geo: 2,
+  // Two pageviews and the interactive custom event.
+  visits: 3,
   goals: 1,
   performance: 1,
 };
@@ -226,7 +221,7 @@ describe('idempotent inserts', () => {
   });
 });
 
-describe('visit order (sessions_hourly_mv orders events by their second)', () => {
+describe('visit order (visit_hours_mv orders events by their second)', () => {
   it('breaks a tie within one second for the row inserted first, for entry and exit alike', async () => {
     const site = 5;
     await insertEvents(
@@ -251,34 +246,11 @@ describe('visit order (sessions_hourly_mv orders events by their second)', () =>
     expect(
       await rows(
         `SELECT argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit,
-                argMinMerge(referrer_source) AS source, sum(pageviews) AS views
-         FROM sessions_hourly WHERE site_id = {site:UInt32} GROUP BY session_id`,
+                tupleElement(argMinMerge(first_touch), 2) AS source, sum(pageviews) AS views
+         FROM visit_hours WHERE site_id = {site:UInt32} GROUP BY session_id`,
         site,
       ),
     ).toEqual([{ entry: '/first', exit: '/first', source: 'Google', views: 2 }]);
-  });
-
-  it('compares with states the view wrote from event ids before 0004 (milliseconds << 22)', async () => {
-    // A visit in progress while 0004 runs: its first page was rolled up by the old view.
-    const site = 6;
-    const beforeMs = HOUR * 1000 + 500;
-    await client.command({
-      query: `INSERT INTO sessions_hourly (site_id, hour, session_id, pageviews, events, entry_page, exit_page)
-              SELECT ${site}, toDateTime(${HOUR}, 'UTC'), 61, 1, 1,
-                     argMinState('/before', bitShiftLeft(toUInt64(${beforeMs}), 22)),
-                     argMaxState('/before', bitShiftLeft(toUInt64(${beforeMs}), 22))`,
-    });
-    await insertEvents(
-      [event({ site_id: site, kind: 'pageview', timestamp: HOUR + 1, session_id: '61', pathname: '/after' })],
-      { ...IDEMPOTENT_SYNC, insert_deduplication_token: 'spanning-0004' },
-    );
-    expect(
-      await rows(
-        `SELECT argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit, sum(pageviews) AS views
-         FROM sessions_hourly WHERE site_id = {site:UInt32} GROUP BY session_id`,
-        site,
-      ),
-    ).toEqual([{ entry: '/before', exit: '/after', views: 2 }]);
   });
 });
 
@@ -438,15 +410,15 @@ describe('hourly rollups', () => {
     ]);
   });
 
-  it('sessions_hourly: visits, entry and exit pages, bounces, duration and entry source', async () => {
+  it('visit_hours: visits, entry and exit pages, bounces, duration, entry source, location and device', async () => {
     const visits = await rows(
       `SELECT session_id, any(visitor_id) AS visitor, sum(pageviews) AS views,
               argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit,
               toUInt32(max(ended_at) - min(started_at)) AS duration,
               sum(pageviews) = 1 AND sum(interactive_events) = 0 AS bounced,
-              argMinMerge(referrer_source) AS source, argMinMerge(channel) AS channel,
-              argMinMerge(country) AS country, argMinMerge(browser) AS browser
-       FROM sessions_hourly WHERE site_id = {site:UInt32}
+              tupleElement(argMinMerge(first_touch), 2) AS source, tupleElement(argMinMerge(first_touch), 3) AS channel,
+              any(country) AS country, any(browser) AS browser
+       FROM visit_hours WHERE site_id = {site:UInt32}
        GROUP BY session_id ORDER BY session_id`,
       site,
     );
@@ -503,45 +475,6 @@ describe('hourly rollups', () => {
         country: 'US',
         browser: 'Firefox',
       },
-    ]);
-  });
-
-  it('sources_hourly and geo_devices_hourly: visitors, visits and pageviews per dimension value', async () => {
-    const sources = await rows(
-      `SELECT value, uniqMerge(visitors) AS visitors, uniqMerge(visits) AS visits,
-              sum(pageviews) AS pageviews, sum(events) AS events
-       FROM sources_hourly WHERE site_id = {site:UInt32} AND dim = 'source'
-       GROUP BY value ORDER BY value`,
-      site,
-    );
-    expect(sources).toEqual([
-      // Visitor 1's second page and return visit carry no referrer; visitor 2 came direct.
-      { value: '', visitors: 2, visits: 3, pageviews: 3, events: 0 },
-      { value: 'Google', visitors: 1, visits: 1, pageviews: 1, events: 0 },
-      { value: 'Twitter', visitors: 1, visits: 1, pageviews: 1, events: 1 },
-    ]);
-
-    const countries = await rows(
-      `SELECT value, uniqMerge(visitors) AS visitors, uniqMerge(visits) AS visits, sum(pageviews) AS pageviews
-       FROM geo_devices_hourly WHERE site_id = {site:UInt32} AND dim = 'country'
-       GROUP BY value ORDER BY value`,
-      site,
-    );
-    expect(countries).toEqual([
-      { value: 'DE', visitors: 1, visits: 2, pageviews: 3 },
-      { value: 'US', visitors: 2, visits: 2, pageviews: 2 },
-    ]);
-
-    const browsers = await rows(
-      `SELECT value, uniqMerge(visitors) AS visitors
-       FROM geo_devices_hourly WHERE site_id = {site:UInt32} AND dim = 'browser_version'
-       GROUP BY value ORDER BY value`,
-      site,
-    );
-    expect(browsers).toEqual([
-      { value: 'Chrome 120', visitors: 1 },
-      { value: 'Firefox 130', visitors: 1 },
-      { value: 'Safari 17', visitors: 1 },
     ]);
   });
 

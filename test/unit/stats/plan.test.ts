@@ -41,14 +41,14 @@ describe('chooseSource: rollups where they answer, raw events where they cannot'
       'sessions',
     ],
     [
-      'a location breakdown',
+      'a location breakdown (locations are visit columns)',
       { dimensions: ['visit:country'], metrics: ['visitors', 'visits', 'pageviews'] },
-      'geo',
+      'sessions',
     ],
     [
       'a device breakdown over time, filtered on devices',
       { dimensions: ['time:day', 'visit:device'], filters: [is('visit:device', ['Mobile'])] },
-      'geo',
+      'sessions',
     ],
     [
       'a location breakdown with bounce rate',
@@ -122,7 +122,7 @@ describe('planQuery: user values are parameters, never SQL text', () => {
 
   const plans: [string, Partial<PlanInput>][] = [
     ['sessions', { filters: allOps('visit:source'), dimensions: ['visit:country'] }],
-    ['geo', { filters: allOps('visit:browser'), dimensions: ['visit:browser', 'time:week'] }],
+    ['sessions', { filters: allOps('visit:browser'), dimensions: ['visit:browser', 'time:week'] }],
     ['pages', { filters: allOps('event:page'), metrics: ['pageviews'] }],
     ['goals', { filters: allOps('event:goal'), metrics: ['events'] }],
     // A breakdown filtered on its own dimension reads the sealed days.
@@ -198,7 +198,7 @@ describe('planQuery: user values are parameters, never SQL text', () => {
   });
 
   it('reads each rollup through its own table', () => {
-    expect(planQuery(input()).sql).toContain('FROM sessions_hourly');
+    expect(planQuery(input()).sql).toContain('FROM visit_hours');
     expect(planQuery(input({ dimensions: ['event:page'], metrics: ['pageviews'] })).sql).toContain(
       'FROM pages_hourly',
     );

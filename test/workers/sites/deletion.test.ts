@@ -17,7 +17,7 @@ async function newSite(as: Caller, domain = uniqueDomain()): Promise<SiteJson> {
 
 /** Rows of `site` in every ClickHouse table that has per-site rows. */
 async function rowsPerTable(site: number): Promise<Record<string, number>> {
-  const tables = ['events', 'pages_hourly', 'sessions_hourly', 'sources_hourly', 'usage_hourly'];
+  const tables = ['events', 'pages_hourly', 'visit_hours', 'usage_hourly'];
   const counts: Record<string, number> = {};
   for (const table of tables) {
     const [row] = await rows<{ n: string }>(
@@ -121,7 +121,7 @@ describe('DELETE /api/sites/:id', () => {
     ).not.toBeNull();
 
     await runScheduled(fifteenMinuteCron(deletedAt + 73 * HOUR), testEnv);
-    expect(Object.values(await rowsPerTable(doomed.id))).toEqual([0, 0, 0, 0, 0]);
+    expect(Object.values(await rowsPerTable(doomed.id))).toEqual([0, 0, 0, 0]);
     expect(await testEnv.DB.prepare('SELECT id FROM sites WHERE id = ?1').bind(doomed.id).first()).toBeNull();
     expect(
       await testEnv.DB.prepare('SELECT id FROM api_keys WHERE site_id = ?1').bind(doomed.id).first(),
