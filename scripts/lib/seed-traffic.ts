@@ -2,11 +2,11 @@
  * Synthetic visits for `npm run seed`, written as TabSeparated rows of `events`. A visit is one
  * visitor's pageviews (with engagement and web-vitals events) and maybe a goal, at a time drawn
  * from the site's daily cycle in its own time zone. Visitor ids are stable per site and UTC day
- * (as ingest's daily salt makes them) and session ids come from ingest's own `sessionId`, so the
- * rollups see visits exactly as they would from real traffic.
+ * (as ingest's daily salt makes them) and visit ids come from the consumer's own 30-minute rule
+ * (`assignVisits`, docs/visits.md), so the rollups see visits as they would from real traffic.
  */
 import { zoneOffsetMs } from '../../functions/stats/dates';
-import { sessionId } from '../../workers/ingest/visitor';
+import { assignVisits, type VisitEvent, type VisitState } from '../../workers/visits/sessionize';
 import {
   type Agent,
   agents,
@@ -164,6 +164,12 @@ export class SiteTraffic {
   private readonly pageSlowness: Float64Array;
   private readonly slots: WeightedChoice<number>;
   private readonly visitorsPerDay: number;
+  /**
+   * The site's visitors' visits so far, as the consumer's VisitTracker keeps them. Visits are drawn
+   * at random times, not in time order, so nothing can be forgotten until the site is done: the
+   * state lives as long as this object (one site at a time), at most the big site's visitors.
+   */
+  private readonly visits: VisitState = new Map();
 
   constructor(
     readonly site: SeedSite,
@@ -218,23 +224,19 @@ export class SiteTraffic {
       agent.os_version,
     ].join('\t');
 
-    let sessionHour = -1;
-    let sessionText = '';
-    let written = 0;
+    // Rows wait here until the visit is drawn whole, then get their visit ids in one call, as a
+    // consumer batch would.
+    const heads: string[] = [];
+    const tails: string[] = [];
+    const events: VisitEvent[] = [];
     const emit = (at: number, kind: string, name: string, page: string, tail: string) => {
-      if (written >= this.remaining || at >= this.opts.end) return;
-      const hour = Math.floor(at / 3600);
-      if (hour !== sessionHour) {
-        sessionHour = hour;
-        sessionText = sessionId(visitor, at).toString();
-      }
+      if (events.length >= this.remaining || at >= this.opts.end) return;
       // This draw was the millisecond of the event id `events` no longer has; it stays so a
       // `--seed` still writes the rows it wrote before, less that column.
       r.int(1000);
-      out.push(
-        `${site.id}\t${at}\t${kind}\t${name}\t${visitorText}\t${sessionText}\t${site.domain}\t${page}\t${visitFields}\t${tail}`,
-      );
-      written++;
+      heads.push(`${site.id}\t${at}\t${kind}\t${name}\t${visitorText}`);
+      tails.push(`${site.domain}\t${page}\t${visitFields}\t${tail}`);
+      events.push({ visitor, timestamp: at * 1000 });
     };
 
     const bounce = r.chance(0.45);
@@ -293,7 +295,9 @@ export class SiteTraffic {
       t += Math.max(1, Math.floor(gap));
       if (t >= this.opts.end) break;
     }
-    this.remaining -= written;
-    return written;
+    const ids = assignVisits(this.visits, events);
+    for (let i = 0; i < events.length; i++) out.push(`${heads[i]}\t${ids[i]}\t${tails[i]}`);
+    this.remaining -= events.length;
+    return events.length;
   }
 }

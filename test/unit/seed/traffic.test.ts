@@ -8,7 +8,7 @@ import {
   zoneOffsetSeconds,
 } from '../../../scripts/lib/seed-traffic';
 import { d1SitesSql, progressLine } from '../../../scripts/seed';
-import { sessionId } from '../../../workers/ingest/visitor';
+import { VISIT_GAP_MS } from '../../../workers/visits/sessionize';
 
 const END = Date.UTC(2026, 10, 26, 12) / 1000;
 const OPTS = { seed: 1, end: END, days: 30 };
@@ -56,12 +56,44 @@ describe('seed traffic', () => {
     }
   });
 
-  it('derives session ids from visitor and hour exactly as ingest does', () => {
-    for (const row of visits(100_000, 200)) {
-      const visitor = BigInt(row[column('visitor_id')] ?? '0');
-      const t = Number(row[column('timestamp')]);
-      expect(row[column('session_id')]).toBe(sessionId(visitor, t).toString());
+  it('gives visit ids by the 30-minute rule: a drawn visit joins one the visitor made within 30 minutes', () => {
+    // A small site: few visitors a day, so some come back within 30 minutes.
+    const [site] = seedSites(30_000, 10);
+    if (!site) throw new Error('no site');
+    const traffic = new SiteTraffic(site, OPTS, sharedCatalog());
+    const byVisit = new Map<string, { visitor: string; times: number[]; draws: Set<number> }>();
+    let bridging = 0;
+    let draws = 0;
+    for (; traffic.remaining > 0; draws++) {
+      const draw = draws;
+      const rows: string[] = [];
+      traffic.nextVisit(rows);
+      // Visits are drawn out of time order, and the rule never merges two stored visits, so a
+      // drawn visit that falls between two of the visitor's visits can keep both ids (rarely).
+      if (new Set(rows.map((row) => row.split('\t')[column('session_id')])).size > 1) bridging++;
+      for (const row of rows.map((r) => r.split('\t'))) {
+        const id = row[column('session_id')] ?? '';
+        const visit = byVisit.get(id) ?? {
+          visitor: row[column('visitor_id')] ?? '',
+          times: [],
+          draws: new Set(),
+        };
+        expect(row[column('visitor_id')]).toBe(visit.visitor);
+        visit.times.push(Number(row[column('timestamp')]));
+        visit.draws.add(draw);
+        byVisit.set(id, visit);
+      }
     }
+    let joined = 0;
+    for (const visit of byVisit.values()) {
+      const times = visit.times.sort((a, b) => a - b);
+      for (let i = 1; i < times.length; i++) {
+        expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeLessThanOrEqual(VISIT_GAP_MS / 1000);
+      }
+      if (visit.draws.size > 1) joined++;
+    }
+    expect(joined).toBeGreaterThan(0);
+    expect(bridging).toBeLessThan(draws / 100);
   });
 
   it('gives each pageview of a visit a later second, so entry and exit pages are the first and last pageview', () => {
