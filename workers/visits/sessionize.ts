@@ -7,8 +7,8 @@
  * - The visitor id changes at the daily salt rotation, so a visit also ends there.
  * - A visit's id is fixed when it starts and never changes, so events already stored keep it.
  * - Idempotent: an event delivered again falls inside the visit it made or joined, and gets the
- *   same id. Events out of order join the visit whose span they fall within 30 minutes of; they
- *   never merge two visits (that would change stored ids).
+ *   same id. Events out of order join the nearest visit within 30 minutes of them, so a visitor's
+ *   visits never overlap; they never merge two visits (that would change stored ids).
  */
 
 /** Thirty minutes without an event ends a visit. */
@@ -45,12 +45,20 @@ export function visitId(visitor: bigint, first: number): bigint {
 }
 
 function spanFor(spans: VisitSpan[], timestamp: number): VisitSpan | undefined {
-  // The newest visit that the event falls within 30 minutes of (either side).
-  for (let i = spans.length - 1; i >= 0; i--) {
-    const span = spans[i];
-    if (span && timestamp >= span.first - VISIT_GAP_MS && timestamp <= span.last + VISIT_GAP_MS) return span;
+  // The nearest visit within 30 minutes (0 when the event falls inside one); on a tie the newer.
+  // Joining the nearest keeps a visitor's visits disjoint, so an event delivered again lies
+  // inside exactly one visit: the one it joined the first time.
+  let best: VisitSpan | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const span of spans) {
+    const distance =
+      timestamp < span.first ? span.first - timestamp : timestamp > span.last ? timestamp - span.last : 0;
+    if (distance <= VISIT_GAP_MS && distance <= bestDistance) {
+      best = span;
+      bestDistance = distance;
+    }
   }
-  return undefined;
+  return best;
 }
 
 /**

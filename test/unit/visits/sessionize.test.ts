@@ -69,6 +69,33 @@ describe('the 30-minute visit rule', () => {
     expect(assignVisits(state, [ev(3n, '2026-12-03T09:30:00Z')])[0]).toBe(first);
   });
 
+  it('gives a redelivered event its id even after late events came between two visits', () => {
+    const state: VisitState = new Map();
+    const [x] = assignVisits(state, [ev(9n, '2026-12-03T10:00:00Z')]);
+    const [y] = assignVisits(state, [ev(9n, '2026-12-03T10:45:00Z')]);
+    expect(y).not.toBe(x);
+    // Late events in the gap join the visit they are nearer to (10:20 is 15 minutes from the first
+    // visit once 10:05 joined it, 25 from the second), so visits never overlap.
+    const late = assignVisits(state, [
+      ev(9n, '2026-12-03T10:20:00Z'),
+      ev(9n, '2026-12-03T10:05:00Z'),
+      ev(9n, '2026-12-03T09:58:00Z'),
+      ev(9n, '2026-12-03T10:40:00Z'),
+    ]);
+    expect(late).toEqual([x, x, x, y]);
+    // Delivered again, every event gets the id it got the first time.
+    expect(assignVisits(state, [ev(9n, '2026-12-03T10:00:00Z')])).toEqual([x]);
+    expect(
+      assignVisits(state, [
+        ev(9n, '2026-12-03T10:20:00Z'),
+        ev(9n, '2026-12-03T10:05:00Z'),
+        ev(9n, '2026-12-03T09:58:00Z'),
+        ev(9n, '2026-12-03T10:40:00Z'),
+        ev(9n, '2026-12-03T10:45:00Z'),
+      ]),
+    ).toEqual([x, x, x, y, y]);
+  });
+
   it('takes a batch in time order, whatever order it came in', () => {
     const ids = assignVisits(new Map(), [
       ev(4n, '2026-12-03T10:50:00Z'),
