@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { benchDashboard, dashboardLines } from './dashboard';
+import { benchDashboard, dashboardLines, TOTAL_EVENTS } from './dashboard';
 import { benchDoCalls, doCallLines } from './do-calls';
 import { benchIngest, ingestLines } from './ingest';
 import { measureTrackerSizes } from './tracker-size';
@@ -73,7 +73,9 @@ async function main(): Promise<void> {
   }
 
   if (process.env.BENCH_SKIP_DASHBOARD !== '1') {
-    console.log('dashboard (10 M seeded events; the first run seeds them)…');
+    console.log(
+      `dashboard (${TOTAL_EVENTS.toLocaleString('en-US')} seeded events, BENCH_EVENTS; the first run seeds them)…`,
+    );
     lines.push(...dashboardLines(await benchDashboard()));
   } else {
     lines.push(...previousSection('## Dashboard'));

@@ -55,6 +55,8 @@ export interface Stack {
   startClickHouse(): Promise<void>;
   /** pid of the workerd process that runs the Worker itself (for CPU readings from /proc). */
   workerPid(): number | null;
+  /** The Worker's local D1 and Durable Object state (`wrangler ... --persist-to`). */
+  persistTo: string;
   close(): Promise<void>;
 }
 
@@ -187,6 +189,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stopClickHouse,
     startClickHouse,
     workerPid: () => workerdProcesses(wrangler.pid)?.worker ?? null,
+    persistTo,
     async close() {
       if (wrangler.pid) {
         try {
