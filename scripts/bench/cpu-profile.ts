@@ -10,6 +10,8 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; scriptId: string };
   hitCount?: number;
+  /** Samples by source line (1-based) of the function, when V8 recorded them. */
+  positionTicks?: { line: number; ticks: number }[];
 }
 
 interface Profile {
@@ -34,6 +36,11 @@ export interface ProfileSummary {
   top: ProfileEntry[];
   /** Self time summed per source file, 0..1 of the non-idle samples, largest first. */
   files: { file: string; selfShare: number }[];
+  /**
+   * The bundle's lines with the most self time (V8's position ticks), with their text: which
+   * statement of a function costs, where a function's self time includes what V8 inlined into it.
+   */
+  lines: { file: string; fn: string; text: string; selfShare: number }[];
 }
 
 /** A minimal DevTools protocol client: numbered requests, answered by id. */
@@ -140,6 +147,8 @@ export function summarise(
   const maps = new Map<string, (line: number) => string>();
   const byFunction = new Map<string, { name: string; file: string; samples: number }>();
   const byFile = new Map<string, number>();
+  const byLine = new Map<string, { file: string; fn: string; text: string; samples: number }>();
+  const sourceLines = new Map<string, string[]>();
   let samples = 0;
   let busy = 0;
   for (const node of profile.nodes) {
@@ -158,6 +167,24 @@ export function summarise(
     entry.samples += count;
     byFunction.set(key, entry);
     byFile.set(file, (byFile.get(file) ?? 0) + count);
+    if (source && node.positionTicks) {
+      let lines = sourceLines.get(node.callFrame.scriptId);
+      if (!lines) {
+        lines = source.split('\n');
+        sourceLines.set(node.callFrame.scriptId, lines);
+      }
+      for (const tick of node.positionTicks) {
+        const lineKey = `${node.callFrame.scriptId}:${tick.line}`;
+        const line = byLine.get(lineKey) ?? {
+          file: maps.get(node.callFrame.scriptId)?.(tick.line - 1) ?? file,
+          fn: name,
+          text: (lines[tick.line - 1] ?? '').trim().slice(0, 120),
+          samples: 0,
+        };
+        line.samples += tick.ticks;
+        byLine.set(lineKey, line);
+      }
+    }
   }
   const share = (n: number): number => n / Math.max(1, busy);
   return {
@@ -172,5 +199,9 @@ export function summarise(
       .sort((a, b) => b[1] - a[1])
       .slice(0, 12)
       .map(([file, n]) => ({ file, selfShare: share(n) })),
+    lines: [...byLine.values()]
+      .sort((a, b) => b.samples - a.samples)
+      .slice(0, 30)
+      .map((l) => ({ file: l.file, fn: l.fn, text: l.text, selfShare: share(l.samples) })),
   };
 }

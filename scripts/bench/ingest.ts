@@ -32,7 +32,7 @@ import {
 } from '../lib/workerd-processes';
 import { type ProfileSummary, profileDuring } from './cpu-profile';
 
-const SITES = ['bench-a.test', 'bench-b.test', 'bench-c.test'];
+export const SITES = ['bench-a.test', 'bench-b.test', 'bench-c.test'];
 const USER_AGENTS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
   'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
@@ -49,7 +49,7 @@ const TURN_SECONDS = Math.max(2, Number(process.env.BENCH_TURN_SECONDS ?? 8));
 /** Ports: the bench's own, moved by EDGEBEAR_TEST_PORT_OFFSET so parallel runs do not collide. */
 const OFFSET = Number(process.env.EDGEBEAR_TEST_PORT_OFFSET ?? 0);
 const CLICKHOUSE_PORT = 18324 + OFFSET;
-const WORKER_PORT = 18987 + OFFSET;
+export const WORKER_PORT = 18987 + OFFSET;
 const BARE_PORT = 18977 + OFFSET;
 /**
  * A drain ends once every answered event is a row and none came for QUIET_MS (longer than the
@@ -133,7 +133,7 @@ function delta(after: Record<string, number>, before: Record<string, number>, ke
  * addresses with one of six browsers each, one event in five a custom event whose props carry
  * non-ASCII text. The bare floors get the very same requests.
  */
-function wrkScript(path: string): string {
+export function wrkScript(path: string): string {
   const file = join(tmpdir(), `edgebear-wrk-${process.pid}-${path.replace(/\W/g, '')}.lua`);
   writeFileSync(
     file,
@@ -166,7 +166,7 @@ end
   return file;
 }
 
-function wrk(
+export function wrk(
   url: string,
   script: string,
   connections: number,
@@ -211,7 +211,7 @@ async function openLoop(stack: Stack, rate: number, seconds: number): Promise<nu
 }
 
 /** The bare Worker under its own `wrangler dev` (same wrangler binary as the stack's). */
-async function startBareWorker(): Promise<{ url: string; pid: number; close(): void }> {
+export async function startBareWorker(): Promise<{ url: string; pid: number; close(): void }> {
   const persistTo = join(tmpdir(), `edgebear-bench-bare-${process.pid}`);
   rmSync(persistTo, { recursive: true, force: true });
   mkdirSync(persistTo, { recursive: true });
@@ -267,7 +267,7 @@ async function startBareWorker(): Promise<{ url: string; pid: number; close(): v
   return { url, pid: child.pid, close };
 }
 
-async function rowCount(stack: Stack): Promise<number> {
+export async function rowCount(stack: Stack): Promise<number> {
   const res = await fetch(`${stack.clickhouseUrl}/?database=edgebear`, {
     method: 'POST',
     headers: { authorization: `Basic ${btoa(`default:${stack.password}`)}` },
@@ -284,7 +284,7 @@ async function rowCount(stack: Stack): Promise<number> {
  * its clock stops, which are stored too), or no new row for DRAIN_STALL_MS. `onGrowth` runs each
  * time rows grew, so CPU can be read at the last insert rather than after the quiet wait.
  */
-async function drain(stack: Stack, target: number, onGrowth: () => void = () => {}): Promise<number> {
+export async function drain(stack: Stack, target: number, onGrowth: () => void = () => {}): Promise<number> {
   let rows = await rowCount(stack);
   let grewAt = Date.now();
   for (;;) {
@@ -315,7 +315,7 @@ async function settleCounters(stack: Stack): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-function emptySide(): SideFigures {
+export function emptySide(): SideFigures {
   return { requests: 0, seconds: 0, rps: 0, workerCpuMs: 0, allCpuMs: 0, non2xx: 0 };
 }
 
@@ -325,7 +325,7 @@ function emptySide(): SideFigures {
  * false, counting nothing, when the Worker's workerd was replaced during the turn: `wrangler dev`
  * restarts it when a source file changes, which happens when others edit the tree.
  */
-async function turn(
+export async function turn(
   side: SideFigures,
   url: string,
   find: () => WorkerdProcesses,
@@ -362,24 +362,23 @@ async function turn(
   return { counted: true, stored, drainMs };
 }
 
-export async function benchIngest(log: (s: string) => void = console.log): Promise<IngestFigures> {
-  const connections = Number(process.env.BENCH_CONNECTIONS ?? 256);
-  const perIpLimit = '300/60';
-  log(
-    `starting a private stack (ClickHouse ${CLICKHOUSE_PORT}, Worker ${WORKER_PORT}) and the bare Worker (${BARE_PORT})…`,
-  );
+/** The per-IP limit of the bench: the default, which none of the 5,000 visitor IPs reaches. */
+const PER_IP_LIMIT = '300/60';
+
+/**
+ * Edgebear's private stack for the ingest bench, with the bench's three sites owned by a customer
+ * whose plan admits the load; `processes` finds the Worker's workerd processes.
+ */
+export async function startIngestStack(): Promise<{ stack: Stack; processes: () => WorkerdProcesses }> {
   const stack = await startStack({
     clickhousePort: CLICKHOUSE_PORT,
     workerPort: WORKER_PORT,
     // The per-IP limit stays at its default (300/min): 5,000 visitor IPs never reach it. The
     // per-site limit is raised so the three sites' ~2,000 events/min each are never refused.
-    vars: { RATE_LIMIT_PER_IP: perIpLimit, RATE_LIMIT_PER_SITE: '100000000/60' },
+    vars: { RATE_LIMIT_PER_IP: PER_IP_LIMIT, RATE_LIMIT_PER_SITE: '100000000/60' },
     quiet: true,
   });
-  let bareWorker: Awaited<ReturnType<typeof startBareWorker>> | null = null;
-  let discarded = 0;
   try {
-    bareWorker = await startBareWorker();
     // The sites belong to a customer's billing profile, as in production, so every event passes
     // the plan capacity check; the limit is set far above the load so none is refused.
     const owner = await StackOwner.signUp(stack.workerUrl, 'bench-owner@example.com');
@@ -388,11 +387,29 @@ export async function benchIngest(log: (s: string) => void = console.log): Promi
       custom_sites: SITES.length,
     });
     for (const domain of SITES) await owner.expect('POST', '/api/sites', { domain }, 201);
-    const edgebear = (): WorkerdProcesses => {
-      const pid = stack.workerPid();
-      if (!pid) throw new Error('could not find the Worker workerd process');
-      return workerdProcessesOf(pid);
-    };
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
+  const processes = (): WorkerdProcesses => {
+    const pid = stack.workerPid();
+    if (!pid) throw new Error('could not find the Worker workerd process');
+    return workerdProcessesOf(pid);
+  };
+  return { stack, processes };
+}
+
+export async function benchIngest(log: (s: string) => void = console.log): Promise<IngestFigures> {
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 256);
+  const perIpLimit = PER_IP_LIMIT;
+  log(
+    `starting a private stack (ClickHouse ${CLICKHOUSE_PORT}, Worker ${WORKER_PORT}) and the bare Worker (${BARE_PORT})…`,
+  );
+  const { stack, processes: edgebear } = await startIngestStack();
+  let bareWorker: Awaited<ReturnType<typeof startBareWorker>> | null = null;
+  let discarded = 0;
+  try {
+    bareWorker = await startBareWorker();
     const bareProcesses = (): WorkerdProcesses => {
       const found = bareWorker ? workerdProcesses(bareWorker.pid) : null;
       if (!found) throw new Error("could not find the bare Worker's workerd process");
@@ -453,6 +470,7 @@ export async function benchIngest(log: (s: string) => void = console.log): Promi
     log('profiling one more /api/event turn (+ drain) through the inspector…');
     let profile: ProfileSummary | null = null;
     try {
+      // The stack's inspector listens on its port + 1000 (scripts/lib/stack.ts).
       profile = await profileDuring(WORKER_PORT + 1000, async () => {
         const rows0 = await rowCount(stack);
         const r = wrk(eventUrl, wrkScript('/api/event'), connections, TURN_SECONDS);
