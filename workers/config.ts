@@ -83,6 +83,12 @@ export interface Config {
   capacityCacheSeconds: number;
   /** "Send me a test report" mails per user (functions/reports/routes.ts). */
   reportTestRateLimit: RateRule;
+  /**
+   * VisitTracker objects per site (workers/visits/assign.ts): a visitor's visits live in shard
+   * `visitor mod visitShards`. Changing it moves visitors to other shards, which splits the visits
+   * running at that moment once (docs/visits.md).
+   */
+  visitShards: number;
 }
 
 /** Limits of one ClickHouse read (stats, performance); over one, the query answers 422. */
@@ -169,6 +175,7 @@ export function parseConfig(env: Env): Config {
     quotaGraceDays: integer('QUOTA_GRACE_DAYS', env.QUOTA_GRACE_DAYS, DEFAULT_GRACE_DAYS, 0, 90),
     capacityCacheSeconds: integer('CAPACITY_CACHE_SECONDS', env.CAPACITY_CACHE_SECONDS, 900, 0, 900),
     reportTestRateLimit: rule('REPORT_TEST_RATE_LIMIT', env.REPORT_TEST_RATE_LIMIT || '5/3600'),
+    visitShards: integer('VISIT_SHARDS', env.VISIT_SHARDS, 1, 1, 256),
   };
 }
 

@@ -78,6 +78,8 @@ interface TunableVars {
   STRIPE_API_HOST?: string;
   /** Its port; default 443. */
   STRIPE_API_PORT?: string;
+  /** VisitTracker objects per site, 1–256; default 1. Changing it splits running visits once (docs/visits.md). */
+  VISIT_SHARDS?: string;
   /** "https" (default) or "http" (the local Stripe server only; production refuses it at /api/health). */
   STRIPE_API_PROTOCOL?: string;
 }

@@ -6,6 +6,7 @@ import type { Env } from './env';
 
 export { RateLimiter } from './limits/rate-limiter';
 export { MetricsCounter } from './observability/metrics-counter';
+export { VisitTracker } from './visits/tracker';
 
 export default {
   fetch: app.fetch,

@@ -3,9 +3,11 @@ import { clickhouse, isPermanentInsertError } from '../clickhouse/client';
 import { configOf } from '../config';
 import type { Env } from '../env';
 import { isEventBatch } from '../events/batch';
+import type { EventBatchMessage } from '../events/record';
 import { count, flushCounters } from '../observability/counters';
 import { log } from '../observability/log';
 import { reportError } from '../observability/sentry';
+import { assignVisitIds } from '../visits/assign';
 import { parkDeadLetter } from './dead-letters';
 
 /**
@@ -36,10 +38,13 @@ export function retryDelaySeconds(attempts: number): number {
 }
 
 /**
- * The queue consumer: one idempotent insert per message, run concurrently. A message is acked
- * only after ClickHouse confirmed its rows; a transient failure retries that message alone with
- * backoff (and after max_retries the queue moves it to the dead-letter queue); rows ClickHouse
- * refuses as malformed are parked at once, so one poison message never holds up the others.
+ * The queue consumer: one idempotent insert per message, run concurrently. First every event of
+ * the batch gets its visit id, with one VisitTracker call per site shard for the whole batch
+ * (workers/visits/assign.ts). A message is acked only after ClickHouse confirmed its rows; a
+ * transient failure (ClickHouse, or the visit tracker of one of its shards) retries that message
+ * alone with backoff (and after max_retries the queue moves it to the dead-letter queue); rows
+ * ClickHouse refuses as malformed are parked at once, so one poison message never holds up the
+ * others. A message delivered again gets the same visit ids, so its dedup token still holds.
  */
 export async function consumeEvents(
   batch: MessageBatch<unknown>,
@@ -47,51 +52,76 @@ export async function consumeEvents(
   ctx: Pick<ExecutionContext, 'waitUntil'>,
 ): Promise<void> {
   const client = clickhouse(env);
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      const body = message.body;
-      if (!isEventBatch(body)) {
-        log('error', 'malformed queue message parked', { id: message.id });
-        await parkDeadLetter(env.DB, body, message.id);
-        count('consumer_messages_total', 1, { outcome: 'malformed' });
-        message.ack();
-        return;
-      }
-      if (body.events.length === 0) {
-        message.ack();
-        return;
-      }
-      try {
-        await client.insert({
-          table: 'events',
-          values: body.events,
-          format: 'JSONEachRow',
-          clickhouse_settings: insertSettings(body.batch_id, configOf(env).clickhouseAsyncInsert),
-        });
-        count('rows_inserted_total', body.events.length);
-        count('consumer_messages_total', 1, { outcome: 'inserted' });
-        message.ack();
-      } catch (error) {
-        count('insert_failures_total');
-        if (isPermanentInsertError(error)) {
-          log('error', 'rows refused by ClickHouse, message parked', { batch_id: body.batch_id });
-          ctx.waitUntil(reportError(env, ctx, error, { stage: 'consumer' }));
-          await parkDeadLetter(env.DB, body, body.batch_id);
-          count('consumer_messages_total', 1, { outcome: 'parked' });
+  const config = configOf(env);
+  const valid: { message: Message<unknown>; body: EventBatchMessage }[] = [];
+  const parked: Promise<void>[] = [];
+  for (const message of batch.messages) {
+    const body = message.body;
+    if (!isEventBatch(body)) {
+      log('error', 'malformed queue message parked', { id: message.id });
+      parked.push(
+        parkDeadLetter(env.DB, body, message.id).then(() => {
+          count('consumer_messages_total', 1, { outcome: 'malformed' });
           message.ack();
+        }),
+      );
+    } else if (body.events.length === 0) {
+      message.ack();
+    } else {
+      valid.push({ message, body });
+    }
+  }
+
+  const retry = (message: Message<unknown>, body: EventBatchMessage, reason: string, error: unknown) => {
+    const delaySeconds = retryDelaySeconds(message.attempts);
+    log('warn', `${reason}, will retry`, {
+      batch_id: body.batch_id,
+      attempts: message.attempts,
+      delaySeconds,
+      error: error instanceof Error ? error.message.slice(0, 200) : 'unknown',
+    });
+    count('consumer_retries_total');
+    message.retry({ delaySeconds });
+  };
+
+  const inserted = (async () => {
+    if (valid.length === 0) return;
+    const untracked = await assignVisitIds(
+      env.VISIT_TRACKER,
+      config.visitShards,
+      valid.map((v) => v.body),
+    );
+    await Promise.all(
+      valid.map(async ({ message, body }) => {
+        if (untracked.has(body)) {
+          retry(message, body, 'visit ids unavailable', undefined);
           return;
         }
-        const delaySeconds = retryDelaySeconds(message.attempts);
-        log('warn', 'insert failed, will retry', {
-          batch_id: body.batch_id,
-          attempts: message.attempts,
-          delaySeconds,
-          error: error instanceof Error ? error.message.slice(0, 200) : 'unknown',
-        });
-        count('consumer_retries_total');
-        message.retry({ delaySeconds });
-      }
-    }),
-  );
+        try {
+          await client.insert({
+            table: 'events',
+            values: body.events,
+            format: 'JSONEachRow',
+            clickhouse_settings: insertSettings(body.batch_id, config.clickhouseAsyncInsert),
+          });
+          count('rows_inserted_total', body.events.length);
+          count('consumer_messages_total', 1, { outcome: 'inserted' });
+          message.ack();
+        } catch (error) {
+          count('insert_failures_total');
+          if (isPermanentInsertError(error)) {
+            log('error', 'rows refused by ClickHouse, message parked', { batch_id: body.batch_id });
+            ctx.waitUntil(reportError(env, ctx, error, { stage: 'consumer' }));
+            await parkDeadLetter(env.DB, body, body.batch_id);
+            count('consumer_messages_total', 1, { outcome: 'parked' });
+            message.ack();
+            return;
+          }
+          retry(message, body, 'insert failed', error);
+        }
+      }),
+    );
+  })();
+  await Promise.all([...parked, inserted]);
   await flushCounters(env, true);
 }

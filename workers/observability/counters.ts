@@ -21,7 +21,9 @@ export type CounterName =
   | 'consumer_retries_total'
   | 'rows_inserted_total'
   | 'insert_failures_total'
-  | 'dead_letters_total';
+  | 'dead_letters_total'
+  | 'visit_tracker_calls_total'
+  | 'visit_tracker_failures_total';
 
 const FLUSH_INTERVAL_MS = 5_000;
 

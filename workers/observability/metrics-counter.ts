@@ -19,6 +19,9 @@ const HELP: Record<string, string> = {
   rows_inserted_total: 'Rows inserted into ClickHouse events.',
   insert_failures_total: 'ClickHouse inserts that failed.',
   dead_letters_total: 'Queue messages parked in the dead-letter table.',
+  visit_tracker_calls_total:
+    'Calls from the consumer to VisitTracker Durable Objects (one per site shard per batch).',
+  visit_tracker_failures_total: 'VisitTracker calls that failed (their messages are retried).',
 };
 
 /** One global object holding the Prometheus counters; isolates flush deltas into it. */
