@@ -1,7 +1,8 @@
 /**
  * Cookieless visitor identity. A visitor is a keyed hash of (daily salt, site, IP, user agent):
  * stable for one site within one UTC day, unlinkable across days and sites, and impossible to
- * recompute once the day's salt is deleted (48 h after the day began, by the salt cron).
+ * recompute once the day's salt is deleted (48 h after the day began, by the salt cron). Visits are
+ * not made here: the queue consumer assigns them (docs/visits.md).
  */
 
 const encoder = new TextEncoder();
@@ -29,16 +30,9 @@ export async function visitorId(
   return new DataView(mac).getBigUint64(0);
 }
 
-const MASK64 = (1n << 64n) - 1n;
-
 /**
- * A visit: the visitor's events within one UTC hour. Stateless by design (no session store
- * on the edge), at the price of splitting a visit that crosses the hour (docs/ingest.md).
- * SplitMix64 finaliser so ids of neighbouring hours look unrelated.
+ * The visit id an event carries from ingest to the queue consumer. Ingest keeps no visit state:
+ * the consumer replaces it with the id of the event's visit by the 30-minute rule, kept per site
+ * shard in a VisitTracker Durable Object (workers/visits, docs/visits.md).
  */
-export function sessionId(visitor: bigint, timestampSeconds: number): bigint {
-  let z = (visitor ^ BigInt(Math.floor(timestampSeconds / 3600))) & MASK64;
-  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
-  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
-  return z ^ (z >> 31n);
-}
+export const VISIT_ID_PLACEHOLDER = '0';

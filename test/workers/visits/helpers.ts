@@ -22,12 +22,15 @@ export function sent(
   return event(siteId, at, { ...fields, session: 0 });
 }
 
-/** Runs the real consumer on one MessageBatch of `bodies`; returns which messages it acked and retried. */
+/**
+ * Runs the real consumer on one MessageBatch of `bodies`; returns which messages it acked and
+ * retried, and the bodies as the consumer left them (with the visit ids it wrote).
+ */
 export async function consume(
   bodies: unknown[],
   env: Env = testEnv,
   attempts = 1,
-): Promise<{ acked: string[]; retried: string[]; ids: string[] }> {
+): Promise<{ acked: string[]; retried: string[]; bodies: EventBatchMessage[] }> {
   const batch = createMessageBatch(
     'edgebear-events',
     bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts, body })),
@@ -38,6 +41,6 @@ export async function consume(
   return {
     acked: [...result.explicitAcks].sort(),
     retried: result.retryMessages.map((m) => m.msgId).sort(),
-    ids: batch.messages.map((m) => m.id),
+    bodies: batch.messages.map((m) => m.body as EventBatchMessage),
   };
 }
