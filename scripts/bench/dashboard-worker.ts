@@ -15,10 +15,10 @@
  * Chromium (Resource Timing of the page's own requests) are reported beside it as a check.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Request } from 'playwright-core';
+import { buildDashboard } from '../build-dashboard';
 import { launchChromium } from '../lib/chromium';
 import { type Stack, startStack } from '../lib/stack';
 import { StackOwner } from '../lib/stack-owner';
@@ -66,7 +66,15 @@ export interface WorkerLoadFigures {
    */
   inProcess: Timings;
   /** Inside Chromium: the panels' requests by Resource Timing, over BROWSER_LOADS page loads. */
-  browser: { loads: number; data: Timings; batch: Timings } | null;
+  browser: {
+    loads: number;
+    data: Timings;
+    batch: Timings;
+    /** The batch from its last byte sent to its first byte back (Resource Timing): the server's part. */
+    batchWait: Timings;
+    /** The panels' requests sent by the open page's `fetch`, no page load around them. */
+    fetched: Timings;
+  } | null;
 }
 
 /** The bodies of the panels' requests of a captured load. */
@@ -216,13 +224,16 @@ async function browserLoads(
   pageUrl: string,
   cookie: string,
   loads: number,
-): Promise<{ data: number[]; batch: number[] }> {
+  plan: CapturedRequest[],
+  log: (line: string) => void,
+): Promise<{ data: number[]; batch: number[]; batchWait: number[]; fetched: number[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const [name, ...value] = cookie.split('=');
   await context.addCookies([{ name: name ?? '', value: value.join('='), url: workerUrl }]);
   const page = await context.newPage();
   const data: number[] = [];
   const batch: number[] = [];
+  const batchWait: number[] = [];
   // The first load warms Chromium's cache of the bundle; it is not counted.
   for (let i = 0; i <= loads; i++) {
     await page.goto(pageUrl, { waitUntil: 'networkidle' });
@@ -230,6 +241,8 @@ async function browserLoads(
       (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => ({
         name: new URL(e.name).pathname,
         start: e.startTime,
+        sent: e.requestStart,
+        firstByte: e.responseStart,
         end: e.responseEnd,
       })),
     );
@@ -239,9 +252,40 @@ async function browserLoads(
     if (panels.length === 0 || !batched) throw new Error('the page sent no batch request');
     data.push(Math.max(...panels.map((e) => e.end)) - Math.min(...panels.map((e) => e.start)));
     batch.push(batched.end - batched.start);
+    batchWait.push(batched.firstByte - batched.sent);
+    log(
+      `    Chromium load ${i}: ${panels.map((e) => `${e.name} queued ${(e.sent - e.start).toFixed(0)} + waited ${(e.firstByte - e.sent).toFixed(0)} + read ${(e.end - e.firstByte).toFixed(0)} ms`).join('; ')}`,
+    );
+  }
+  // The same panel requests sent by the open page's own fetch, without a page load around them:
+  // what the browser's network path costs apart from loading and rendering the page.
+  const panelRequests = plan
+    .filter((r) => isPanelRequest(r.path))
+    .map((r) => ({
+      path: r.path,
+      method: r.method,
+      body: r.body,
+      headers: Object.fromEntries(
+        Object.entries(r.headers).filter(([k]) => ['content-type', 'x-csrf-token'].includes(k.toLowerCase())),
+      ),
+    }));
+  const fetched: number[] = [];
+  for (let i = 0; i <= loads; i++) {
+    const took = await page.evaluate(async (list) => {
+      const started = performance.now();
+      await Promise.all(
+        list.map(async (r) => {
+          const response = await fetch(r.path, { method: r.method, body: r.body, headers: r.headers });
+          await response.text();
+          if (!response.ok) throw new Error(`${r.path} answered ${response.status}`);
+        }),
+      );
+      return performance.now() - started;
+    }, panelRequests);
+    if (i > 0) fetched.push(took);
   }
   await context.close();
-  return { data, batch };
+  return { data, batch, batchWait, fetched };
 }
 
 export interface WorkerBenchOptions {
@@ -261,11 +305,8 @@ export interface WorkerBenchOptions {
  */
 export async function benchDashboardThroughWorker(options: WorkerBenchOptions): Promise<WorkerLoadFigures> {
   const { log, site } = options;
-  if (!existsSync('public/index.html')) {
-    throw new Error(
-      'public/index.html is missing: run `npm run build` first (the dashboard bench opens the page)',
-    );
-  }
+  // The page the capture opens is built from the current source, so its requests are today's.
+  await buildDashboard();
   const logFile = join(tmpdir(), `edgebear-bench-dashboard-wrangler-${WORKER_PORT}.log`);
   log(`  starting wrangler dev on port ${WORKER_PORT} (log: ${logFile})…`);
   let stack: Stack | null = null;
@@ -347,14 +388,25 @@ export async function benchDashboardThroughWorker(options: WorkerBenchOptions): 
       `  through the Worker: panels p50 ${figures.data.p50.toFixed(0)} ms, p95 ${figures.data.p95.toFixed(0)} ms; batch request p50 ${figures.batch.p50.toFixed(0)} ms; whole load p50 ${figures.whole.p50.toFixed(0)} ms; the same questions in-process p50 ${figures.inProcess.p50.toFixed(0)} ms (${options.iterations} loads each)`,
     );
     if (BROWSER_LOADS > 0) {
-      const inBrowser = await browserLoads(browser, stack.workerUrl, pageUrl, owner.cookie, BROWSER_LOADS);
-      figures.browser = {
+      const inBrowser = await browserLoads(
+        browser,
+        stack.workerUrl,
+        pageUrl,
+        owner.cookie,
+        BROWSER_LOADS,
+        plan,
+        log,
+      );
+      const browserFigures = {
         loads: BROWSER_LOADS,
         data: timings(inBrowser.data),
         batch: timings(inBrowser.batch),
+        batchWait: timings(inBrowser.batchWait),
+        fetched: timings(inBrowser.fetched),
       };
+      figures.browser = browserFigures;
       log(
-        `  in Chromium: panels p50 ${figures.browser.data.p50.toFixed(0)} ms, batch request p50 ${figures.browser.batch.p50.toFixed(0)} ms (${BROWSER_LOADS} page loads)`,
+        `  in Chromium: panels p50 ${browserFigures.data.p50.toFixed(0)} ms, batch request p50 ${browserFigures.batch.p50.toFixed(0)} ms, of which waiting for its first byte ${browserFigures.batchWait.p50.toFixed(0)} ms (${BROWSER_LOADS} page loads); the same requests by the page's fetch, no page load: p50 ${browserFigures.fetched.p50.toFixed(0)} ms`,
       );
     }
     return figures;

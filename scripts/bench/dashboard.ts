@@ -527,6 +527,8 @@ function workerLines(w: WorkerLoadFigures, inProcess: LoadTimings): string[] {
       ? [
           `| in Chromium, the panels' data by the page's Resource Timing (${w.browser.loads} page loads) | ${ms(w.browser.data.p50)} | ${ms(w.browser.data.p95)} | ${ms(w.browser.data.min)} / ${ms(w.browser.data.max)} | — | |`,
           `| in Chromium, \`POST /api/v2/query/batch\` | ${ms(w.browser.batch.p50)} | ${ms(w.browser.batch.p95)} | ${ms(w.browser.batch.min)} / ${ms(w.browser.batch.max)} | — | |`,
+          `| in Chromium, the batch from request sent to first byte back | ${ms(w.browser.batchWait.p50)} | ${ms(w.browser.batchWait.p95)} | ${ms(w.browser.batchWait.min)} / ${ms(w.browser.batchWait.max)} | — | |`,
+          `| in Chromium, the panels' requests sent by the open page's \`fetch\`, no page load around them (${w.browser.loads} times) | ${ms(w.browser.fetched.p50)} | ${ms(w.browser.fetched.p95)} | ${ms(w.browser.fetched.min)} / ${ms(w.browser.fetched.max)} | — | |`,
         ]
       : []),
     `| the same questions in-process, in turns with the replays (validator, planner and executor called directly: no HTTP, session or D1) | ${ms(w.inProcess.p50)} | ${ms(w.inProcess.p95)} | ${ms(w.inProcess.min)} / ${ms(w.inProcess.max)} | — | |`,
