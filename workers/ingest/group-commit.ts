@@ -11,7 +11,11 @@ export const MAX_MESSAGE_BYTES = 100_000;
 /** Events per message at which a group is sent before its window ends. */
 export const DEFAULT_MAX_EVENTS = 50;
 
-/** When a member first looks whether its group was sent; each later look waits 4 times longer. */
+/**
+ * When the first member of a group first looks whether it was sent. Later members, and later looks,
+ * wait as long as the group should take to fill at the rate it is filling, plus a send (see
+ * `nextLook`), and at least twice their previous nap.
+ */
 const FIRST_LOOK_MS = 25;
 
 /** How long a request waits for its group's send, once started, before answering 503. */
@@ -44,13 +48,16 @@ interface Group {
   /** UTF-8 bytes of each event's JSON, in `events` order. */
   sizes: number[];
   bytes: number;
-  /** Epoch ms at which the group is due to be sent (its window's end). */
+  /** Epoch ms at which the group opened, and at which it is due to be sent (its window's end). */
+  openedAt: number;
   dueAt: number;
   /**
    * The send, once a member started it: settles (never rejects) when every part of the group was
    * sent or refused. Created by the request that sends, so it also resolves in that request.
    */
   sent: Promise<void> | null;
+  /** True once `sent` has settled: a member that wakes after that has nothing left to wait for. */
+  settled: boolean;
   /** Why an event was not sent, by its index. */
   failures: Map<number, unknown>;
 }
@@ -85,12 +92,20 @@ function isTooLarge(error: unknown): boolean {
  * with more concurrent events than a group holds), and a request's I/O ends with it. So no request
  * resolves anything for another: the sender creates the send's promise, and each member, woken by
  * its own timer, awaits it.
+ *
+ * Timers are the cost of that rule, so each request keeps to about one (they showed in the ingest
+ * profile): a member sleeps until its group should be full and sent, judged from how fast the group
+ * is filling and how long sends take, and if the send has settled by then it waits for nothing more.
+ * Only a member that wakes while the send is in flight, or the request that sends, keeps a timer
+ * for the send's timeout.
  */
 export class GroupCommit {
   private open: Group | null = null;
   private readonly maxBytes: number;
   private readonly maxEvents: number;
   private readonly now: () => number;
+  /** How long a send takes here, a moving average (ms), so members wake after it rather than during. */
+  private sendMs = 0;
 
   constructor(private readonly options: GroupCommitOptions) {
     this.maxBytes = options.maxBytes ?? MAX_MESSAGE_BYTES;
@@ -106,13 +121,16 @@ export class GroupCommit {
     // A group this event would overfill closes; its own members send it when its window ends.
     if (this.open && ENVELOPE_BYTES + this.open.bytes + size > this.maxBytes) this.open = null;
     let group = this.open;
+    const joinedAt = this.now();
     if (!group) {
       group = {
         events: [],
         sizes: [],
         bytes: 0,
-        dueAt: this.now() + this.options.windowMs,
+        openedAt: joinedAt,
+        dueAt: joinedAt + this.options.windowMs,
         sent: null,
+        settled: false,
         failures: new Map(),
       };
       this.open = group;
@@ -123,22 +141,43 @@ export class GroupCommit {
     group.bytes += size;
     if (group.events.length >= this.maxEvents) this.send(group);
 
-    // This request's own timer keeps it alive and wakes it to look: soon at first (under load a
-    // group fills and is sent within milliseconds), then less often, at the latest when the window
-    // ends, when the first member to wake sends the group. At most a handful of wakeups each.
-    for (let nap = FIRST_LOOK_MS; group.sent === null; nap *= 4) {
+    // This request's own timer keeps it alive and wakes it to look, at the latest when the window
+    // ends, when the first member to wake sends the group.
+    let nap = 0;
+    while (group.sent === null) {
+      nap = this.nextLook(group, nap);
       await sleep(Math.max(1, Math.min(nap, group.dueAt - this.now())));
       if (group.sent === null && this.now() >= group.dueAt) this.send(group);
     }
-    await awaitShared(group.sent, SEND_TIMEOUT_MS, 'queue send');
+    if (!group.settled) await awaitShared(group.sent, SEND_TIMEOUT_MS, 'queue send');
     if (group.failures.has(index)) throw group.failures.get(index);
+  }
+
+  /**
+   * How long a member of `group` naps before it looks again: until the group should be full at the
+   * rate it has been filling, plus a send, and at least twice its previous nap (so a group that
+   * stops filling costs a member a handful of wakeups before its window ends, not one per guess).
+   */
+  private nextLook(group: Group, previous: number): number {
+    const arrivals = group.events.length - 1;
+    const elapsed = this.now() - group.openedAt;
+    let nap = FIRST_LOOK_MS;
+    if (arrivals > 0 && elapsed > 0) {
+      const toFill = ((this.maxEvents - group.events.length) * elapsed) / arrivals;
+      nap = toFill + this.sendMs + 2;
+    }
+    return Math.max(nap, previous * 2, 1);
   }
 
   /** Sends a group from the calling request, once. */
   private send(group: Group): void {
     if (group.sent) return;
     if (this.open === group) this.open = null;
-    group.sent = this.sendPart(group, 0, group.events.length);
+    const started = this.now();
+    group.sent = this.sendPart(group, 0, group.events.length).then(() => {
+      group.settled = true;
+      this.sendMs = this.sendMs * 0.8 + (this.now() - started) * 0.2;
+    });
   }
 
   /** Sends events [start, end) of a group as one message, halving it while the queue says it is too large. */

@@ -17,9 +17,10 @@ export function ingestPipeline(env: Env): IngestPipeline {
   return pipeline;
 }
 
-/** Forgets the isolate's pipeline (tests change vars between cases). */
+/** Forgets the isolate's pipeline and when its flushes were last looked at (tests change vars between cases). */
 export function resetIngestPipeline(): void {
   pipeline = null;
+  lastFlushLook = 0;
 }
 
 /**
@@ -42,8 +43,46 @@ function errorBody(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
 
+/**
+ * The headers of an accepted event, built once per isolate: a Response copies a Headers object
+ * natively, where a plain object is enumerated and validated header by header on every event
+ * (docs/benchmarks.md, the ingest profile). Never mutated; answers that add headers copy it.
+ */
+const ACCEPTED_HEADERS = new Headers(CORS_HEADERS);
+
+/** A copy of the CORS headers with `extra` set, for the answers that are not a plain 202. */
+function headersWith(extra: Record<string, string>): Headers {
+  const headers = new Headers(ACCEPTED_HEADERS);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return headers;
+}
+
+function jsonError(status: number, code: string, message: string, extra: Record<string, string> = {}) {
+  return new Response(errorBody(code, message), {
+    status,
+    headers: headersWith({ 'Content-Type': 'application/json', ...extra }),
+  });
+}
+
 /** What the handler needs of the execution context (Hono's type and workerd's differ). */
 type WaitUntil = Pick<ExecutionContext, 'waitUntil'>;
+
+/**
+ * How often at most a request looks whether the isolate's counters or refused-event counts are due
+ * for a flush. Both flush on their own longer intervals (5 s, 10 s); looking on every event cost
+ * each one two waitUntil registrations and an async call that almost always had nothing to do.
+ */
+export const FLUSH_LOOK_MS = 1_000;
+let lastFlushLook = 0;
+
+/** Hands the isolate's due flushes to this request's waitUntil, at most once per FLUSH_LOOK_MS. */
+function flushDue(env: Env, ctx: WaitUntil, nowMs: number): void {
+  if (nowMs - lastFlushLook < FLUSH_LOOK_MS && nowMs >= lastFlushLook) return;
+  lastFlushLook = nowMs;
+  ctx.waitUntil(flushCounters(env));
+  // Events refused over quota are counted in the isolate and written in batches (workers/billing/capacity.ts).
+  ctx.waitUntil(ingestPipeline(env).capacity.flushRefused());
+}
 
 async function handleEvent(
   raw: Request,
@@ -51,47 +90,48 @@ async function handleEvent(
   ctx: WaitUntil,
   format: 'edgebear' | 'umami',
 ): Promise<Response> {
-  const headers = new Headers(CORS_HEADERS);
+  // Read once: each property read of a Request crosses into the runtime.
+  const requestHeaders = raw.headers;
   let body: string;
   try {
-    body = await readBodyText(raw, MAX_BODY_BYTES);
+    body = await readBodyText(raw, MAX_BODY_BYTES, requestHeaders);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    headers.set('Content-Type', 'application/json');
-    return new Response(errorBody(error.code, error.message), { status: error.status, headers });
+    return jsonError(error.status, error.code, error.message);
   }
+  const nowMs = Date.now();
   const outcome = await ingestPipeline(env).handle({
     body,
     format,
     // The caller. A server that authenticates with an API key may name the visitor in
     // X-Forwarded-For; the pipeline reads that header only then (workers/ingest/server-side.ts).
-    ip: raw.headers.get('cf-connecting-ip') ?? '',
-    userAgent: raw.headers.get('user-agent') ?? '',
-    headers: raw.headers,
+    ip: requestHeaders.get('cf-connecting-ip') ?? '',
+    userAgent: requestHeaders.get('user-agent') ?? '',
+    headers: requestHeaders,
     cf: raw.cf as IncomingRequestCfProperties | undefined,
-    nowMs: Date.now(),
+    nowMs,
   });
-  ctx.waitUntil(flushCounters(env));
-  // Events refused over quota are counted in the isolate and written in batches (workers/billing/capacity.ts).
-  ctx.waitUntil(ingestPipeline(env).capacity.flushRefused());
+  flushDue(env, ctx, nowMs);
   switch (outcome.status) {
     case 202:
-      if (outcome.dropped) headers.set('x-edgebear-dropped', outcome.dropped);
-      return new Response('ok', { status: 202, headers });
+      return new Response('ok', {
+        status: 202,
+        headers: outcome.dropped ? headersWith({ 'x-edgebear-dropped': outcome.dropped }) : ACCEPTED_HEADERS,
+      });
     case 429:
-      headers.set('Content-Type', 'application/json');
-      headers.set('Retry-After', String(outcome.retryAfterSeconds));
-      return new Response(
-        errorBody(
-          'rate_limited',
-          `too many events for this ${outcome.limit}; retry in ${outcome.retryAfterSeconds} s`,
-        ),
-        { status: 429, headers },
+      return jsonError(
+        429,
+        'rate_limited',
+        `too many events for this ${outcome.limit}; retry in ${outcome.retryAfterSeconds} s`,
+        { 'Retry-After': String(outcome.retryAfterSeconds) },
       );
     default:
-      headers.set('Content-Type', 'application/json');
-      if (outcome.status === 503) headers.set('Retry-After', '60');
-      return new Response(errorBody(outcome.code, outcome.message), { status: outcome.status, headers });
+      return jsonError(
+        outcome.status,
+        outcome.code,
+        outcome.message,
+        outcome.status === 503 ? { 'Retry-After': '60' } : {},
+      );
   }
 }
 
@@ -111,12 +151,8 @@ async function ingest(raw: Request, env: Env, ctx: WaitUntil, path: string, form
     // sender retries; beacons cannot, and that is the price of a dependency being down.
     log('error', 'ingest failed', { path, error: error instanceof Error ? error.message : String(error) });
     ctx.waitUntil(reportError(env, ctx, error, { path }));
-    const headers = new Headers(CORS_HEADERS);
-    headers.set('Content-Type', 'application/json');
-    headers.set('Retry-After', '5');
-    return new Response(errorBody('unavailable', 'the event could not be stored; retry later'), {
-      status: 503,
-      headers,
+    return jsonError(503, 'unavailable', 'the event could not be stored; retry later', {
+      'Retry-After': '5',
     });
   }
 }

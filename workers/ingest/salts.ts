@@ -50,10 +50,19 @@ export class SaltCache {
    * showed in the ingest profile.
    */
   private loaded: { day: string; key: CryptoKey } | null = null;
+  /**
+   * The epoch-ms span of the loaded key's UTC day: an event inside it takes the key without
+   * formatting its date (a Date and an ISO string per event showed in the ingest profile).
+   */
+  private loadedFrom = 0;
+  private loadedUntil = 0;
 
   constructor(private readonly db: D1Database) {}
 
   keyFor(nowMs: number): Promise<CryptoKey> {
+    if (this.loaded && nowMs >= this.loadedFrom && nowMs < this.loadedUntil) {
+      return Promise.resolve(this.loaded.key);
+    }
     const day = saltDay(nowMs);
     if (this.loaded?.day === day) return Promise.resolve(this.loaded.key);
     if (day !== this.day || !this.key) {
@@ -61,7 +70,11 @@ export class SaltCache {
       const pending = ensureSalt(this.db, day, nowMs)
         .then(importSalt)
         .then((key) => {
-          if (this.day === day) this.loaded = { day, key };
+          if (this.day === day) {
+            this.loaded = { day, key };
+            this.loadedFrom = Date.parse(`${day}T00:00:00Z`);
+            this.loadedUntil = this.loadedFrom + DAY_MS;
+          }
           return key;
         });
       // A failed load must not stick: the next event tries again.

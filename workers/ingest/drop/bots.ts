@@ -29,8 +29,32 @@ export function botReason(
   if (ua.trim() === '') return 'bot';
   const bm = cf?.botManagement;
   if (bm && (bm.verifiedBot === true || bm.score === 1)) return 'bot';
-  if (AUTOMATION_UA.test(ua)) return 'automation';
+  const byAgent = agentVerdict(ua);
+  if (byAgent === 'automation') return 'automation';
   if (headers.get('sec-ch-ua')?.includes('HeadlessChrome')) return 'automation';
-  if (isbot(ua)) return 'bot';
-  return null;
+  return byAgent;
+}
+
+/**
+ * What the user agent alone says: 'automation', 'bot' or null. isbot runs one large regular
+ * expression over the whole string, for every event, and user agents repeat heavily, so verdicts
+ * are memoised per isolate as parsed agents are (workers/ingest/enrich/user-agent.ts): a Map in
+ * insertion order, the oldest entry going when it is full.
+ */
+const VERDICT_CACHE_SIZE = 1000;
+const verdicts = new Map<string, BotReason | null>();
+
+function agentVerdict(ua: string): BotReason | null {
+  const cached = verdicts.get(ua);
+  if (cached !== undefined) return cached;
+  const verdict: BotReason | null = AUTOMATION_UA.test(ua) ? 'automation' : isbot(ua) ? 'bot' : null;
+  // Huge headers are judged, not kept: they would crowd the cache.
+  if (ua.length <= 500) {
+    if (verdicts.size >= VERDICT_CACHE_SIZE) {
+      const oldest = verdicts.keys().next();
+      if (!oldest.done) verdicts.delete(oldest.value);
+    }
+    verdicts.set(ua, verdict);
+  }
+  return verdict;
 }
