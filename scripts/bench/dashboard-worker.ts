@@ -17,24 +17,18 @@
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Request } from 'playwright-core';
+import type { Browser, BrowserContext, Request } from 'playwright-core';
 import { buildDashboard } from '../build-dashboard';
 import { launchChromium } from '../lib/chromium';
 import { type Stack, startStack } from '../lib/stack';
 import { StackOwner } from '../lib/stack-owner';
+import { type Timings, timings } from './timings';
 
 /** Ports of this bench's own stack, moved by EDGEBEAR_TEST_PORT_OFFSET so parallel runs do not collide. */
 const OFFSET = Number(process.env.EDGEBEAR_TEST_PORT_OFFSET ?? 0);
 const WORKER_PORT = 19187 + OFFSET;
 /** Loads timed inside Chromium, as a check on the replayed figure (BENCH_DASHBOARD_BROWSER_LOADS). */
 const BROWSER_LOADS = Math.max(0, Number(process.env.BENCH_DASHBOARD_BROWSER_LOADS ?? 5));
-
-export interface Timings {
-  p50: number;
-  p95: number;
-  min: number;
-  max: number;
-}
 
 /** One API request of a dashboard load, as Chromium sent it. */
 export interface CapturedRequest {
@@ -85,22 +79,6 @@ export interface CapturedQuestions {
   performance: Record<string, unknown>[];
 }
 
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? 0;
-}
-
-export function timings(values: number[]): Timings {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    p50: percentile(sorted, 0.5),
-    p95: percentile(sorted, 0.95),
-    min: sorted[0] ?? 0,
-    max: sorted.at(-1) ?? 0,
-  };
-}
-
 /** The panels' data: the Stats API and the performance endpoint. */
 function isPanelRequest(path: string): boolean {
   return path.startsWith('/api/v2/query') || path.startsWith('/api/stats/performance');
@@ -119,6 +97,14 @@ function d1Execute(persistTo: string, sql: string): void {
   if (run.status !== 0) throw new Error(`wrangler d1 execute failed:\n${run.stdout}\n${run.stderr}`);
 }
 
+/** A browser context signed in with the session `cookie` (`name=value`) of the stack's owner. */
+async function signedIn(browser: Browser, workerUrl: string, cookie: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const [name, ...value] = cookie.split('=');
+  await context.addCookies([{ name: name ?? '', value: value.join('='), url: workerUrl }]);
+  return context;
+}
+
 /**
  * Opens the site's dashboard in Chromium, signed in with `cookie`, and records every `/api/`
  * request of the load until the network is quiet.
@@ -129,9 +115,7 @@ async function captureLoad(
   pageUrl: string,
   cookie: string,
 ): Promise<CapturedRequest[]> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const [name, ...value] = cookie.split('=');
-  await context.addCookies([{ name: name ?? '', value: value.join('='), url: workerUrl }]);
+  const context = await signedIn(browser, workerUrl, cookie);
   const page = await context.newPage();
   const seen: { request: Request; headers: Promise<Record<string, string>> }[] = [];
   page.on('request', (request) => {
@@ -227,9 +211,7 @@ async function browserLoads(
   plan: CapturedRequest[],
   log: (line: string) => void,
 ): Promise<{ data: number[]; batch: number[]; batchWait: number[]; fetched: number[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const [name, ...value] = cookie.split('=');
-  await context.addCookies([{ name: name ?? '', value: value.join('='), url: workerUrl }]);
+  const context = await signedIn(browser, workerUrl, cookie);
   const page = await context.newPage();
   const data: number[] = [];
   const batch: number[] = [];

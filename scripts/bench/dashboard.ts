@@ -33,6 +33,7 @@ import { BIG_SITE_DOMAIN, FIRST_SEED_SITE_ID } from '../lib/seed-catalog';
 import { migrateClickHouse } from '../migrate';
 import { clickhouseRequest, progressLine, seedClickHouse, seededRows } from '../seed';
 import { benchDashboardThroughWorker, type WorkerLoadFigures } from './dashboard-worker';
+import { percentile } from './timings';
 
 export interface TableBytes {
   table: string;
@@ -176,12 +177,6 @@ export function panels(range: unknown): { name: string; body: Body; kind: 'stats
   ];
 }
 
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? 0;
-}
-
 async function tableBytes(conn: Connection, tables: string[]): Promise<TableBytes[]> {
   const text = await clickhouseRequest(
     conn,
@@ -258,7 +253,7 @@ export async function benchDashboard(
       seedSeconds = result.seconds;
     } else if (existing < TOTAL_EVENTS) {
       throw new Error(
-        `${existing} seeded events found, fewer than ${TOTAL_EVENTS} (an interrupted seed?); delete the data directory and run again`,
+        `${existing} seeded events found in the data directory, fewer than ${TOTAL_EVENTS} (BENCH_EVENTS; a smaller seed, or an interrupted one?); delete the data directory or point BENCH_CLICKHOUSE_DIR elsewhere, and run again`,
       );
     } else {
       log(`  reusing ${existing.toLocaleString('en-US')} seeded events`);
