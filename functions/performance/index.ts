@@ -59,13 +59,13 @@ export function shapeRow(row: ResultRow): PerformanceRow {
 
 /**
  * A row from the rollups (plan.ts, `rollupSql`): `totals` holds the 15 band counts (three per
- * banded metric, in BANDS order) and the sample count; `quantiles` the p50 / p75 / p95 bucket of
+ * banded metric, in BANDS order), then the sample count; `quantiles` the p50 / p75 / p95 bucket of
  * each metric, or NaN (null in JSON) for a metric without samples.
  */
 function shapeRollupRow(row: ResultRow, dimension: string | null): PerformanceRow {
   const totals = (row.totals as unknown[]).map(count);
   const quantiles = Array.isArray(row.quantiles) ? (row.quantiles as unknown[]) : [];
-  const samples = totals[HISTOGRAM.samplesKey - HISTOGRAM.bandsKey] ?? 0;
+  const samples = totals[3 * Object.keys(BANDS).length] ?? 0;
   const metrics = {} as Record<MetricName, Percentiles>;
   METRICS.forEach(([name], m) => {
     const buckets = Array.isArray(quantiles[m]) ? (quantiles[m] as unknown[]) : [];

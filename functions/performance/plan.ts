@@ -2,141 +2,31 @@
  * The SQL behind POST /api/stats/performance, as a pure function of the validated query: one
  * statement with parameters, never user text in the SQL itself.
  *
- * It reads the performance rollups of schema/clickhouse/0006_performance_rollups.sql: histograms of
- * every timing plus the band and sample counts, per site (`performance_site_spans`) or per site and
- * page (`performance_page_spans`), for every hour and for aligned blocks of 1 to 256 UTC days. A
- * range is answered from the few rows that cover it exactly (`coverRange`); a local day of the
- * site's zone is one row of the site-wide table, which keeps a 24-hour row starting at every hour.
+ * It reads the performance rollups of schema/clickhouse/0008_performance_lean.sql: histograms of
+ * every timing with exact band counts, per site and UTC day (`performance_site_days`) or per site,
+ * UTC day and page (`performance_page_days`). A range is the UTC days it mostly covers, corrected
+ * hour by hour from `events` with the rollups' own key expression (cover.ts), so the answer is what
+ * rows of exactly its hours would give; `time:hour` reads its hours from `events` the same way.
  *
- * It falls back to the raw `events` table only when the rollups cannot answer: a filter on
- * something other than the page, or a range that does not start and end on whole UTC hours (a
- * date-time range, or whole days in a zone with a half-hour offset).
+ * It falls back to the raw `events` table with t-digest estimates only when the histograms cannot
+ * answer: a filter on something other than the page, or a range that does not start and end on
+ * whole UTC hours (a date-time range, or whole days in a zone with a half-hour offset).
  */
+import { coverDays, type DaysCover } from './cover';
+import { BANDS, HAS_TIMING, HISTOGRAM, histogramKeysSql, METRICS } from './histogram';
 import type { FilterDimension, PerformanceFilter, PerformanceQuery } from './query';
-import { isHourAligned, midnightHours, type UtcRange } from './range';
+import { isHourAligned, type UtcRange } from './range';
 
-/** Metrics in response order: [response name, column in events]. */
-export const METRICS = [
-  ['lcp', 'lcp_ms'],
-  ['inp', 'inp_ms'],
-  ['cls', 'cls'],
-  ['fcp', 'fcp_ms'],
-  ['ttfb', 'ttfb_ms'],
-  ['dns', 'dns_ms'],
-  ['connect', 'connect_ms'],
-  ['dom_interactive', 'dom_interactive_ms'],
-  ['load', 'load_ms'],
-] as const;
-
-export type MetricName = (typeof METRICS)[number][0];
-
-/**
- * Google's thresholds: good at or below the first, poor above the second. The same numbers are
- * in the rollups' views (schema/clickhouse/0002_rollups.sql and 0006_performance_rollups.sql); keep
- * them in step (test/unit/performance/plan.test.ts checks 0006).
- */
-export const BANDS = {
-  lcp: { column: 'lcp_ms', good: 2500, poor: 4000 },
-  inp: { column: 'inp_ms', good: 200, poor: 500 },
-  cls: { column: 'cls', good: 0.1, poor: 0.25 },
-  fcp: { column: 'fcp_ms', good: 1800, poor: 3000 },
-  ttfb: { column: 'ttfb_ms', good: 800, poor: 1800 },
-} as const;
-
-export type BandedMetric = keyof typeof BANDS;
+export {
+  BANDS,
+  type BandedMetric,
+  bucketValue,
+  HISTOGRAM,
+  METRICS,
+  type MetricName,
+} from './histogram';
 
 export const QUANTILES = [0.5, 0.75, 0.95] as const;
-
-/**
- * The rollups' histograms (0006_performance_rollups.sql). A timing v, in milliseconds or for CLS in
- * units of 0.0001, falls in bucket v below `exactBelow`, else in bucket
- * exactBelow + floor(ln(v / exactBelow) / ln(ratio)). Metric m's bucket b is key m * slots + b of
- * `counts`; the band counts follow from key `bandsKey` (three per banded metric, in BANDS order),
- * then the sample count at `samplesKey`.
- */
-export const HISTOGRAM = {
-  exactBelow: 50,
-  ratio: 1.02,
-  slots: 600,
-  bandsKey: 5400,
-  samplesKey: 5415,
-  /** CLS is stored in units of 0.0001 (the tracker sends 4 decimals). */
-  clsScale: 10_000,
-} as const;
-
-/**
- * The value a bucket stands for: the middle of the whole units it holds. Exact below `exactBelow`;
- * above, every value of the bucket is within 1 % of it (buckets are 2 % wide).
- */
-export function bucketValue(bucket: number): number {
-  const { exactBelow, ratio } = HISTOGRAM;
-  if (bucket < exactBelow) return bucket;
-  const low = exactBelow * ratio ** (bucket - exactBelow);
-  const first = Math.ceil(low);
-  const last = Math.max(first, Math.ceil(low * ratio) - 1);
-  return (first + last) / 2;
-}
-
-/** One rollup row in a cover: `span` hours from `start` (unix seconds), added or taken away. */
-export interface CoverTerm {
-  span: number;
-  start: number;
-  weight: 1 | -1;
-}
-
-const HOUR = 3600;
-const DAY = 86_400;
-/** Longest block of days in the rollups (span 24 * 256 hours). */
-const MAX_BLOCK_DAYS = 256;
-
-/** UTC days [first, end) as aligned blocks of 2^k days, longest first where alignment allows. */
-function dayBlocks(first: number, end: number): CoverTerm[] {
-  const terms: CoverTerm[] = [];
-  let day = first;
-  while (day < end) {
-    let days = MAX_BLOCK_DAYS;
-    while (days > 1 && (day % days !== 0 || day + days > end)) days /= 2;
-    terms.push({ span: 24 * days, start: day * DAY, weight: 1 });
-    day += days;
-  }
-  return terms;
-}
-
-/**
- * Rollup rows whose sum is exactly the hours [from, to) (whole UTC hours): aligned blocks of whole
- * UTC days, and hourly rows for the partial days at either end. With `subtract`, a partial day
- * with more than 12 of its hours in the range is taken whole and its other hours are subtracted
- * (for the per-page table, where each row costs one read per page: today, whose remaining hours
- * have no data yet, becomes one row instead of up to 23).
- */
-export function coverRange(from: number, to: number, subtract: boolean): CoverTerm[] {
-  if (from % HOUR !== 0 || to % HOUR !== 0) throw new Error('coverRange needs whole UTC hours');
-  if (to <= from) return [];
-  const firstFull = Math.ceil(from / DAY);
-  const endFull = Math.floor(to / DAY);
-  const pieces: [number, number][] = [];
-  if (firstFull > endFull) {
-    pieces.push([from, to]);
-  } else {
-    if (from < firstFull * DAY) pieces.push([from, firstFull * DAY]);
-    if (to > endFull * DAY) pieces.push([endFull * DAY, to]);
-  }
-  let first = firstFull;
-  let end = Math.max(firstFull, endFull);
-  const hours: CoverTerm[] = [];
-  for (const [a, b] of pieces) {
-    const day = Math.floor(a / DAY);
-    if (subtract && (b - a) / HOUR > 12) {
-      first = Math.min(first, day);
-      end = Math.max(end, day + 1);
-      for (let h = day * DAY; h < a; h += HOUR) hours.push({ span: 1, start: h, weight: -1 });
-      for (let h = b; h < (day + 1) * DAY; h += HOUR) hours.push({ span: 1, start: h, weight: -1 });
-    } else {
-      for (let h = a; h < b; h += HOUR) hours.push({ span: 1, start: h, weight: 1 });
-    }
-  }
-  return [...dayBlocks(first, end), ...hours];
-}
 
 export interface PerformancePlan {
   sql: string;
@@ -172,9 +62,6 @@ function filterSql(filter: PerformanceFilter, column: string, param: string): st
       return `NOT multiSearchAny(${column}, ${values})`;
   }
 }
-
-/** The row a performance event produces in the rollup: any timing present (as the view's WHERE). */
-const HAS_TIMING = METRICS.map(([, column]) => `${column} IS NOT NULL`).join(' OR ');
 
 export function planPerformance(
   query: PerformanceQuery,
@@ -243,14 +130,119 @@ function rawSql(query: PerformanceQuery, filters: string[]): string {
   ].join('\n');
 }
 
-/** The site-wide table's sort key puts its 24-hour rows in order of their UTC hour of day. */
-const HOUR_OF_DAY = 'if(span = 24, toHour(start), 0)';
+/** Where a query's (bucket, key, count) triples come from, and the bucket of each source. */
+interface Sources {
+  table: 'performance_site_days' | 'performance_page_days';
+  cover: DaysCover;
+  /** A rollup row's bucket (`day` is its UTC day). */
+  rowBucket: string;
+  /** A raw event's bucket when added: its own hour's. */
+  plusBucket: string;
+  /** A raw event's bucket when taken away: its UTC day's row's. */
+  minusBucket: string;
+}
+
+function sources(query: PerformanceQuery, perPage: boolean, range: UtcRange, timezone: string): Sources {
+  const table = perPage ? 'performance_page_days' : 'performance_site_days';
+  if (query.dimension === 'time:hour') {
+    // Every hour of the range from `events`: the dashboard asks by hour for two days at most.
+    const plus: number[] = [];
+    for (let h = range.from; h < range.to; h += 3600) plus.push(h);
+    const hour = `formatDateTime(toStartOfHour(timestamp), '%Y-%m-%d %H:00:00', {tz:String})`;
+    return {
+      table,
+      cover: { days: [], plus, minus: [] },
+      rowBucket: "''",
+      plusBucket: hour,
+      minusBucket: hour,
+    };
+  }
+  if (query.dimension === 'time:day') {
+    // A UTC day's row counts for the local day holding its noon (cover.ts moves the other hours).
+    return {
+      table,
+      cover: coverDays(range.from, range.to, { timezone }),
+      rowBucket: "toString(toDate(toDateTime(day, 'UTC') + 43200, {tz:String}))",
+      plusBucket: 'toString(toDate(timestamp, {tz:String}))',
+      minusBucket: "toString(toDate(toStartOfDay(timestamp, 'UTC') + 43200, {tz:String}))",
+    };
+  }
+  const bucket = query.dimension === 'event:page' ? 'pathname' : "''";
+  return {
+    table,
+    cover: coverDays(range.from, range.to, null),
+    rowBucket: bucket,
+    plusBucket: bucket,
+    minusBucket: bucket,
+  };
+}
 
 /**
- * From the rollups. Each row's `counts` is spread into (key, count) pairs; `totals` are the 15
- * band counts and the sample count (keys 5400 to 5415), `quantiles` the p50 / p75 / p95 bucket of
- * each metric in METRICS order, NaN for a metric without samples (shapeRow in index.ts turns
- * buckets into values).
+ * The (dimension, key, count) triples of the cover: each day row's keys with its sample count under
+ * `samplesKey`, then each raw event's keys, counted +1 or -1.
+ */
+function triplesSql(s: Sources, where: string[], params: Record<string, unknown>): string {
+  const { samplesKey } = HISTOGRAM;
+  const parts: string[] = [];
+  if (s.cover.days.length > 0) {
+    params.days = s.cover.days;
+    parts.push(
+      `SELECT ${s.rowBucket} AS dimension, key, toInt64(count) AS count\n` +
+        `FROM ${s.table} ARRAY JOIN arrayPushBack(counts.1, ${samplesKey}) AS key, arrayPushBack(counts.2, samples) AS count\n` +
+        `WHERE ${['site_id = {site:UInt32}', 'day IN CAST({days:Array(UInt16)} AS Array(Date))', ...where].join(' AND ')}`,
+    );
+  }
+  const raw = rawHoursSql(s, where, params);
+  if (raw) {
+    parts.push(
+      `SELECT w.2 AS dimension, key, w.1 AS count\nFROM ${raw.from} ARRAY JOIN ${raw.weights} AS w\n` +
+        `ARRAY JOIN arrayPushBack(${histogramKeysSql()}, ${samplesKey}) AS key\nWHERE ${raw.where}`,
+    );
+  }
+  // Nothing to read (an empty range): no rows, of the right types.
+  if (parts.length === 0)
+    parts.push("SELECT '' AS dimension, toUInt16(0) AS key, toInt64(0) AS count WHERE 0");
+  return parts.join('\nUNION ALL\n');
+}
+
+/** The raw part of a cover: which events, and each one's (weight, dimension) pairs. */
+function rawHoursSql(
+  s: Sources,
+  where: string[],
+  params: Record<string, unknown>,
+): { from: string; where: string; weights: string } | null {
+  const { plus, minus } = s.cover;
+  if (plus.length === 0 && minus.length === 0) return null;
+  params.plus = plus;
+  params.minus = minus;
+  const hours = [...new Set([...plus, ...minus])].sort((a, b) => a - b);
+  params.raw_hours = hours;
+  params.raw_from = hours[0];
+  params.raw_to = (hours[hours.length - 1] ?? 0) + 3600;
+  const hour = 'toUInt32(toStartOfHour(timestamp))';
+  const weights =
+    `arrayFilter(w -> w.1 != 0, [(toInt64(${hour} IN {plus:Array(UInt32)}), ${s.plusBucket}),` +
+    ` (-toInt64(${hour} IN {minus:Array(UInt32)}), ${s.minusBucket})])`;
+  return {
+    from: 'events',
+    weights,
+    where: [
+      'site_id = {site:UInt32}',
+      // The bounds let the primary key skip the rest; the hour list picks the hours between.
+      'timestamp >= toDateTime({raw_from:UInt32})',
+      'timestamp < toDateTime({raw_to:UInt32})',
+      `toStartOfHour(timestamp) IN CAST({raw_hours:Array(UInt32)} AS Array(DateTime('UTC')))`,
+      `(${HAS_TIMING})`,
+      ...where,
+    ].join(' AND '),
+  };
+}
+
+/**
+ * From the rollups. The cover's (dimension, key, count) triples are summed per dimension and key;
+ * `totals` are then the 15 band counts (three per banded metric, in BANDS order) and the sample
+ * count, `quantiles` the p50 / p75 / p95 bucket of each metric in METRICS order, NaN for a metric
+ * without samples (shapeRow in index.ts turns buckets into values).
  */
 function rollupSql(
   query: PerformanceQuery,
@@ -259,93 +251,62 @@ function rollupSql(
   range: UtcRange,
   timezone: string,
 ): string {
-  // The site as a whole has its own table: one row per hour or block instead of one per page.
+  // The site as a whole has its own table: one row per day instead of one per page.
   const perPage = filters.length > 0 || query.dimension === 'event:page';
-  const table = perPage ? 'performance_page_spans' : 'performance_site_spans';
-  const where = ['site_id = {site:UInt32}'];
-  let weight = '';
-
-  if (query.dimension === 'time:hour' || (query.dimension === 'time:day' && perPage)) {
-    // Hour by hour: every hourly row of the range.
-    where.push('span = 1', 'start >= toDateTime({from:UInt32})', 'start < toDateTime({to:UInt32})');
-    if (!perPage) where.push(`${HOUR_OF_DAY} = 0`);
-  } else if (query.dimension === 'time:day') {
-    // A local day of 24 hours that lies in the range is the 24-hour row starting at its midnight;
-    // other days (the range's ends in a date-time range, daylight-saving changes) come hour by hour.
-    // `hods` (the UTC hours of the zone's midnights in the range) only narrows what is read: a
-    // midnight at another hour falls back to its hours.
-    params.hods = midnightHours(range, timezone);
-    where.push(
-      `(span = 1 AND ${HOUR_OF_DAY} = 0 OR span = 24 AND ${HOUR_OF_DAY} IN {hods:Array(UInt8)})`,
-      'start >= toDateTime({from:UInt32})',
-      'start < toDateTime({to:UInt32})',
-      // `day` is the local midnight the row's first hour belongs to; a whole day is one 24-hour row.
-      '((toStartOfDay(start, {tz:String}) AS day) = start OR span = 1)',
-      '(span = 24) = (day >= toDateTime({from:UInt32}) AND day + 86400 <= toDateTime({to:UInt32})' +
-        " AND toStartOfDay(day + 86400, {tz:String}) = day + 86400 AND toHour(day, 'UTC') IN {hods:Array(UInt8)})",
-    );
-  } else {
-    const terms = coverRange(range.from, range.to, perPage);
-    const ids = terms.map((t) => t.start + t.span);
-    params.spans = [...new Set(terms.map((t) => t.span))];
-    params.starts = [...new Set(terms.map((t) => t.start))];
-    params.ids = ids;
-    where.push(
-      'span IN {spans:Array(UInt16)}',
-      "start IN CAST({starts:Array(UInt32)} AS Array(DateTime('UTC')))",
-      'has({ids:Array(UInt32)}, toUInt32(start) + span)',
-    );
-    if (!perPage) where.push(`${HOUR_OF_DAY} = 0`);
-    if (terms.some((t) => t.weight < 0)) {
-      params.weights = terms.map((t) => t.weight);
-      weight = 'transform(toUInt32(start) + span, {ids:Array(UInt32)}, {weights:Array(Int8)}, toInt8(0))';
+  const s = sources(query, perPage, range, timezone);
+  const where = [...filters];
+  if (query.dimension === 'event:page') {
+    // By page, only the pages shown are read in full: the busiest `limit` pages are picked by their
+    // sample counts first (the same order and tie-break as the result).
+    const counted: string[] = [];
+    if (s.cover.days.length > 0) {
+      counted.push(
+        `SELECT pathname, toInt64(samples) AS n FROM ${s.table} WHERE ` +
+          ['site_id = {site:UInt32}', 'day IN CAST({days:Array(UInt16)} AS Array(Date))', ...where].join(
+            ' AND ',
+          ),
+      );
+    }
+    const raw = rawHoursSql(s, where, params);
+    if (raw)
+      counted.push(
+        `SELECT pathname, arraySum(w -> w.1, ${raw.weights}) AS n FROM ${raw.from} WHERE ${raw.where}`,
+      );
+    if (counted.length > 0) {
+      where.push(
+        `pathname IN (SELECT pathname FROM (${counted.join(' UNION ALL ')})` +
+          ' GROUP BY pathname ORDER BY sum(n) DESC, pathname LIMIT {limit:UInt32})',
+      );
     }
   }
-  where.push(...filters);
-  // By page, only the pages shown are read in full: the busiest `limit` pages are picked by their
-  // sample counts first (the same order and tie-break as the result).
-  if (query.dimension === 'event:page') {
-    where.push(
-      `pathname IN (SELECT pathname FROM ${table} WHERE ${where.join(' AND ')}` +
-        ` GROUP BY pathname ORDER BY sum(${weight ? `${weight} * samples` : 'samples'}) DESC, pathname LIMIT {limit:UInt32})`,
-    );
-  }
 
-  let dimension = 'NULL';
   let tail = '';
-  // The range's total as one more row (the histograms of every bucket summed), first.
-  const byTime = query.total
-    ? 'GROUP BY dimension WITH ROLLUP ORDER BY is_total DESC, dimension'
-    : 'GROUP BY dimension ORDER BY dimension';
-  if (query.dimension === 'time:hour') {
-    dimension = `formatDateTime(start, '%Y-%m-%d %H:00:00', {tz:String})`;
-    tail = byTime;
-  } else if (query.dimension === 'time:day') {
-    dimension = 'toString(toDate(start, {tz:String}))';
-    tail = byTime;
+  if (query.dimension === 'time:hour' || query.dimension === 'time:day') {
+    // The range's total as one more row (the histograms of every bucket summed), first.
+    tail = query.total
+      ? 'GROUP BY dimension WITH ROLLUP ORDER BY is_total DESC, dimension'
+      : 'GROUP BY dimension ORDER BY dimension';
   } else if (query.dimension === 'event:page') {
-    dimension = 'pathname';
     tail = 'GROUP BY dimension ORDER BY totals[16] DESC, dimension LIMIT {limit:UInt32}';
   }
 
-  const { slots, bandsKey } = HISTOGRAM;
-  const results = (count: string) =>
-    `sumResample(0, 16, 1)(${count}, toInt32(key) - ${bandsKey}) AS totals,\n` +
-    `  quantilesTimingWeightedResample(${QUANTILES.join(', ')}, 0, ${METRICS.length}, 1)` +
-    `(key % ${slots}, ${count}, intDiv(key, ${slots})) AS quantiles`;
-  const from = `FROM ${table} ARRAY JOIN counts.1 AS key, counts.2 AS count\nWHERE ${where.join(' AND ')}`;
-  if (!weight) {
-    // Every row counts once: the pairs go straight into the results.
-    const total = query.total ? ', grouping(dimension) AS is_total' : '';
-    return [`SELECT ${dimension} AS dimension${total},`, `  ${results('count')}`, from, tail].join('\n');
-  }
-  // Some rows are subtracted: sum each key first, then read the results from the sums.
+  const { metricStride, samplesKey } = HISTOGRAM;
+  const banded = Object.keys(BANDS).length;
+  // A key's slot in `totals`: 3 * metric + band for the banded metrics, 15 for the sample count.
+  const slot =
+    `if(key = ${samplesKey}, ${3 * banded}, ` +
+    `if(key < ${banded * metricStride}, 3 * intDiv(key, ${metricStride}) + key % 3, ${3 * banded + 1}))`;
+  const count = 'toUInt64(greatest(total, 0))';
+  const dimension = query.dimension === null ? 'NULL AS dimension' : 'dimension';
+  const isTotal = query.total && tail.includes('ROLLUP') ? ', grouping(dimension) AS is_total' : '';
   return [
-    `SELECT ${query.dimension === null ? 'NULL AS dimension' : 'dimension'},`,
-    `  ${results('toUInt64(greatest(total, 0))')}`,
-    `FROM (SELECT ${dimension} AS dimension, key, sum(${weight} * count) AS total`,
-    from,
-    'GROUP BY dimension, key)',
+    `SELECT ${dimension}${isTotal},`,
+    `  sumResample(0, ${3 * banded + 1}, 1)(${count}, ${slot}) AS totals,`,
+    `  quantilesTimingWeightedResample(${QUANTILES.join(', ')}, 0, ${METRICS.length}, 1)` +
+      `(intDiv(key % ${metricStride}, 3), ${count}, intDiv(key, ${metricStride})) AS quantiles`,
+    'FROM (SELECT dimension, key, sum(count) AS total FROM (',
+    triplesSql(s, where, params),
+    ') GROUP BY dimension, key)',
     tail,
   ].join('\n');
 }

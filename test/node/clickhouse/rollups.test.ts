@@ -13,8 +13,8 @@ const PASSWORD = 'rollup-test-password';
 const ROLLUPS = [
   'events_hourly',
   'pages_hourly',
-  'performance_page_spans',
-  'performance_site_spans',
+  'performance_page_days',
+  'performance_site_days',
   'usage_hourly',
   'visit_hours',
 ];
@@ -86,8 +86,7 @@ async function totals(siteId: number): Promise<Record<string, number>> {
        (SELECT sum(pageviews) FROM pages_hourly WHERE site_id = {site:UInt32}) AS pages,
        (SELECT sum(pageviews) + sum(interactive_events) FROM visit_hours WHERE site_id = {site:UInt32}) AS visits,
        (SELECT sum(events) FROM events_hourly WHERE site_id = {site:UInt32}) AS goals,
-       (SELECT sum(arraySum(arrayFilter((c, key) -> key = 5415, counts.2, counts.1))) FROM performance_site_spans
-         WHERE site_id = {site:UInt32} AND span = 1) AS performance`,
+       (SELECT sum(samples) FROM performance_site_days WHERE site_id = {site:UInt32}) AS performance`,
     siteId,
   );
   return row ?? {};
@@ -163,8 +162,9 @@ describe('ClickHouse migrations', () => {
     expect(names).toEqual(
       expect.arrayContaining(['events', 'schema_migrations', ...ROLLUPS, ...ROLLUPS.map((t) => `${t}_mv`)]),
     );
-    // 0007 dropped the t-digest performance rollup that the span histograms replaced.
+    // 0007 dropped the t-digest performance rollup that the span histograms replaced, 0008 the spans.
     expect(names).not.toContain('performance_hourly');
+    expect(names).not.toContain('performance_site_spans');
     const views = tables.filter((table) => table.engine === 'MaterializedView').map((table) => table.name);
     expect(views.sort()).toEqual(ROLLUPS.map((t) => `${t}_mv`).sort());
     const recorded = await rows<{ name: string }>(

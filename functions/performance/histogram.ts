@@ -1,0 +1,94 @@
+/**
+ * The histograms the performance rollups keep (schema/clickhouse/0008_performance_lean.sql), and
+ * the SQL that turns one event's timings into histogram keys. The rollups' views and the planner's
+ * reads of raw hours (plan.ts) both use `histogramKeysSql`, so an hour read from `events` counts
+ * exactly as the same hour inside a rollup row (test/unit/performance/histogram.test.ts checks
+ * that 0008 holds this very text).
+ */
+
+/** Metrics in response order: [response name, column in events]. */
+export const METRICS = [
+  ['lcp', 'lcp_ms'],
+  ['inp', 'inp_ms'],
+  ['cls', 'cls'],
+  ['fcp', 'fcp_ms'],
+  ['ttfb', 'ttfb_ms'],
+  ['dns', 'dns_ms'],
+  ['connect', 'connect_ms'],
+  ['dom_interactive', 'dom_interactive_ms'],
+  ['load', 'load_ms'],
+] as const;
+
+export type MetricName = (typeof METRICS)[number][0];
+
+/**
+ * Google's thresholds: good at or below the first, poor above the second. The banded metrics are
+ * the first five of METRICS, in the same order.
+ */
+export const BANDS = {
+  lcp: { column: 'lcp_ms', good: 2500, poor: 4000 },
+  inp: { column: 'inp_ms', good: 200, poor: 500 },
+  cls: { column: 'cls', good: 0.1, poor: 0.25 },
+  fcp: { column: 'fcp_ms', good: 1800, poor: 3000 },
+  ttfb: { column: 'ttfb_ms', good: 800, poor: 1800 },
+} as const;
+
+export type BandedMetric = keyof typeof BANDS;
+
+/**
+ * A timing v, in milliseconds or for CLS in units of 0.0001, falls in bucket v below `exactBelow`,
+ * else in bucket exactBelow + floor(ln(v / exactBelow) / ln(ratio)), at most `buckets` - 1.
+ * Its key is m * metricStride + 3 * bucket + band, m its metric's index in METRICS and band 0 / 1 / 2
+ * for good / needs improvement / poor (0 for a metric without bands): one key per metric and event,
+ * from which both the percentiles (the bucket) and the exact band counts (the band) are read.
+ * `samplesKey` is no stored key: the reads add each row's sample count under it.
+ */
+export const HISTOGRAM = {
+  exactBelow: 50,
+  ratio: 1.02,
+  buckets: 600,
+  metricStride: 1800,
+  samplesKey: 9 * 1800,
+  /** CLS is stored in units of 0.0001 (the tracker sends 4 decimals). */
+  clsScale: 10_000,
+} as const;
+
+/**
+ * The value a bucket stands for: the middle of the whole units it holds. Exact below `exactBelow`;
+ * above, every value of the bucket is within 1 % of it (buckets are 2 % wide).
+ */
+export function bucketValue(bucket: number): number {
+  const { exactBelow, ratio } = HISTOGRAM;
+  if (bucket < exactBelow) return bucket;
+  const low = exactBelow * ratio ** (bucket - exactBelow);
+  const first = Math.ceil(low);
+  const last = Math.max(first, Math.ceil(low * ratio) - 1);
+  return (first + last) / 2;
+}
+
+/** A threshold as ClickHouse compares it: CLS as Float32, like the column. */
+function threshold(column: string, value: number): string {
+  return column === 'cls' ? `toFloat64(toFloat32(${value}))` : String(value);
+}
+
+/** One metric's key, or 65535 when the event did not report it. */
+function metricKeySql(m: number, column: string): string {
+  const { exactBelow, ratio, buckets, metricStride, clsScale } = HISTOGRAM;
+  const raw = `assumeNotNull(${column})`;
+  const units = column === 'cls' ? `round(${raw} * ${clsScale})` : `toFloat64(${raw})`;
+  const bucket = `least(if(${units} < ${exactBelow}, ${units}, ${exactBelow} + floor(log(${units} / ${exactBelow}) / log(${ratio}))), ${buckets - 1})`;
+  const band = Object.values(BANDS).find((b) => b.column === column);
+  const bandSql = band
+    ? ` + (toFloat64(${raw}) > ${threshold(column, band.good)}) + (toFloat64(${raw}) > ${threshold(column, band.poor)})`
+    : '';
+  return `if(${column} IS NULL, 65535, toUInt16(${m * metricStride} + 3 * ${bucket}${bandSql}))`;
+}
+
+/** An event's histogram keys (Array(UInt16)), one per timing it reported, in METRICS order. */
+export function histogramKeysSql(): string {
+  const keys = METRICS.map(([, column], m) => `    ${metricKeySql(m, column)}`);
+  return `arrayFilter(k -> k != 65535, [\n${keys.join(',\n')}])`;
+}
+
+/** The events a rollup counts: those with any timing (a performance event). */
+export const HAS_TIMING = METRICS.map(([, column]) => `${column} IS NOT NULL`).join(' OR ');
