@@ -14,6 +14,21 @@ export interface VisitSource {
 
 const MAX_U64 = (1n << 64n) - 1n;
 
+/**
+ * How long the consumer waits for a shard's answer before retrying its messages. A call is local
+ * SQLite work on one batch's events (milliseconds); an object that takes this long is stuck, and a
+ * late answer is harmless: the retry gets the same ids.
+ */
+export const TRACKER_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The visitor id as a UInt64, or null when the text is not one (ClickHouse will refuse the row). */
 function visitorOf(text: unknown): bigint | null {
   if (typeof text !== 'string' || !/^\d{1,20}$/.test(text)) return null;
@@ -73,7 +88,7 @@ export async function assignVisitIds(
     [...calls.values()].map(async (call) => {
       count('visit_tracker_calls_total');
       try {
-        const ids = await source.getByName(call.name).assign(call.events);
+        const ids = await withTimeout(source.getByName(call.name).assign(call.events), TRACKER_TIMEOUT_MS);
         if (ids.length !== call.records.length)
           throw new Error(`${ids.length} ids for ${call.records.length} events`);
         call.records.forEach((record, i) => {

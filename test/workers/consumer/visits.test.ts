@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ConfigError, parseConfig } from '../../../workers/config';
 import { retryDelaySeconds } from '../../../workers/consumer/consume';
 import { parkDeadLetter, replayDeadLetters } from '../../../workers/consumer/dead-letters';
 import type { Env } from '../../../workers/env';
 import type { EventBatchMessage } from '../../../workers/events/record';
 import { VISIT_ID_PLACEHOLDER } from '../../../workers/ingest/visitor';
-import type { VisitSource } from '../../../workers/visits/assign';
+import { TRACKER_TIMEOUT_MS, type VisitSource } from '../../../workers/visits/assign';
 import { visitId } from '../../../workers/visits/sessionize';
 import { rows, testEnv, waitForRows } from '../helpers/stack';
 import { consume, message, sent } from '../visits/helpers';
@@ -12,7 +13,9 @@ import { consume, message, sent } from '../visits/helpers';
 let nextSite = 960_000 + Math.floor(Math.random() * 30_000);
 
 /** The real VISIT_TRACKER namespace, wrapped to record the objects called and fail some of them. */
-function trackedEnv(options: { fail?: (name: string) => boolean; vars?: Partial<Env> } = {}) {
+function trackedEnv(
+  options: { fail?: (name: string) => boolean; hang?: (name: string) => boolean; vars?: Partial<Env> } = {},
+) {
   const calls: { name: string; events: number }[] = [];
   const source: VisitSource = {
     getByName(name) {
@@ -21,6 +24,7 @@ function trackedEnv(options: { fail?: (name: string) => boolean; vars?: Partial<
         assign(events) {
           calls.push({ name, events: events.length });
           if (options.fail?.(name)) return Promise.reject(new Error('tracker unreachable'));
+          if (options.hang?.(name)) return new Promise<string[]>(() => undefined);
           return stub.assign(events);
         },
       };
@@ -99,13 +103,31 @@ describe('visit ids in the queue consumer', () => {
     expect(new Set(downRows.map((r) => r.session_id)).size).toBe(2);
   });
 
-  it('backs off a tracker failure like an insert failure', async () => {
+  it('backs off a tracker failure like an insert failure, and gives up on a stuck tracker', async () => {
     const site = nextSite++;
     const { env } = trackedEnv({ fail: () => true });
     const result = await consume([message(events(site, 1, 1))], env, 5);
     expect(result.retried).toEqual(['msg-0']);
     expect(result.acked).toEqual([]);
     expect(retryDelaySeconds(5)).toBe(32);
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const stuck = trackedEnv({ hang: () => true });
+      const pending = consume([message(events(site, 1, 1))], stuck.env);
+      await vi.advanceTimersByTimeAsync(TRACKER_TIMEOUT_MS);
+      expect((await pending).retried).toEqual(['msg-0']);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await stored(site)).toEqual([]);
+  });
+
+  it('reads the shard count from VISIT_SHARDS: 1 by default, 1 to 256', () => {
+    expect(parseConfig(testEnv).visitShards).toBe(1);
+    expect(parseConfig({ ...testEnv, VISIT_SHARDS: '16' }).visitShards).toBe(16);
+    expect(() => parseConfig({ ...testEnv, VISIT_SHARDS: '0' })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...testEnv, VISIT_SHARDS: '257' })).toThrow(ConfigError);
   });
 
   it('gives replayed dead letters their visit ids from the same tracker', async () => {
