@@ -17,6 +17,8 @@ import { log } from '../observability/log';
  *   because a message keeps its batch id, which is the ClickHouse `insert_deduplication_token`
  *   (workers/consumer/consume.ts); a lost message is not, so every failure leans towards a repeat.
  * - a message whose body is no event batch (poison) is never sent: it is skipped and stays parked.
+ * A replayed message goes through the consumer like any other, so its events get their visit ids
+ * from the site's VisitTracker then, whatever ids the parked body holds (docs/visits.md).
  */
 
 /** How long a replay's claim on the rows it is sending lasts (one page's sends take seconds). */
