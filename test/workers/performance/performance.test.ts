@@ -619,6 +619,43 @@ describe('POST /api/stats/performance in a time zone east of UTC', () => {
     expect(hours.results.reduce((n, r) => n + r.samples, 0)).toBe(want.length);
   });
 
+  it('keeps one row per site and UTC day and one per page and UTC day, whatever the hours', async () => {
+    const utcDays = new Set(samples.map((s) => Math.floor(s.at / 86_400)));
+    const pageDays = new Set(samples.map((s) => `${s.page} ${Math.floor(s.at / 86_400)}`));
+    const count = async (table: string) => {
+      const result = await clickhouse(testEnv).query({
+        query: `SELECT count() AS n, sum(samples) AS samples FROM ${table} FINAL WHERE site_id = {site:UInt32}`,
+        query_params: { site: berlin.id },
+        format: 'JSONEachRow',
+      });
+      const [row] = (await result.json()) as { n: string; samples: string }[];
+      return [Number(row?.n), Number(row?.samples)];
+    };
+    expect(await count('performance_site_days')).toEqual([utcDays.size, samples.length]);
+    expect(await count('performance_page_days')).toEqual([pageDays.size, samples.length]);
+  });
+
+  it('breaks down many local days by page, with the hours at both ends read from events', async () => {
+    // 2026-10-19 00:00 to 2026-10-29 23:59 in Berlin: 2026-10-18 22:00 UTC (summer time) to
+    // 2026-10-29 23:00 UTC. The first UTC day has two hours in the range (22:00 and 23:00, both
+    // with samples), the last one all but its last hour (23:00, with a sample to take away).
+    const range = ['2026-10-19', '2026-10-29'];
+    const from = instant('2026-10-19T00:00:00');
+    const to = instant('2026-10-30T00:00:00');
+    expect([from, to]).toEqual([Date.UTC(2026, 9, 18, 22) / 1000, Date.UTC(2026, 9, 29, 23) / 1000]);
+    const want = inRange(from, to);
+    expect(want.filter((s) => s.at < Date.UTC(2026, 9, 19) / 1000)).toHaveLength(3);
+    expect(samples.some((s) => s.at >= to && s.at < Date.UTC(2026, 9, 30) / 1000)).toBe(true);
+    for (const limit of [1, 3]) {
+      const pages = await ask2({ date_range: range, dimension: 'event:page', limit });
+      expect(pages.meta.source).toBe('rollup');
+      expectRows(pages.results, byPage(want, limit));
+    }
+    const days = await ask2({ date_range: range, dimension: 'time:day', total: true });
+    expectRows(days.results, byDay(want));
+    expectRows(days.total ? [days.total] : [], [[null, want]]);
+  });
+
   it('takes away the hours after the end of a range from a whole UTC day, per page', async () => {
     // 2026-10-22 01:00 to 20:00 in Berlin is 2026-10-21 23:00 to 2026-10-22 18:00 UTC: the page
     // rollup reads 2026-10-22 whole and subtracts its last six hours, which have samples.
