@@ -176,7 +176,7 @@ export class GroupCommit {
     const started = this.now();
     group.sent = this.sendPart(group, 0, group.events.length).then(() => {
       group.settled = true;
-      this.sendMs = this.sendMs * 0.8 + (this.now() - started) * 0.2;
+      this.sendMs = (this.sendMs + (this.now() - started)) / 2;
     });
   }
 

@@ -53,7 +53,8 @@ export function cleanPage(url: string, hashMode: boolean): CleanPage {
   }
 
   let pathname = safeDecode(parsed.pathname) || '/';
-  const params = parsed.searchParams;
+  // Most pages have no query string: then no tag or click id is looked up one by one.
+  const params = parsed.search.length > 1 ? parsed.searchParams : null;
   let hashParams: URLSearchParams | null = null;
   if (hashMode && parsed.hash.length > 1) {
     const fragment = parsed.hash.slice(1);
@@ -63,13 +64,17 @@ export function cleanPage(url: string, hashMode: boolean): CleanPage {
     if (route !== '') pathname += `#${safeDecode(route)}`;
   }
 
+  const hostname = normaliseHostname(parsed.hostname);
+  if (params === null && hashParams === null) {
+    return { hostname, pathname, utm: { ...EMPTY_UTM }, clickIdParam: '' };
+  }
   const param = (name: string): string => {
-    const value = params.get(name) ?? hashParams?.get(name) ?? '';
+    const value = params?.get(name) ?? hashParams?.get(name) ?? '';
     return value.trim();
   };
 
   return {
-    hostname: normaliseHostname(parsed.hostname),
+    hostname,
     pathname,
     utm: {
       source: param('utm_source') || param('source') || param('ref'),
@@ -78,7 +83,7 @@ export function cleanPage(url: string, hashMode: boolean): CleanPage {
       content: param('utm_content'),
       term: param('utm_term'),
     },
-    clickIdParam: CLICK_ID_PARAMS.find((name) => params.has(name) || hashParams?.has(name)) ?? '',
+    clickIdParam: CLICK_ID_PARAMS.find((name) => params?.has(name) || hashParams?.has(name)) ?? '',
   };
 }
 
