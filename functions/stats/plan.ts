@@ -514,33 +514,27 @@ function withoutDays(spans: Span[], days: number[]): Span[] {
 
 /**
  * What the sealed days cover of a range, worked out from the site's sealed days so that the SQL
- * holds plain values (no subquery per part): the whole UTC days a breakdown reads from
- * `stats_daily`, the days the totals read from `stats_hours` (every sealed day the range touches;
- * they are cut by the hour), and the hours left to the hourly rollups in each case.
+ * holds plain values (no subquery per part): the whole UTC days inside the range that are sealed
+ * (breakdowns read them from `stats_daily`, totals from `stats_hours`, hour by hour for the
+ * buckets of the site's zone), and the hours left to the hourly rollups.
+ *
+ * A day the range cuts (its first and last UTC day, in a zone that is not UTC) is read from the
+ * hourly rollups, not from `stats_hours`: a visit may cross the hour where the range ends, and the
+ * rollups count only its part inside the range, as every other plan does, where a sealed hour
+ * holds the whole visit in the hour it began.
  */
 interface Coverage {
-  /** Sealed whole days inside the range (`stats_daily`). */
+  /** Sealed whole days inside the range (`stats_daily`, `stats_hours`). */
   daily: SealedDay[];
-  /** Sealed days the range touches (`stats_hours`). */
-  hourly: SealedDay[];
-  /** Hours a breakdown reads from the hourly rollups. */
-  breakdownSpans: Span[];
-  /** Hours the totals read from the hourly rollups. */
-  totalsSpans: Span[];
+  /** Hours read from the hourly rollups. */
+  spans: Span[];
 }
 
 function coverage(range: ResolvedRange, sealed: SealedDay[]): Coverage {
   const whole = wholeDays(range);
   const at = (day: SealedDay) => Date.parse(`${day.day}T00:00:00Z`) / 1000;
   const daily = sealed.filter((d) => at(d) >= whole.from && at(d) < whole.to);
-  const hourly = sealed.filter((d) => at(d) + DAY_SECONDS > range.from && at(d) < range.to);
-  const all: Span[] = [[range.from, range.to]];
-  return {
-    daily,
-    hourly,
-    breakdownSpans: withoutDays(all, daily.map(at)),
-    totalsSpans: withoutDays(all, hourly.map(at)),
-  };
+  return { daily, spans: withoutDays([[range.from, range.to]], daily.map(at)) };
 }
 
 /** SQL true for `column` inside one of `spans` (false when there are none), values as parameters. */
@@ -623,26 +617,20 @@ function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params,
   const visitBreakdowns = breakdowns.flatMap(({ k, item }) =>
     item.cls === 'visits' && item.spec.scope === 'visit' ? [{ k, spec: item.spec }] : [],
   );
-  const visitSpans = visitBreakdowns.length > 0 ? cov.breakdownSpans : cov.totalsSpans;
-  if ((visitBreakdowns.length > 0 || totals.length > 0) && visitSpans.length > 0) {
+  if ((visitBreakdowns.length > 0 || totals.length > 0) && cov.spans.length > 0) {
     const columns = new Set<SessionColumn>([
       ...BASE_SESSION_COLUMNS,
       ...visitBreakdowns.map((v) => v.spec.column),
     ]);
     const pairs = [
-      // (k, value, 1): a breakdown takes every hour outside its sealed days.
-      ...visitBreakdowns.map((v) => `(toUInt32(${v.k}), ${visitDimensionSql(v.spec)}, 1)`),
-      // (k, bucket, 0): a total takes only days not sealed (stats_hours has the rest).
+      // (k, value): a breakdown's value.
+      ...visitBreakdowns.map((v) => `(toUInt32(${v.k}), ${visitDimensionSql(v.spec)})`),
+      // (k, bucket): a total's time bucket, or '' for the range as a whole.
       ...totals.map(
         ({ k, item }) =>
-          `(toUInt32(${k}), ${item.granularity ? timeBucketSql(item.granularity, 's.started_at', TZ) : "''"}, 0)`,
+          `(toUInt32(${k}), ${item.granularity ? timeBucketSql(item.granularity, 's.started_at', TZ) : "''"})`,
       ),
     ];
-    const totalsSpans = spansSql('s.started_at', cov.totalsSpans, params);
-    const where =
-      visitBreakdowns.length > 0
-        ? `${SESSION_IS_VISIT} AND (pair.3 = 1 OR ${totalsSpans})`
-        : SESSION_IS_VISIT;
     parts.push(
       `SELECT pair.1 AS k, pair.2 AS d0, ${sealedSelect(
         {
@@ -657,8 +645,8 @@ function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params,
           ...totals,
         ]),
       )}` +
-        ` FROM (${sessionsSubquery(columns, spansSql('hour', visitBreakdowns.length > 0 ? cov.breakdownSpans : cov.totalsSpans, params))}) AS s` +
-        ` ARRAY JOIN [${pairs.join(', ')}] AS pair WHERE ${where} GROUP BY k, d0`,
+        ` FROM (${sessionsSubquery(columns, spansSql('hour', cov.spans, params))}) AS s` +
+        ` ARRAY JOIN [${pairs.join(', ')}] AS pair WHERE ${SESSION_IS_VISIT} GROUP BY k, d0`,
     );
   }
 
@@ -666,7 +654,7 @@ function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params,
   // that starts at 0 or ends at 23 (buckets and the range begin at local midnight, and a UTC day
   // holds one local midnight), so its visitors are `visitors_to` of its last hour or
   // `visitors_from` of its first.
-  if (totals.length > 0 && cov.hourly.length > 0) {
+  if (totals.length > 0 && cov.daily.length > 0) {
     const at = "toDateTime(day, 'UTC') + toIntervalHour(hour)";
     const buckets = totals.map(
       ({ k, item }) =>
@@ -686,15 +674,15 @@ function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params,
         ` FROM stats_hours ARRAY JOIN [${buckets.join(', ')}] AS b WHERE site_id = {site:UInt32}` +
         ` AND day IN ${params.add(
           'Array(String)',
-          cov.hourly.map((d) => d.day),
+          cov.daily.map((d) => d.day),
         )}` +
-        ` AND ${at} >= {from:DateTime} AND ${at} < {to:DateTime} AND ${versionsSql(cov.hourly, params)}` +
+        ` AND ${at} >= {from:DateTime} AND ${at} < {to:DateTime} AND ${versionsSql(cov.daily, params)}` +
         ' GROUP BY k, d0, day',
     );
   }
 
   const page = breakdowns.find(({ item }) => item.cls === 'pages');
-  if (page && cov.breakdownSpans.length > 0) {
+  if (page && cov.spans.length > 0) {
     parts.push(
       `SELECT toUInt32(${page.k}) AS k, pathname AS d0, ${sealedSelect(
         {
@@ -707,11 +695,11 @@ function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params,
         },
         columnsOf([page]),
       )}` +
-        ` FROM ${TABLES.pages} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.breakdownSpans, params)} GROUP BY d0`,
+        ` FROM ${TABLES.pages} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.spans, params)} GROUP BY d0`,
     );
   }
   const goal = breakdowns.find(({ item }) => item.cls === 'goals');
-  if (goal && cov.breakdownSpans.length > 0) {
+  if (goal && cov.spans.length > 0) {
     parts.push(
       `SELECT toUInt32(${goal.k}) AS k, toString(name) AS d0, ${sealedSelect(
         {
@@ -721,7 +709,7 @@ function sealedUnion(entries: { k: number; item: SealedItem }[], params: Params,
         },
         columnsOf([goal]),
       )}` +
-        ` FROM ${TABLES.goals} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.breakdownSpans, params)} GROUP BY d0`,
+        ` FROM ${TABLES.goals} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.spans, params)} GROUP BY d0`,
     );
   }
   // Nothing to read at all (a range with no hours?): one empty row set of the right shape.
