@@ -70,6 +70,8 @@ export interface SideFigures {
   allCpuMs: number;
   /** Requests refused (non-2xx). */
   non2xx: number;
+  /** Of `workerCpuMs`, what the Worker's process spent after the load stopped, until the last insert. */
+  drainCpuMs: number;
 }
 
 export interface IngestFigures {
@@ -316,7 +318,7 @@ async function settleCounters(stack: Stack): Promise<void> {
 }
 
 export function emptySide(): SideFigures {
-  return { requests: 0, seconds: 0, rps: 0, workerCpuMs: 0, allCpuMs: 0, non2xx: 0 };
+  return { requests: 0, seconds: 0, rps: 0, workerCpuMs: 0, allCpuMs: 0, non2xx: 0, drainCpuMs: 0 };
 }
 
 /**
@@ -340,7 +342,8 @@ export async function turn(
   const start = read();
   const rows0 = stack ? await rowCount(stack) : 0;
   const result = wrk(url, wrkScript(new URL(url).pathname), connections, TURN_SECONDS);
-  let end = read();
+  const loadEnd = read();
+  let end = loadEnd;
   const loadEnded = Date.now();
   let lastInsert = loadEnded;
   let stored = 0;
@@ -354,6 +357,7 @@ export async function turn(
   const drainMs = lastInsert - loadEnded;
   if (find().worker !== processes.worker) return { counted: false, stored, drainMs };
   side.workerCpuMs += end.worker - start.worker;
+  side.drainCpuMs += end.worker - loadEnd.worker;
   side.allCpuMs += end.all - start.all;
   side.requests += result.requests;
   side.seconds += result.seconds;
@@ -369,10 +373,14 @@ const PER_IP_LIMIT = '300/60';
  * Edgebear's private stack for the ingest bench, with the bench's three sites owned by a customer
  * whose plan admits the load; `processes` finds the Worker's workerd processes.
  */
-export async function startIngestStack(): Promise<{ stack: Stack; processes: () => WorkerdProcesses }> {
+export async function startIngestStack(
+  options: { portShift?: number; externalClickHouse?: { url: string; password: string } } = {},
+): Promise<{ stack: Stack; processes: () => WorkerdProcesses }> {
+  const shift = options.portShift ?? 0;
   const stack = await startStack({
-    clickhousePort: CLICKHOUSE_PORT,
-    workerPort: WORKER_PORT,
+    clickhousePort: CLICKHOUSE_PORT + shift,
+    workerPort: WORKER_PORT + shift,
+    externalClickHouse: options.externalClickHouse,
     // The per-IP limit stays at its default (300/min): 5,000 visitor IPs never reach it. The
     // per-site limit is raised so the three sites' ~2,000 events/min each are never refused.
     vars: { RATE_LIMIT_PER_IP: PER_IP_LIMIT, RATE_LIMIT_PER_SITE: '100000000/60' },
