@@ -155,7 +155,7 @@ async function captureLoad(
 }
 
 /** Which step of the load a request is: 0 needs nothing, n waits for a request of step n − 1. */
-function waves(plan: CapturedRequest[]): number[] {
+export function waves(plan: CapturedRequest[]): number[] {
   const wave: number[] = [];
   plan.forEach((r, i) => {
     wave[i] = r.after.reduce((w, j) => Math.max(w, (wave[j] ?? 0) + 1), 0);
@@ -164,7 +164,7 @@ function waves(plan: CapturedRequest[]): number[] {
 }
 
 /** One replayed load: each request once the ones it waits for have answered. */
-async function replay(
+export async function replay(
   workerUrl: string,
   plan: CapturedRequest[],
 ): Promise<{ whole: number; data: number; batch: number }> {
