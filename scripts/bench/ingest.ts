@@ -270,14 +270,22 @@ export async function startBareWorker(): Promise<{ url: string; pid: number; clo
 }
 
 export async function rowCount(stack: Stack): Promise<number> {
-  const res = await fetch(`${stack.clickhouseUrl}/?database=edgebear`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${btoa(`default:${stack.password}`)}` },
-    body: 'SELECT count() FROM events',
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`ClickHouse: ${text}`);
-  return Number(text.trim());
+  // A keep-alive connection left idle through a wrk turn may have been closed by the ClickHouse
+  // bridge (ECONNRESET on reuse): such a failure is retried on a fresh connection.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${stack.clickhouseUrl}/?database=edgebear`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${btoa(`default:${stack.password}`)}` },
+        body: 'SELECT count() FROM events',
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`ClickHouse: ${text}`);
+      return Number(text.trim());
+    } catch (error) {
+      if (!(error instanceof TypeError) || attempt >= 3) throw error;
+    }
+  }
 }
 
 /**

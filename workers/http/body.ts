@@ -20,20 +20,30 @@ function formatBytes(bytes: number): string {
 /**
  * The body as text, at most `maxBytes` bytes of UTF-8. A `Content-Length` over the cap is refused
  * before reading; otherwise the stream is read chunk by chunk and cancelled as soon as it passes
- * the cap (a missing or lying `Content-Length` changes nothing).
+ * the cap (a missing or lying `Content-Length` changes nothing). `headers` are the request's, for
+ * a caller that has read them already.
+ *
+ * Not an async function: a body within the cap by its declared length is the runtime's own
+ * `text()` promise, handed back as it is, without a promise of this function's wrapped around it
+ * (every event pays for each such layer; docs/benchmarks.md, the ingest profile).
  */
-export async function readBodyText(
+export function readBodyText(
   request: Request,
   maxBytes: number,
   headers: Headers = request.headers,
 ): Promise<string> {
   const length = headers.get('content-length');
   const declared = length === null ? Number.NaN : Number(length);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
   // A body within the cap by its declared length is read in one call: the runtime's HTTP framing
   // delivers no more bytes than Content-Length says, and reading chunk by chunk cost the ingest
   // path measurable CPU per event (docs/benchmarks.md, the profile).
   if (Number.isFinite(declared) && declared > 0) return request.text();
+  return readStreamText(request, maxBytes);
+}
+
+/** The body read chunk by chunk, cancelled as soon as it passes `maxBytes`. */
+async function readStreamText(request: Request, maxBytes: number): Promise<string> {
   const body = request.body;
   if (body === null) return '';
   const reader = body.getReader();

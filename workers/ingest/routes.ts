@@ -143,10 +143,15 @@ ingestRoutes.options('/api/send', () => new Response(null, { status: 204, header
 
 const FORMATS: Record<string, 'edgebear' | 'umami'> = { '/api/event': 'edgebear', '/api/send': 'umami' };
 
-async function ingest(raw: Request, env: Env, ctx: WaitUntil, path: string, format: 'edgebear' | 'umami') {
-  try {
-    return await handleEvent(raw, env, ctx, format);
-  } catch (error) {
+/** handleEvent, with a failure answered 503 (a `.catch`, not an async wrapper: one promise less per event). */
+function ingest(
+  raw: Request,
+  env: Env,
+  ctx: WaitUntil,
+  path: string,
+  format: 'edgebear' | 'umami',
+): Promise<Response> {
+  return handleEvent(raw, env, ctx, format).catch((error: unknown) => {
     // Nothing was accepted: the event was not handed to the queue. Say so, so a server-side
     // sender retries; beacons cannot, and that is the price of a dependency being down.
     log('error', 'ingest failed', { path, error: error instanceof Error ? error.message : String(error) });
@@ -154,7 +159,7 @@ async function ingest(raw: Request, env: Env, ctx: WaitUntil, path: string, form
     return jsonError(503, 'unavailable', 'the event could not be stored; retry later', {
       'Retry-After': '5',
     });
-  }
+  });
 }
 
 /** The path of an absolute request URL, without parsing the whole URL. */
