@@ -124,12 +124,13 @@ export async function answerPerformance(
   query: PerformanceQuery,
   site: { id: number; timezone: string },
   range: UtcRange,
+  nowMs: number = Date.now(),
 ): Promise<PerformanceAnswer> {
-  const plan = planPerformance(query, site.id, range, site.timezone);
+  const plan = planPerformance(query, site.id, range, site.timezone, nowMs);
   // The total comes with the rows from the rollups; from the raw table it is its own query.
   const overall =
     query.total && !plan.withTotal
-      ? planPerformance({ ...query, dimension: null, total: false }, site.id, range, site.timezone)
+      ? planPerformance({ ...query, dimension: null, total: false }, site.id, range, site.timezone, nowMs)
       : null;
   const [found, overallRows] = await Promise.all([
     run(plan.sql, plan.params),

@@ -63,11 +63,13 @@ function filterSql(filter: PerformanceFilter, column: string, param: string): st
   }
 }
 
+/** `nowMs`: hours that begin later hold no events yet (ingest stamps the server's time), so none is read. */
 export function planPerformance(
   query: PerformanceQuery,
   siteId: number,
   range: UtcRange,
   timezone: string,
+  nowMs: number,
 ): PerformancePlan {
   const useRaw = !isHourAligned(range) || query.filters.some((f) => f.dimension !== 'event:page');
   const params: Record<string, unknown> = {
@@ -81,7 +83,7 @@ export function planPerformance(
     params[`f${i}`] = filter.values;
     return filterSql(filter, useRaw ? RAW_COLUMNS[filter.dimension] : 'pathname', `f${i}`);
   });
-  const sql = useRaw ? rawSql(query, filters) : rollupSql(query, filters, params, range, timezone);
+  const sql = useRaw ? rawSql(query, filters) : rollupSql(query, filters, params, range, timezone, nowMs);
   return { sql, params, source: useRaw ? 'raw' : 'rollup', withTotal: !useRaw && query.total };
 }
 
@@ -142,7 +144,22 @@ interface Sources {
   minusBucket: string;
 }
 
-function sources(query: PerformanceQuery, perPage: boolean, range: UtcRange, timezone: string): Sources {
+function sources(
+  query: PerformanceQuery,
+  perPage: boolean,
+  range: UtcRange,
+  timezone: string,
+  nowMs: number,
+): Sources {
+  const s = coverSources(query, perPage, range, timezone);
+  const past = (h: number) => h * 1000 <= nowMs;
+  return {
+    ...s,
+    cover: { days: s.cover.days, plus: s.cover.plus.filter(past), minus: s.cover.minus.filter(past) },
+  };
+}
+
+function coverSources(query: PerformanceQuery, perPage: boolean, range: UtcRange, timezone: string): Sources {
   const table = perPage ? 'performance_page_days' : 'performance_site_days';
   if (query.dimension === 'time:hour') {
     // Every hour of the range from `events`: the dashboard asks by hour for two days at most.
@@ -250,10 +267,11 @@ function rollupSql(
   params: Record<string, unknown>,
   range: UtcRange,
   timezone: string,
+  nowMs: number,
 ): string {
   // The site as a whole has its own table: one row per day instead of one per page.
   const perPage = filters.length > 0 || query.dimension === 'event:page';
-  const s = sources(query, perPage, range, timezone);
+  const s = sources(query, perPage, range, timezone, nowMs);
   const where = [...filters];
   if (query.dimension === 'event:page') {
     // By page, only the pages shown are read in full: the busiest `limit` pages are picked by their

@@ -9,8 +9,8 @@ import { testEnv } from '../helpers/stack';
  * Hand-checkable datasets: performance events with known timings, inserted straight into `events`
  * (the materialized views fill the rollups). Expected sample and band counts are counted here with
  * Google's thresholds and must match exactly; expected percentiles are order statistics of the
- * samples, which the API's answers must approach within the documented error: 1 % for the rollups'
- * histograms (exact below 50 ms), the t-digest's error for the raw table.
+ * samples, which the API's answers must approach within the documented error: 4 % for the rollups'
+ * histograms (exact below 25 ms), the t-digest's error for the raw table.
  */
 
 const DAY1 = Date.UTC(2026, 9, 5, 10) / 1000; // 2026-10-05 10:00 UTC
@@ -146,9 +146,9 @@ function percentile(values: number[], q: number): number {
 type Metrics = Record<string, { p50: number | null; p75: number | null; p95: number | null }>;
 
 /**
- * Percentile definitions differ by a rank on small samples, histogram buckets are 2 % wide (the
- * middle within 1 % of any value in the bucket) and t-digest is approximate: accept an answer
- * within 1 % (plus rounding) of the values between the neighbouring ranks, or within 3 % of the
+ * Percentile definitions differ by a rank on small samples, histogram buckets are 8 % wide (the
+ * middle within 4 % of any value in the bucket) and t-digest is approximate: accept an answer
+ * within 4 % (plus rounding) of the values between the neighbouring ranks, or within 3 % of the
  * data's spread of the interpolated percentile.
  */
 function expectPercentiles(metrics: Metrics, samples: Sample[]) {
@@ -180,7 +180,7 @@ function expectPercentiles(metrics: Metrics, samples: Sample[]) {
       const above = values[Math.min(values.length - 1, Math.ceil(pos) + 1)] ?? 0;
       const slack = name === 'cls' ? 0.0001 : 1;
       const close = Math.abs(got - want) <= 0.03 * spread + slack;
-      const withinRanks = got >= below * 0.99 - slack && got <= above * 1.01 + slack;
+      const withinRanks = got >= below * 0.96 - slack && got <= above * 1.04 + slack;
       expect(
         close || withinRanks,
         `${name} ${key}: got ${got}, want ≈ ${want} (ranks ${below}..${above})`,
