@@ -36,6 +36,8 @@ export interface ProfileSummary {
   top: ProfileEntry[];
   /** Self time summed per source file, 0..1 of the non-idle samples, largest first. */
   files: { file: string; selfShare: number }[];
+  /** Every file's self time, largest first (for sums by area). */
+  allFiles: { file: string; selfShare: number }[];
   /**
    * The bundle's lines with the most self time (V8's position ticks), with their text: which
    * statement of a function costs, where a function's self time includes what V8 inlined into it.
@@ -198,6 +200,9 @@ export function summarise(
     files: [...byFile.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 12)
+      .map(([file, n]) => ({ file, selfShare: share(n) })),
+    allFiles: [...byFile.entries()]
+      .sort((a, b) => b[1] - a[1])
       .map(([file, n]) => ({ file, selfShare: share(n) })),
     lines: [...byLine.values()]
       .sort((a, b) => b.samples - a.samples)

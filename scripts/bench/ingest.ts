@@ -573,14 +573,38 @@ function percent(share: number): string {
   return `${(share * 100).toFixed(1)} %`;
 }
 
+/**
+ * Where a profiled file belongs: the event's own path (request to queue), the queue consumer's
+ * side (batches, visit ids from the VisitTracker Durable Object, ClickHouse inserts), the runtime's
+ * native code, or the dev server's own wrapping.
+ */
+export function profileArea(file: string): 'event path' | 'consumer' | 'native' | 'other' {
+  if (file === '(native)') return 'native';
+  if (/^workers\/(consumer|visits|clickhouse)\/|@clickhouse\//.test(file)) return 'consumer';
+  if (/^workers\//.test(file)) return 'event path';
+  return 'other';
+}
+
 /** The profile summary as text lines (printed by the bench, and kept in docs/benchmarks.md). */
 export function profileLines(profile: ProfileSummary): string[] {
+  const areas = new Map<string, number>();
+  for (const f of profile.allFiles) {
+    const area = profileArea(f.file);
+    areas.set(area, (areas.get(area) ?? 0) + f.selfShare);
+  }
   return [
     `| self time | function | file |`,
     '|---|---|---|',
     ...profile.top.map((e) => `| ${percent(e.selfShare)} | \`${e.name}\` | ${e.file} |`),
     '',
     `By file: ${profile.files.map((f) => `${f.file} ${percent(f.selfShare)}`).join(', ')}.`,
+    '',
+    `By area: ${[...areas.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([area, share]) => `${area} ${percent(share)}`)
+      .join(
+        ', ',
+      )} (the consumer: workers/consumer, workers/visits, workers/clickhouse and the ClickHouse client; other: the dev server's middleware and bundle glue).`,
   ];
 }
 
@@ -649,7 +673,7 @@ export function ingestLines(f: IngestFigures): string[] {
       ([what, value, budget, ok]) => `| ${what} | ${value} | ${budget} | ${ok === null ? '' : mark(ok)} |`,
     ),
     '',
-    `Requests: bare Worker ${f.bareWorker.requests.toLocaleString('en')} (${f.bareWorker.non2xx} non-2xx), in-Worker route ${f.bareRoute.requests.toLocaleString('en')}, \`/api/event\` ${f.events.requests.toLocaleString('en')} (${f.events.non2xx} non-2xx; ${f.acceptedUnderLoad.toLocaleString('en')} accepted by the metrics). CPU: bare Worker ${fixed(f.bareWorker.workerCpuMs, 0)} ms, route ${fixed(f.bareRoute.workerCpuMs, 0)} ms, events ${fixed(f.events.workerCpuMs, 0)} ms.`,
+    `Requests: bare Worker ${f.bareWorker.requests.toLocaleString('en')} (${f.bareWorker.non2xx} non-2xx), in-Worker route ${f.bareRoute.requests.toLocaleString('en')}, \`/api/event\` ${f.events.requests.toLocaleString('en')} (${f.events.non2xx} non-2xx; ${f.acceptedUnderLoad.toLocaleString('en')} accepted by the metrics). CPU: bare Worker ${fixed(f.bareWorker.workerCpuMs, 0)} ms, route ${fixed(f.bareRoute.workerCpuMs, 0)} ms, events ${fixed(f.events.workerCpuMs, 0)} ms, of which ${fixed(f.events.drainCpuMs, 0)} ms (${percent(f.events.drainCpuMs / Math.max(1e-9, f.events.workerCpuMs))}) after wrk stopped, in the drains: the queue consumer's batches, their VisitTracker calls and ClickHouse inserts, and the last requests' group commits.`,
     '',
     `Cost per million events: requests $${fixed(f.costPerMillion.requests, 3)} + CPU $${fixed(f.costPerMillion.cpu, 3)} + Queues $${fixed(f.costPerMillion.queue, 3)} (${fixed(f.queueMessagesPer1000At20, 1)} messages per 1,000 events at 20 events/s, ${fixed(f.queueBytesPerMessageAt20, 0)} B each, 3 operations per message) + Durable Objects $${fixed(f.costPerMillion.durableObjects, 4)}.`,
     '',
