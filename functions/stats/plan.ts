@@ -320,7 +320,17 @@ function planRaw(input: PlanInput): Plan {
   const params = new Params();
   const columns = new Set<SessionColumn>();
   const conditions: string[] = [];
-  let joinSessions = input.metrics.some((m) => SESSION_METRICS.has(m));
+  // Time buckets of visits: a visit counts in the bucket where it starts, with all its events in
+  // the range, as in the visit rollups and sealed days (a visit may cross a local midnight). Only
+  // a question about events (an event dimension or filter) buckets each event by its own time,
+  // as the page and goal rollups do.
+  const named = [...input.dimensions.filter((d) => !isTimeDimension(d)), ...filterDimensions(input.filters)];
+  const aboutEvents = named.some((name) => {
+    const spec = dimensionSpec(name);
+    return spec === 'props' || (typeof spec === 'object' && spec.scope === 'event');
+  });
+  const byVisitStart = input.dimensions.some((d) => GRANULARITY[d] !== undefined) && !aboutEvents;
+  let joinSessions = byVisitStart || input.metrics.some((m) => SESSION_METRICS.has(m));
   const resolve: Resolver = (name) => {
     if (name.startsWith(PROPS_PREFIX)) {
       return { sql: propsDimensionSql(params.add('String', name.slice(PROPS_PREFIX.length))) };
@@ -336,7 +346,11 @@ function planRaw(input: PlanInput): Plan {
   };
   const dims = input.dimensions.map((name, i) => {
     const granularity = GRANULARITY[name];
-    if (granularity) return `${timeBucketSql(granularity, 'e.timestamp', TZ)} AS d${i}`;
+    if (granularity) {
+      // A visit that began before a date-time range's start counts from the start.
+      const at = byVisitStart ? 'greatest(s.started_at, {from:DateTime})' : 'e.timestamp';
+      return `${timeBucketSql(granularity, at, TZ)} AS d${i}`;
+    }
     const { sql, condition } = resolve(name);
     if (condition) conditions.push(condition);
     return `${sql} AS d${i}`;

@@ -229,14 +229,23 @@ export class SiteTraffic {
     const heads: string[] = [];
     const tails: string[] = [];
     const events: VisitEvent[] = [];
+    const nextDay = (day + 1) * 86400;
+    let afterMidnight: bigint | undefined;
+    const nextDayVisitor = (): bigint => {
+      afterMidnight ??= new Random(this.opts.seed, site.id, day + 1, visitorIndex, 1).uint64();
+      return afterMidnight;
+    };
     const emit = (at: number, kind: string, name: string, page: string, tail: string) => {
       if (events.length >= this.remaining || at >= this.opts.end) return;
       // This draw was the millisecond of the event id `events` no longer has; it stays so a
       // `--seed` still writes the rows it wrote before, less that column.
       r.int(1000);
-      heads.push(`${site.id}\t${at}\t${kind}\t${name}\t${visitorText}`);
+      // Past UTC midnight the day's salt has changed, and so has the visitor id (as ingest makes
+      // it): the rest of the visit is a new visitor's, and a new visit.
+      const id = at < nextDay ? visitor : nextDayVisitor();
+      heads.push(`${site.id}\t${at}\t${kind}\t${name}\t${at < nextDay ? visitorText : id.toString()}`);
       tails.push(`${site.domain}\t${page}\t${visitFields}\t${tail}`);
-      events.push({ visitor, timestamp: at * 1000 });
+      events.push({ visitor: id, timestamp: at * 1000 });
     };
 
     const bounce = r.chance(0.45);
