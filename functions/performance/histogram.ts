@@ -67,6 +67,29 @@ export function bucketValue(bucket: number): number {
   return (first + last) / 2;
 }
 
+/**
+ * The value, in units (ms, or 0.0001 for CLS), that a histogram slot (3 * bucket + band) stands for:
+ * its bucket's, kept inside its band. A bucket can straddle a threshold (2,500 ms lies in the bucket
+ * 2,440–2,634), and a p75 reported as 2,537 ms while counted good would put it in the wrong band
+ * wherever a band is read off the value (the vitals alert, the dashboard's colours).
+ */
+export function slotValue(metric: MetricName, slot: number): number {
+  const value = bucketValue(Math.floor(slot / 3));
+  const band = BANDS[metric as BandedMetric];
+  if (!band) return value;
+  const scale = metric === 'cls' ? HISTOGRAM.clsScale : 1;
+  const good = Math.round(band.good * scale);
+  const poor = Math.round(band.poor * scale);
+  switch (slot % 3) {
+    case 0:
+      return Math.min(value, good);
+    case 1:
+      return Math.min(Math.max(value, good + 1), poor);
+    default:
+      return Math.max(value, poor + 1);
+  }
+}
+
 /** A threshold as ClickHouse compares it: CLS as Float32, like the column. */
 function threshold(column: string, value: number): string {
   return column === 'cls' ? `toFloat64(toFloat32(${value}))` : String(value);

@@ -8,10 +8,10 @@ import type { Env } from '../../workers/env';
 import { readJsonValue } from '../../workers/http/body';
 import { authorizeSiteRead } from '../stats/access';
 import { limitReads, readQuery, retryAfter } from '../stats/reads';
+import { slotValue } from './histogram';
 import {
   BANDS,
   type BandedMetric,
-  bucketValue,
   HISTOGRAM,
   METRICS,
   type MetricName,
@@ -59,8 +59,8 @@ export function shapeRow(row: ResultRow): PerformanceRow {
 
 /**
  * A row from the rollups (plan.ts, `rollupSql`): `totals` holds the 15 band counts (three per
- * banded metric, in BANDS order), then the sample count; `quantiles` the p50 / p75 / p95 bucket of
- * each metric, or NaN (null in JSON) for a metric without samples.
+ * banded metric, in BANDS order), then the sample count; `quantiles` the p50 / p75 / p95 slot
+ * (3 * bucket + band) of each metric, or NaN (null in JSON) for a metric without samples.
  */
 function shapeRollupRow(row: ResultRow, dimension: string | null): PerformanceRow {
   const totals = (row.totals as unknown[]).map(count);
@@ -68,13 +68,13 @@ function shapeRollupRow(row: ResultRow, dimension: string | null): PerformanceRo
   const samples = totals[3 * Object.keys(BANDS).length] ?? 0;
   const metrics = {} as Record<MetricName, Percentiles>;
   METRICS.forEach(([name], m) => {
-    const buckets = Array.isArray(quantiles[m]) ? (quantiles[m] as unknown[]) : [];
-    const value = (bucket: unknown) => {
-      if (samples === 0 || typeof bucket !== 'number' || !Number.isFinite(bucket)) return null;
-      const units = bucketValue(bucket);
+    const slots = Array.isArray(quantiles[m]) ? (quantiles[m] as unknown[]) : [];
+    const value = (slot: unknown) => {
+      if (samples === 0 || typeof slot !== 'number' || !Number.isFinite(slot)) return null;
+      const units = slotValue(name, slot);
       return round(name, name === 'cls' ? units / HISTOGRAM.clsScale : units);
     };
-    metrics[name] = { p50: value(buckets[0]), p75: value(buckets[1]), p95: value(buckets[2]) };
+    metrics[name] = { p50: value(slots[0]), p75: value(slots[1]), p95: value(slots[2]) };
   });
   const bands = {} as Record<BandedMetric, Bands>;
   (Object.keys(BANDS) as BandedMetric[]).forEach((name, j) => {

@@ -258,8 +258,9 @@ function rawHoursSql(
 /**
  * From the rollups. The cover's (dimension, key, count) triples are summed per dimension and key;
  * `totals` are then the 15 band counts (three per banded metric, in BANDS order) and the sample
- * count, `quantiles` the p50 / p75 / p95 bucket of each metric in METRICS order, NaN for a metric
- * without samples (shapeRow in index.ts turns buckets into values).
+ * count, `quantiles` the p50 / p75 / p95 slot (3 * bucket + band: slots sort as their values do)
+ * of each metric in METRICS order, NaN for a metric without samples (shapeRow in index.ts turns
+ * slots into values).
  */
 function rollupSql(
   query: PerformanceQuery,
@@ -321,7 +322,7 @@ function rollupSql(
     `SELECT ${dimension}${isTotal},`,
     `  sumResample(0, ${3 * banded + 1}, 1)(${count}, ${slot}) AS totals,`,
     `  quantilesTimingWeightedResample(${QUANTILES.join(', ')}, 0, ${METRICS.length}, 1)` +
-      `(intDiv(key % ${metricStride}, 3), ${count}, intDiv(key, ${metricStride})) AS quantiles`,
+      `(key % ${metricStride}, ${count}, intDiv(key, ${metricStride})) AS quantiles`,
     'FROM (SELECT dimension, key, sum(count) AS total FROM (',
     triplesSql(s, where, params),
     ') GROUP BY dimension, key)',

@@ -6,6 +6,7 @@ import {
   HISTOGRAM,
   histogramKeysSql,
   METRICS,
+  slotValue,
 } from '../../../functions/performance/histogram';
 
 const MIGRATION = readFileSync(
@@ -29,6 +30,25 @@ describe('bucketValue', () => {
     }
     // The largest timings the tracker sends (10 minutes; CLS 100 in units of 0.0001) fit.
     expect(bucket(1_000_000)).toBeLessThan(HISTOGRAM.buckets - 1);
+  });
+});
+
+describe('slotValue', () => {
+  it('keeps a bucket that straddles a threshold on the side of its band', () => {
+    // 2,400 ms (good) and 2,510 ms (needs improvement) share a bucket whose middle is below 2,500.
+    expect(bucket(2400)).toBe(bucket(2510));
+    expect(bucketValue(bucket(2400))).toBeLessThan(2500);
+    expect(slotValue('lcp', 3 * bucket(2400))).toBe(bucketValue(bucket(2400)));
+    expect(slotValue('lcp', 3 * bucket(2510) + 1)).toBe(2501);
+    // 4,000 ms (needs improvement) and 4,010 ms (poor) too.
+    expect(bucket(4000)).toBe(bucket(4010));
+    expect(slotValue('lcp', 3 * bucket(4000) + 1)).toBe(bucketValue(bucket(4000)));
+    expect(slotValue('lcp', 3 * bucket(4010) + 2)).toBe(4001);
+    // CLS in units of 0.0001: 0.1 is good, 0.1001 needs improvement.
+    expect(slotValue('cls', 3 * bucket(1000))).toBeLessThanOrEqual(1000);
+    expect(slotValue('cls', 3 * bucket(1001) + 1)).toBeGreaterThanOrEqual(1001);
+    // Metrics without bands take the bucket's value.
+    expect(slotValue('load', 3 * bucket(2500))).toBe(bucketValue(bucket(2500)));
   });
 });
 
