@@ -203,7 +203,8 @@ describe('web-vitals regression', () => {
     expect(others).toHaveLength(0);
     expect(mail?.kind).toBe('alert_vitals');
     expect(mail?.subject).toBe(`Web vitals got worse on ${slower.domain}: LCP needs improvement`);
-    expect(mail?.text).toMatch(/LCP\s+3,[12]\d\d ms \(needs improvement\)\s+1,[45]\d\d ms \(good\)/);
+    // Every load took 3,200 ms then 1,500 ms; the histograms' percentiles are within 4 % (docs/performance-api.md).
+    expect(mail?.text).toMatch(/LCP\s+3,[123]\d\d ms \(needs improvement\)\s+1,[45]\d\d ms \(good\)/);
     expect(mail?.text).not.toMatch(/^INP /m);
     expect(mail?.text).toContain(
       `/sites/${slower.id}?period=custom&from=2026-06-09&to=2026-06-09#performance-title`,
