@@ -15,6 +15,10 @@
  * - A last, separate /api/event turn runs under workerd's CPU profiler (the inspector), and the
  *   functions with the most self time are reported.
  *
+ * Quicker looks: scripts/bench/profile-ingest.ts (a couple of turns and a profile with its hottest
+ * lines, optionally Linux perf of the Worker's process) and scripts/bench/compare-ingest.ts (a
+ * before and an after checkout side by side, in alternating turns with the bare Worker).
+ *
  * Also: queue messages at 20 events/s, DO calls, capacity lookups and inserts per 1,000 events,
  * and the Cloudflare list-price cost those imply.
  */
@@ -682,7 +686,7 @@ export function ingestLines(f: IngestFigures): string[] {
     lines.push(
       `### Where the CPU per event goes`,
       '',
-      `workerd's CPU profiler (inspector, \`Profiler.start\`/\`stop\`, ${f.profile.intervalUs} µs sampling) over one more \`/api/event\` turn and its drain, not counted above: the functions with the most self time, as a share of the ${f.profile.busySamples.toLocaleString('en')} non-idle samples.`,
+      `workerd's CPU profiler (inspector, \`Profiler.start\`/\`stop\`, ${f.profile.intervalUs} µs sampling) over one more \`/api/event\` turn and its drain, not counted above: the functions with the most self time, as a share of the ${f.profile.busySamples.toLocaleString('en')} non-idle samples. The inspector sees the Worker's isolate only (its JavaScript, the runtime calls that JavaScript makes, and the Durable Objects and queue consumer it hosts under \`wrangler dev\`); Linux \`perf\` of the same workerd process (\`scripts/bench/profile-ingest.ts\` with \`PROFILE_PERF\`) puts most of the process's CPU in the runtime's own request handling (HTTP, the dev server's entry worker, tail events), which the bare Worker pays too.`,
       '',
       ...profileLines(f.profile),
       '',
