@@ -210,3 +210,15 @@ export function summarise(
       .map((l) => ({ file: l.file, fn: l.fn, text: l.text, selfShare: share(l.samples) })),
   };
 }
+
+/**
+ * Where a profiled file belongs: the event's own path (request to queue), the queue consumer's
+ * side (batches, visit ids from the VisitTracker Durable Object, ClickHouse inserts), the runtime's
+ * native code, or the dev server's own wrapping.
+ */
+export function profileArea(file: string): 'event path' | 'consumer' | 'native' | 'other' {
+  if (file === '(native)') return 'native';
+  if (/^workers\/(consumer|visits|clickhouse)\/|@clickhouse\//.test(file)) return 'consumer';
+  if (/^workers\//.test(file)) return 'event path';
+  return 'other';
+}

@@ -34,7 +34,7 @@ import {
   workerdProcesses,
   workerdProcessesOf,
 } from '../lib/workerd-processes';
-import { type ProfileSummary, profileDuring } from './cpu-profile';
+import { type ProfileSummary, profileArea, profileDuring } from './cpu-profile';
 
 export const SITES = ['bench-a.test', 'bench-b.test', 'bench-c.test'];
 const USER_AGENTS = [
@@ -575,18 +575,6 @@ function mark(ok: boolean): string {
 
 function percent(share: number): string {
   return `${(share * 100).toFixed(1)} %`;
-}
-
-/**
- * Where a profiled file belongs: the event's own path (request to queue), the queue consumer's
- * side (batches, visit ids from the VisitTracker Durable Object, ClickHouse inserts), the runtime's
- * native code, or the dev server's own wrapping.
- */
-export function profileArea(file: string): 'event path' | 'consumer' | 'native' | 'other' {
-  if (file === '(native)') return 'native';
-  if (/^workers\/(consumer|visits|clickhouse)\/|@clickhouse\//.test(file)) return 'consumer';
-  if (/^workers\//.test(file)) return 'event path';
-  return 'other';
 }
 
 /** The profile summary as text lines (printed by the bench, and kept in docs/benchmarks.md). */
