@@ -74,7 +74,7 @@ describe('0008_performance_lean.sql', () => {
     expect(values).toEqual(METRICS.map(([, column], m) => (m < bands.length ? `toFloat64(${column})` : '0')));
     expect(goods).toEqual(METRICS.map(([, column], m) => (bands[m] ? cls(column, bands[m].good) : '0')));
     expect(poors).toEqual(METRICS.map(([, column], m) => (bands[m] ? cls(column, bands[m].poor) : '0')));
-    bands.forEach((band, m) => expect(METRICS[m]?.[1]).toBe(band.column));
+    for (const [m, band] of bands.entries()) expect(METRICS[m]?.[1]).toBe(band.column);
     expect(HISTOGRAM.metricStride).toBe(3 * HISTOGRAM.buckets);
     expect(HISTOGRAM.samplesKey).toBe(METRICS.length * HISTOGRAM.metricStride);
     // Every key fits the UInt16 of the tables, below the 65535 that marks a missing timing.
