@@ -32,6 +32,7 @@ import { startClickHouseServer } from '../../tools/clickhouse/server';
 import { BIG_SITE_DOMAIN, FIRST_SEED_SITE_ID } from '../lib/seed-catalog';
 import { migrateClickHouse } from '../migrate';
 import { clickhouseRequest, progressLine, seedClickHouse, seededRows } from '../seed';
+import { type AgreementFigures, checkAgreement } from './agreement';
 import { benchDashboardThroughWorker, type WorkerLoadFigures } from './dashboard-worker';
 import { percentile } from './timings';
 
@@ -85,6 +86,8 @@ export interface DashboardFigures {
   /** Biggest columns of `events`, compressed bytes per event. */
   columns: { name: string; bytesPerEvent: number }[];
   seedSeconds: number | null;
+  /** Rollup and sealed answers against the raw table's, question by question (./agreement.ts). */
+  agreement: AgreementFigures;
   /** Sealing the ended days before the timed loads (functions/stats/seal.ts), when any were due. */
   seal: { days: number; siteDays: number; seconds: number } | null;
   /** 1-minute load average before and after the timed loads: other work on the machine. */
@@ -297,12 +300,6 @@ export async function benchDashboard(
         : null;
     if (seal) log(`  sealed ${seal.days} days (${seal.siteDays} site-days) in ${seal.seconds.toFixed(1)} s`);
 
-    log('  OPTIMIZE TABLE events FINAL…');
-    // Every part rewritten, even a partition already merged into one part, so that storage settings
-    // of later migrations (0004's sparse columns) apply to the seeded rows as they do to new ones.
-    await clickhouseRequest(conn, 'OPTIMIZE TABLE events FINAL SETTINGS optimize_skip_merged_partitions = 0');
-    const [eventsTable] = await tableBytes(conn, ['events']);
-    if (!eventsTable) throw new Error('no parts of events');
     // Every MergeTree table beside `events` (rollups, sealed days, their bookkeeping).
     const rollupNames = (
       await clickhouseRequest(
@@ -314,6 +311,19 @@ export async function benchDashboard(
       .trim()
       .split('\n')
       .filter((name) => name !== '');
+    // Every table fully merged, as background merges leave them: an aggregating table holds one
+    // row per key only after its parts merge. Every part is rewritten, even a partition already
+    // merged into one part, so that codecs and storage settings of later migrations (0004's sparse
+    // columns, 0010's codecs) apply to the seeded rows as they do to new ones.
+    for (const table of ['events', ...rollupNames]) {
+      log(`  OPTIMIZE TABLE ${table} FINAL…`);
+      await clickhouseRequest(
+        conn,
+        `OPTIMIZE TABLE ${table} FINAL SETTINGS optimize_skip_merged_partitions = 0`,
+      );
+    }
+    const [eventsTable] = await tableBytes(conn, ['events']);
+    if (!eventsTable) throw new Error('no parts of events');
     const rollupTables = await tableBytes(conn, rollupNames);
     const columnText = await clickhouseRequest(
       conn,
@@ -480,6 +490,11 @@ export async function benchDashboard(
       true,
     );
     const loadAfter = loadavg()[0] ?? 0;
+    log('  rollups and sealed days against raw events…');
+    const agreement = await checkAgreement(execute, site, { first, last }, remembered);
+    log(
+      `  ${agreement.questions} questions, ${agreement.values} values, ${agreement.disagreements.length} disagreeing`,
+    );
     await client.close();
     const rollupBytes = rollupTables.reduce((sum, t) => sum + t.compressedBytes, 0);
     return {
@@ -502,6 +517,7 @@ export async function benchDashboard(
       seedSeconds,
       seal,
       loadAverage: [loadBefore, loadAfter],
+      agreement,
     };
   } finally {
     await server?.close();
@@ -541,6 +557,27 @@ function workerLines(w: WorkerLoadFigures, inProcess: LoadTimings): string[] {
   ];
 }
 
+/** Rollups and sealed days against the raw table (./agreement.ts says what must match). */
+function agreementLines(a: AgreementFigures): string[] {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return [
+    '### Rollups and sealed days against raw events',
+    '',
+    `The same 30 days asked twice through the Stats API: as dates (answered from the sealed days and \`visit_hours\`, \`pages_hourly\`, \`events_hourly\`) and as date-times (answered from \`events\` alone): totals and days with every visit metric, pages, goals, and every visit breakdown of the dashboard with every visit metric (scripts/bench/agreement.ts). ${a.questions} questions, ${n(a.rows)} rows, ${n(a.values)} values: **${a.disagreements.length === 0 ? 'all agree' : `${a.disagreements.length} disagree`}**. Counts (visits, pageviews, events, bounce rate, visit duration, views per visit) must be equal; \`visitors\` is ClickHouse's \`uniq\` estimate, summed per UTC day from the sealed days and estimated over the whole range from raw events, so ${n(a.estimatedDiffering)} values of visitors, percentages and conversion rates differ, by ${(100 * a.largestEstimateError).toFixed(2)} % at most (allowed: 1 %).`,
+    '',
+    ...(a.disagreements.length > 0
+      ? [
+          '| question | row | metric | rollups | raw |',
+          '|---|---|---|---|---|',
+          ...a.disagreements
+            .slice(0, 20)
+            .map((d) => `| ${d.question} | ${d.row} | ${d.metric} | ${d.rollups} | ${d.raw} |`),
+          '',
+        ]
+      : []),
+  ];
+}
+
 /** The "Dashboard" section of docs/benchmarks.md. */
 export function dashboardLines(f: DashboardFigures): string[] {
   const ms = (x: number) => `${x.toFixed(0)} ms`;
@@ -573,12 +610,14 @@ export function dashboardLines(f: DashboardFigures): string[] {
     '|---|---|---|',
     ...f.rollups.panels.map((p, i) => `| ${p.name} | ${ms(p.alone)} | ${ms(f.raw.panels[i]?.alone ?? 0)} |`),
     '',
+    ...agreementLines(f.agreement),
     '### Storage',
     '',
-    `After \`OPTIMIZE TABLE events FINAL\`, from \`system.parts\` (active parts), with every migration applied (0003 codecs; 0004 drops \`event_id\` and stores the mostly-NULL timings sparse):`,
+    `After \`OPTIMIZE TABLE … FINAL\` of every table (fully merged, as background merges leave them), from \`system.parts\` (active parts), with every migration applied (0003 and 0010 codecs; 0004 drops \`event_id\` and stores the mostly-NULL timings sparse; 0008 daily performance histograms; 0009 one visit table):`,
     '',
     '| figure | measured | budget | |',
     '|---|---|---|---|',
+    `| \`events\`, every rollup and the sealed days together, compressed bytes per event | ${(f.bytesPerEvent + f.rollupBytesPerEvent).toFixed(1)} B | ≤ 40 bytes | ${mark(f.bytesPerEvent + f.rollupBytesPerEvent <= 40)} |`,
     `| \`events\`, compressed bytes per event | ${f.bytesPerEvent.toFixed(1)} B (${n(f.events_table.compressedBytes)} B for ${n(f.events_table.rows)} rows; ${f.uncompressedBytesPerEvent.toFixed(0)} B uncompressed) | ≤ 20 bytes | ${mark(f.bytesPerEvent <= 20)} |`,
     `| rollups and sealed days, compressed bytes per event | ${f.rollupBytesPerEvent.toFixed(1)} B | — | |`,
     '',

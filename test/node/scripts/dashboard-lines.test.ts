@@ -42,6 +42,14 @@ function figures(worker: DashboardFigures['worker']): DashboardFigures {
     seedSeconds: null,
     seal: null,
     loadAverage: [0.5, 0.7],
+    agreement: {
+      questions: 16,
+      rows: 1344,
+      values: 7241,
+      estimatedDiffering: 3,
+      largestEstimateError: 0.004,
+      disagreements: [],
+    },
   };
 }
 
@@ -72,6 +80,10 @@ describe('Dashboard section of docs/benchmarks.md', () => {
       '`GET /api/auth/me`, then `GET /api/sites/1000001`, then `POST /api/stats/performance` + `POST /api/v2/query/batch`',
     );
     expect(text).toContain('the batch carries 10 Stats API questions');
+    // events 18 B + rollups 18 B per event, against the 40 B budget.
+    expect(text).toMatch(
+      /\| `events`, every rollup and the sealed days together, .* \| 36\.0 B \| ≤ 40 bytes \| met \|/,
+    );
     // The in-process table no longer carries the budget mark itself.
     expect(text).toMatch(
       /\| full load p50 \| 120 ms \| 140 ms \| 250 ms \| 900 ms \| \(through the Worker, above\) \|/,
@@ -80,6 +92,7 @@ describe('Dashboard section of docs/benchmarks.md', () => {
 
   it('says when the Worker measurement failed and judges the in-process load instead', () => {
     const text = dashboardLines(figures({ error: 'wrangler dev did not start' })).join('\n');
+    expect(text).toContain('**all agree**');
     expect(text).toContain(
       '**Through the Worker**: not measured in this run, it failed: wrangler dev did not start',
     );
