@@ -5,8 +5,9 @@
  * It reads the performance rollups of schema/clickhouse/0008_performance_lean.sql: histograms of
  * every timing with exact band counts, per site and UTC day (`performance_site_days`) or per site,
  * UTC day and page (`performance_page_days`). A range is the UTC days it mostly covers, corrected
- * hour by hour from `events` with the rollups' own key expression (cover.ts), so the answer is what
- * rows of exactly its hours would give; `time:hour` reads its hours from `events` the same way.
+ * hour by hour (cover.ts), so the answer is what rows of exactly its hours would give: site-wide
+ * from the hourly rows of `performance_site_hours` (0011), per page from `events` with the rollups'
+ * own key expression; `time:hour` reads its hours the same way.
  *
  * It falls back to the raw `events` table with t-digest estimates only when the histograms cannot
  * answer: a filter on something other than the page, or a range that does not start and end on
@@ -210,7 +211,14 @@ function triplesSql(s: Sources, where: string[], params: Record<string, unknown>
     );
   }
   const raw = rawHoursSql(s, where, params);
-  if (raw) {
+  if (raw && s.table === 'performance_site_days') {
+    // Site-wide: the hours come from their own rows (0011), counted +1 or -1 as raw events are.
+    parts.push(
+      `SELECT w.2 AS dimension, key, w.1 * toInt64(n) AS count\n` +
+        `FROM (SELECT hour AS timestamp, samples, counts FROM performance_site_hours WHERE ${raw.hours}) ARRAY JOIN ${raw.weights} AS w\n` +
+        `ARRAY JOIN arrayPushBack(counts.1, ${samplesKey}) AS key, arrayPushBack(counts.2, samples) AS n`,
+    );
+  } else if (raw) {
     parts.push(
       `SELECT w.2 AS dimension, key, w.1 AS count\nFROM ${raw.from} ARRAY JOIN ${raw.weights} AS w\n` +
         `ARRAY JOIN arrayPushBack(${histogramKeysSql()}, ${samplesKey}) AS key\nWHERE ${raw.where}`,
@@ -227,7 +235,7 @@ function rawHoursSql(
   s: Sources,
   where: string[],
   params: Record<string, unknown>,
-): { from: string; where: string; weights: string } | null {
+): { from: string; where: string; weights: string; hours: string } | null {
   const { plus, minus } = s.cover;
   if (plus.length === 0 && minus.length === 0) return null;
   params.plus = plus;
@@ -243,6 +251,7 @@ function rawHoursSql(
   return {
     from: 'events',
     weights,
+    hours: "site_id = {site:UInt32} AND hour IN CAST({raw_hours:Array(UInt32)} AS Array(DateTime('UTC')))",
     where: [
       'site_id = {site:UInt32}',
       // The bounds let the primary key skip the rest; the hour list picks the hours between.

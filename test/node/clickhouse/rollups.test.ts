@@ -15,6 +15,7 @@ const ROLLUPS = [
   'pages_hourly',
   'performance_page_days',
   'performance_site_days',
+  'performance_site_hours',
   'usage_hourly',
   'visit_hours',
 ];

@@ -13,6 +13,10 @@ const MIGRATION = readFileSync(
   new URL('../../../schema/clickhouse/0008_performance_lean.sql', import.meta.url),
   'utf8',
 );
+const HOURS_MIGRATION = readFileSync(
+  new URL('../../../schema/clickhouse/0011_performance_site_hours.sql', import.meta.url),
+  'utf8',
+);
 
 /** The bucket of a value, as the rollup views compute it. */
 function bucket(value: number): number {
@@ -57,6 +61,8 @@ describe('0008_performance_lean.sql', () => {
     const keys = histogramKeysSql();
     const indented = keys.replaceAll('\n', '\n        ');
     expect(MIGRATION.split(indented).length - 1).toBe(4);
+    // 0011's hourly site rows too: the planner adds and takes them away against the daily ones.
+    expect(HOURS_MIGRATION.split(indented).length - 1).toBe(2);
   });
 
   it('keys the timings in METRICS order, the banded ones first with the thresholds of BANDS', () => {

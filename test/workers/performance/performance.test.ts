@@ -619,8 +619,9 @@ describe('POST /api/stats/performance in a time zone east of UTC', () => {
     expect(hours.results.reduce((n, r) => n + r.samples, 0)).toBe(want.length);
   });
 
-  it('keeps one row per site and UTC day and one per page and UTC day, whatever the hours', async () => {
+  it('keeps one row per site and UTC day, one per page and UTC day, and one per site and hour', async () => {
     const utcDays = new Set(samples.map((s) => Math.floor(s.at / 86_400)));
+    const utcHours = new Set(samples.map((s) => Math.floor(s.at / 3600)));
     const pageDays = new Set(samples.map((s) => `${s.page} ${Math.floor(s.at / 86_400)}`));
     const count = async (table: string) => {
       const result = await clickhouse(testEnv).query({
@@ -633,6 +634,7 @@ describe('POST /api/stats/performance in a time zone east of UTC', () => {
     };
     expect(await count('performance_site_days')).toEqual([utcDays.size, samples.length]);
     expect(await count('performance_page_days')).toEqual([pageDays.size, samples.length]);
+    expect(await count('performance_site_hours')).toEqual([utcHours.size, samples.length]);
   });
 
   it('breaks down many local days by page, with the hours at both ends read from events', async () => {
