@@ -36,7 +36,7 @@ export type Granularity = 'minute' | 'hour' | 'day' | 'week' | 'month';
 /**
  * Columns of the per-visit row built from `visit_hours` (alias `s`), with their merge expression.
  * Location and device are one value per visit (they come from the IP and user agent, which make
- * the visitor id); the first touch is one state of eight values (schema/clickhouse/0009).
+ * the visitor id); the first touch is one state of eight values joined by 0x1F (schema/clickhouse/0009).
  */
 export const SESSION_COLUMNS = {
   visitor_id: 'any(visitor_id)',
@@ -46,14 +46,14 @@ export const SESSION_COLUMNS = {
   interactive_events: 'sum(interactive_events)',
   entry_page: 'argMinMerge(entry_page)',
   exit_page: 'argMaxMerge(exit_page)',
-  referrer: 'tupleElement(argMinMerge(first_touch), 1)',
-  source: 'tupleElement(argMinMerge(first_touch), 2)',
-  channel: 'tupleElement(argMinMerge(first_touch), 3)',
-  utm_source: 'tupleElement(argMinMerge(first_touch), 4)',
-  utm_medium: 'tupleElement(argMinMerge(first_touch), 5)',
-  utm_campaign: 'tupleElement(argMinMerge(first_touch), 6)',
-  utm_content: 'tupleElement(argMinMerge(first_touch), 7)',
-  utm_term: 'tupleElement(argMinMerge(first_touch), 8)',
+  referrer: "splitByChar('\\x1F', argMinMerge(first_touch))[1]",
+  source: "splitByChar('\\x1F', argMinMerge(first_touch))[2]",
+  channel: "splitByChar('\\x1F', argMinMerge(first_touch))[3]",
+  utm_source: "splitByChar('\\x1F', argMinMerge(first_touch))[4]",
+  utm_medium: "splitByChar('\\x1F', argMinMerge(first_touch))[5]",
+  utm_campaign: "splitByChar('\\x1F', argMinMerge(first_touch))[6]",
+  utm_content: "splitByChar('\\x1F', argMinMerge(first_touch))[7]",
+  utm_term: "splitByChar('\\x1F', argMinMerge(first_touch))[8]",
   country: 'any(country)',
   region: 'any(region)',
   city: 'any(city)',

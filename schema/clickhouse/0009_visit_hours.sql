@@ -5,7 +5,9 @@
 --   `any` values. They come from the IP address and the user agent, which make the visitor id, so
 --   every event of a visit carries the same ones.
 -- * The first touch (referrer, source, channel and the five UTM values) is one argMin state of a
---   tuple instead of eight states with eight keys.
+--   string instead of eight states with eight keys: the eight values joined by 0x1F. (An argMin
+--   state of a tuple of eight strings took 64 ms to merge for a day of the big seeded site's
+--   visits, against 24 ms for a string.)
 -- * Entry and exit pages keep their argMin/argMax states, keyed by the event's second as a UInt32
 --   (it was seconds × 1000 << 22 as a UInt64, the scale of an event id the table no longer has).
 --   Ties within one second behave as before: within one insert the row inserted first wins.
@@ -33,9 +35,9 @@ CREATE TABLE IF NOT EXISTS visit_hours
     interactive_events SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
     entry_page         AggregateFunction(argMin, String, UInt32) CODEC(ZSTD(3)),
     exit_page          AggregateFunction(argMax, String, UInt32) CODEC(ZSTD(3)),
-    -- (referrer, referrer_source, channel, utm_source, utm_medium, utm_campaign, utm_content, utm_term)
-    -- of the visit's first event.
-    first_touch        AggregateFunction(argMin, Tuple(String, String, String, String, String, String, String, String), UInt32) CODEC(ZSTD(3)),
+    -- referrer, referrer_source, channel, utm_source, utm_medium, utm_campaign, utm_content, utm_term
+    -- of the visit's first event, joined by the unit separator 0x1F (removed from the values).
+    first_touch        AggregateFunction(argMin, String, UInt32) CODEC(ZSTD(3)),
     country            SimpleAggregateFunction(any, LowCardinality(String)) CODEC(ZSTD(1)),
     region             SimpleAggregateFunction(any, LowCardinality(String)) CODEC(ZSTD(1)),
     city               SimpleAggregateFunction(any, LowCardinality(String)) CODEC(ZSTD(1)),
@@ -65,8 +67,9 @@ SELECT
     argMinStateIf(e.pathname, toUInt32(e.timestamp), e.kind = 'pageview') AS entry_page,
     argMaxStateIf(e.pathname, toUInt32(e.timestamp), e.kind = 'pageview') AS exit_page,
     argMinState(
-        (e.referrer, toString(e.referrer_source), toString(e.channel), toString(e.utm_source), toString(e.utm_medium),
-         toString(e.utm_campaign), toString(e.utm_content), toString(e.utm_term)),
+        arrayStringConcat(arrayMap(v -> replaceAll(v, '\x1F', ''),
+            [e.referrer, toString(e.referrer_source), toString(e.channel), toString(e.utm_source), toString(e.utm_medium),
+             toString(e.utm_campaign), toString(e.utm_content), toString(e.utm_term)]), '\x1F'),
         toUInt32(e.timestamp)) AS first_touch,
     any(toStringCutToZero(e.country)) AS country,
     any(toString(e.region)) AS region,
@@ -93,8 +96,9 @@ SELECT
     argMinStateIf(e.pathname, toUInt32(e.timestamp), e.kind = 'pageview') AS entry_page,
     argMaxStateIf(e.pathname, toUInt32(e.timestamp), e.kind = 'pageview') AS exit_page,
     argMinState(
-        (e.referrer, toString(e.referrer_source), toString(e.channel), toString(e.utm_source), toString(e.utm_medium),
-         toString(e.utm_campaign), toString(e.utm_content), toString(e.utm_term)),
+        arrayStringConcat(arrayMap(v -> replaceAll(v, '\x1F', ''),
+            [e.referrer, toString(e.referrer_source), toString(e.channel), toString(e.utm_source), toString(e.utm_medium),
+             toString(e.utm_campaign), toString(e.utm_content), toString(e.utm_term)]), '\x1F'),
         toUInt32(e.timestamp)) AS first_touch,
     any(toStringCutToZero(e.country)) AS country,
     any(toString(e.region)) AS region,

@@ -247,7 +247,7 @@ describe('visit order (visit_hours_mv orders events by their second)', () => {
     expect(
       await rows(
         `SELECT argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit,
-                tupleElement(argMinMerge(first_touch), 2) AS source, sum(pageviews) AS views
+                splitByChar('\\x1F', argMinMerge(first_touch))[2] AS source, sum(pageviews) AS views
          FROM visit_hours WHERE site_id = {site:UInt32} GROUP BY session_id`,
         site,
       ),
@@ -417,7 +417,7 @@ describe('hourly rollups', () => {
               argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit,
               toUInt32(max(ended_at) - min(started_at)) AS duration,
               sum(pageviews) = 1 AND sum(interactive_events) = 0 AS bounced,
-              tupleElement(argMinMerge(first_touch), 2) AS source, tupleElement(argMinMerge(first_touch), 3) AS channel,
+              splitByChar('\\x1F', argMinMerge(first_touch))[2] AS source, splitByChar('\\x1F', argMinMerge(first_touch))[3] AS channel,
               any(country) AS country, any(browser) AS browser
        FROM visit_hours WHERE site_id = {site:UInt32}
        GROUP BY session_id ORDER BY session_id`,
