@@ -176,6 +176,8 @@ describe('planQuery: user values are parameters, never SQL text', () => {
           '(none)',
           '%Y-%m-%d %H:00:00',
           '%Y-%m-%d %H:%i:00',
+          // The separator of the first-touch values in visit_hours (0x1F, escaped in the SQL).
+          '\\x1F',
         ]).toContain(literal);
       }
     });
