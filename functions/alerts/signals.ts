@@ -93,7 +93,7 @@ export function trafficDrop(days: Map<string, number>, day: string, ratio: numbe
 export type Band = 'good' | 'needs_improvement' | 'poor';
 const BAND_ORDER: Band[] = ['good', 'needs_improvement', 'poor'];
 
-/** Google's band of a p75, with the thresholds the performance endpoint uses (plan.ts BANDS). */
+/** Google's band of a p75, with the thresholds the performance endpoint uses (BANDS in histogram.ts). */
 export function bandOf(metric: VitalMetric, value: number): Band {
   const { good, poor } = BANDS[metric];
   if (value <= good) return 'good';
