@@ -3,7 +3,7 @@ import { isMetered } from '../billing/count';
 import type { Config } from '../config';
 import type { Env } from '../env';
 import type { EventRecord } from '../events/record';
-import { type CheckResult, ipKey, LeasedLimiter } from '../limits/lease';
+import { ipKey, LeasedLimiter } from '../limits/lease';
 import { count } from '../observability/counters';
 import { log } from '../observability/log';
 import { botReason } from './drop/bots';
@@ -136,7 +136,7 @@ export class IngestPipeline {
     if (bot && authorization === null) return dropped(bot);
 
     // Before anything that reads D1: the caller's budget bounds made-up domains and keys too.
-    const ipAllowed = await this.checkLimit(this.ipLimiter, await ipKey(request.ip, this.ipKeySecret));
+    const ipAllowed = await this.ipLimiter.check(await ipKey(request.ip, this.ipKeySecret));
     if (!ipAllowed.allowed) return limited('ip', ipAllowed.retryAfterSeconds);
 
     const key = authorization === null ? null : await this.keys.verify(authorization);
@@ -173,7 +173,7 @@ export class IngestPipeline {
       return dropped('over_quota');
     }
 
-    const siteAllowed = await this.checkLimit(this.siteLimiter, String(site.id));
+    const siteAllowed = await this.siteLimiter.check(String(site.id));
     if (!siteAllowed.allowed) return limited('site', siteAllowed.retryAfterSeconds);
 
     const timestamp = Math.floor(request.nowMs / 1000);
@@ -234,11 +234,6 @@ export class IngestPipeline {
     await this.commit.add(record);
     count('events_accepted_total');
     return { status: 202, dropped: null };
-  }
-
-  /** One limiter check (its DO calls are counted by the limiter's `onDoCall`). */
-  private checkLimit(limiter: LeasedLimiter, key: string): Promise<CheckResult> {
-    return limiter.check(key);
   }
 }
 
