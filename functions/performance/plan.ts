@@ -283,6 +283,7 @@ function rollupSql(
   const perPage = filters.length > 0 || query.dimension === 'event:page';
   const s = sources(query, perPage, range, timezone, nowMs);
   const where = [...filters];
+  let top: string | null = null;
   if (query.dimension === 'event:page') {
     // By page, only the pages shown are read in full: the busiest `limit` pages are picked by their
     // sample counts first (the same order and tie-break as the result).
@@ -301,10 +302,13 @@ function rollupSql(
         `SELECT pathname, arraySum(w -> w.1, ${raw.weights}) AS n FROM ${raw.from} WHERE ${raw.where}`,
       );
     if (counted.length > 0) {
-      where.push(
-        `pathname IN (SELECT pathname FROM (${counted.join(' UNION ALL ')})` +
-          ' GROUP BY pathname ORDER BY sum(n) DESC, pathname LIMIT {limit:UInt32})',
-      );
+      // A scalar, so the ranking (and its read of raw hours) runs once for both branches below, and
+      // the page table's primary key (site, page, day) skips every other page: `has` of a constant
+      // array is an index condition, where `IN (subquery)` was built again for each branch.
+      top =
+        `WITH (SELECT groupArray(pathname) FROM (SELECT pathname FROM (${counted.join(' UNION ALL ')})` +
+        ' GROUP BY pathname ORDER BY sum(n) DESC, pathname LIMIT {limit:UInt32})) AS top';
+      where.push('has(top, pathname)');
     }
   }
 
@@ -328,6 +332,7 @@ function rollupSql(
   const dimension = query.dimension === null ? 'NULL AS dimension' : 'dimension';
   const isTotal = query.total && tail.includes('ROLLUP') ? ', grouping(dimension) AS is_total' : '';
   return [
+    ...(top === null ? [] : [top]),
     `SELECT ${dimension}${isTotal},`,
     `  sumResample(0, ${3 * banded + 1}, 1)(${count}, ${slot}) AS totals,`,
     `  quantilesTimingWeightedResample(${QUANTILES.join(', ')}, 0, ${METRICS.length}, 1)` +
