@@ -138,9 +138,10 @@ const TIMED_OUT = Symbol('timed out');
  *   the limit (or, when the key escalates, at the rate its allowance showed × the TTL) and
  *   double each time one is used up, up to `maxLeaseSize`; concurrent checks for a key
  *   share one call; unspent tokens lapse after the lease TTL and are given back next call.
- * - **Blocked cache.** A refusal is remembered until its retry time (at least 1 s), and so is
- *   a lease that drained the bucket, once it is spent: the next call would be refused, so the
- *   checks waiting on a burst's call do not each make one.
+ * - **Blocked cache.** A refusal is remembered for a lease TTL or until its retry time, if
+ *   later (at least 1 s), and so is a lease that drained the bucket, once it is spent: the next
+ *   call would be refused, so the checks waiting on a burst's call do not each make one, and a
+ *   key held at its limit costs one call per TTL, not one per token.
  * - **Failure.** A call that throws or takes longer than `timeoutMs` admits (`failOpen`) or
  *   denies, and the key is not asked again for `failureBackoffMs`.
  *
@@ -305,8 +306,7 @@ export class LeasedLimiter {
       // refused here, just as after a refusal. Other isolates' returns can only make this an
       // undershoot.
       if (response.granted < want) {
-        state.drainedUntil =
-          done + Math.max(1_000, Math.ceil((this.rule.periodSeconds * 1000) / this.rule.limit));
+        state.drainedUntil = this.quietUntil(done, (this.rule.periodSeconds * 1000) / this.rule.limit);
       }
       return;
     }
@@ -315,7 +315,18 @@ export class LeasedLimiter {
     state.leaseTokens = response.granted;
     state.leaseGranted = response.granted;
     state.leaseExpiresAt = done + response.ttlMs;
-    state.blockedUntil = done + Math.max(1_000, response.retryAfterMs);
+    state.blockedUntil = this.quietUntil(done, response.retryAfterMs);
+  }
+
+  /**
+   * Until when a refused or drained key is answered from memory: one lease TTL, or longer if
+   * the next token is further off (at least 1 s). Asking as soon as one token is due would
+   * cost a call per token for a key held at its limit (an office behind one address, a
+   * crawler); waiting a TTL lets the bucket refill meanwhile, so the next call's lease takes
+   * what accrued. The key still gets its whole limit over a period, in fewer, larger steps.
+   */
+  private quietUntil(done: number, retryMs: number): number {
+    return done + Math.ceil(Math.max(1_000, retryMs, leaseTtlMs(this.rule)));
   }
 
   /** Adapts the lease size to demand: ×2 after a lease was used up in time, ÷2 after one mostly lapsed. */

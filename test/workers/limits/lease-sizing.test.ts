@@ -32,8 +32,9 @@ describe('LeasedLimiter lease sizing and the drained bucket', () => {
     expect(ns.requests).toHaveLength(1);
     // 3 admitted on the local allowance were charged; the lease asked for the whole limit.
     expect(ns.requests[0]).toMatchObject({ spent: 3, want: 30 });
+    // Refused from memory for one lease TTL (6 s at 30/60), while three more tokens accrue.
     const refused = results.find((result) => !result.allowed);
-    expect(refused).toEqual({ allowed: false, retryAfterSeconds: 2 });
+    expect(refused).toEqual({ allowed: false, retryAfterSeconds: 6 });
   });
 
   it('reports each Durable Object call once to onDoCall, however many checks wait on it', async () => {
@@ -47,7 +48,7 @@ describe('LeasedLimiter lease sizing and the drained bucket', () => {
     expect(outcomes).toEqual(['sent']);
   });
 
-  it('asks again once the next token is due after a lease drained the bucket', async () => {
+  it('asks again one lease TTL after a lease drained the bucket, not at every token', async () => {
     let clock = Date.now();
     const ns = recording();
     const limiter = new LeasedLimiter(
@@ -58,6 +59,15 @@ describe('LeasedLimiter lease sizing and the drained bucket', () => {
     for (let i = 0; i < 30; i++) expect((await limiter.check('office')).allowed).toBe(true);
     expect((await limiter.check('office')).allowed).toBe(false);
     expect(ns.requests).toHaveLength(1);
+    // A token is due every 2 s; asking for each would cost a call per token while the key is
+    // held at its limit.
+    clock += 2_000;
+    expect((await limiter.check('office')).allowed).toBe(false);
+    clock += 2_000;
+    expect((await limiter.check('office')).allowed).toBe(false);
+    expect(ns.requests).toHaveLength(1);
+    // After the TTL (6 s) one call asks again. (The object keeps real time, so what it grants
+    // here is not the 3 tokens that would have accrued.)
     clock += 2_000;
     await limiter.check('office');
     expect(ns.requests).toHaveLength(2);

@@ -170,14 +170,27 @@ describe('LeasedLimiter blocked cache', () => {
     expect(isolate.stats.doCalls).toBe(callsWhenBlocked + 1);
   });
 
-  it('tells a fast client to come back in at least a second', async () => {
+  it('tells a fast client to come back after one lease TTL, when tokens have accrued again', async () => {
+    // 100/60: a token every 0.6 s, a lease TTL of 6 s.
     const isolate = limiter(
       { limit: 100, periodSeconds: 60 },
       { prefix: uniquePrefix('ip'), localAllowance: 0 },
     );
     let last = await isolate.check('fast');
     while (last.allowed) last = await isolate.check('fast');
-    expect(last).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(last).toEqual({ allowed: false, retryAfterSeconds: 6 });
+  });
+
+  it('waits for the next token when it is further off than a lease TTL', async () => {
+    // 5/60: a token every 12 s, a lease TTL of 6 s.
+    const isolate = limiter(
+      { limit: 5, periodSeconds: 60 },
+      { prefix: uniquePrefix('login'), localAllowance: 0 },
+    );
+    let last = await isolate.check('slow');
+    while (last.allowed) last = await isolate.check('slow');
+    expect(last.allowed).toBe(false);
+    expect(last.allowed === false && last.retryAfterSeconds).toBeGreaterThanOrEqual(11);
   });
 });
 
