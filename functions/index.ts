@@ -5,6 +5,7 @@ import { adminRoutes } from './admin';
 import { alertRoutes, alertUnsubscribeRoutes } from './alerts';
 import { authRoutes } from './auth';
 import { billingRoutes } from './billing';
+import { goalRoutes } from './goals';
 import { keyRoutes } from './keys';
 import { performanceRoutes } from './performance';
 import { reportRoutes, reportUnsubscribeRoutes } from './reports';
@@ -25,8 +26,9 @@ api.get('/api/health', (c) => {
 
 api.route('/', adminRoutes);
 api.route('/', authRoutes);
-// Alerts and reports before siteRoutes, whose session check would otherwise run twice for them.
+// Alerts, goals and reports before siteRoutes, whose session check would otherwise run twice for them.
 api.route('/api/sites/:id/alerts', alertRoutes);
+api.route('/api/sites/:id/goals', goalRoutes);
 api.route('/', alertUnsubscribeRoutes);
 api.route('/', reportRoutes);
 api.route('/', reportUnsubscribeRoutes);
