@@ -1,0 +1,93 @@
+/** The plan over raw events: answers every query, at the cost of reading each event. */
+import {
+  BASE_SESSION_COLUMNS,
+  ENGAGEMENT_METRICS,
+  PROPS_PREFIX,
+  propsDimensionSql,
+  RAW_INNER_COLUMNS,
+  RAW_INNER_SESSION_COLUMNS,
+  SESSION_METRICS,
+  type SessionColumn,
+  TABLES,
+  timeBucketSql,
+  visitDimensionSql,
+} from '../schema';
+import { filterDimensions, isTimeDimension } from '../validate';
+import {
+  dimensionSpec,
+  finish,
+  GRANULARITY,
+  metricList,
+  Params,
+  type Plan,
+  type PlanInput,
+  type Resolver,
+  sessionsSubquery,
+  TZ,
+  whereFilters,
+} from './shared';
+
+export function planRaw(input: PlanInput): Plan {
+  const params = new Params();
+  const columns = new Set<SessionColumn>();
+  const conditions: string[] = [];
+  // Time buckets of visits: a visit counts in the bucket where it starts, with all its events in
+  // the range, as in the visit rollups and sealed days (a visit may cross a local midnight). Only
+  // a question about events (an event dimension or filter) buckets each event by its own time,
+  // as the page and goal rollups do.
+  const named = [...input.dimensions.filter((d) => !isTimeDimension(d)), ...filterDimensions(input.filters)];
+  const aboutEvents = named.some((name) => {
+    const spec = dimensionSpec(name);
+    return spec === 'props' || (typeof spec === 'object' && spec.scope === 'event');
+  });
+  const byVisitStart = input.dimensions.some((d) => GRANULARITY[d] !== undefined) && !aboutEvents;
+  let joinSessions = byVisitStart || input.metrics.some((m) => SESSION_METRICS.has(m));
+  const resolve: Resolver = (name) => {
+    if (name.startsWith(PROPS_PREFIX)) {
+      return { sql: propsDimensionSql(params.add('String', name.slice(PROPS_PREFIX.length))) };
+    }
+    const spec = dimensionSpec(name);
+    if (typeof spec !== 'object') throw new Error(`${name} cannot be filtered`);
+    if (spec.scope === 'visit') {
+      joinSessions = true;
+      columns.add(spec.column);
+      return { sql: visitDimensionSql(spec) };
+    }
+    return { sql: spec.raw, condition: spec.rawCondition };
+  };
+  const dims = input.dimensions.map((name, i) => {
+    const granularity = GRANULARITY[name];
+    if (granularity) {
+      // A visit that began before a date-time range's start counts from the start.
+      const at = byVisitStart ? 'greatest(s.started_at, {from:DateTime})' : 'e.timestamp';
+      return `${timeBucketSql(granularity, at, TZ)} AS d${i}`;
+    }
+    const { sql, condition } = resolve(name);
+    if (condition) conditions.push(condition);
+    return `${sql} AS d${i}`;
+  });
+  const filters = whereFilters(input.filters, resolve, params);
+  const kinds = input.metrics.some((m) => ENGAGEMENT_METRICS.has(m))
+    ? "('pageview', 'custom', 'engagement')"
+    : "('pageview', 'custom')";
+  const innerColumns = Object.entries(RAW_INNER_COLUMNS).map(([name, sql]) => `${sql} AS ${name}`);
+  let join = '';
+  if (joinSessions) {
+    for (const c of BASE_SESSION_COLUMNS) columns.add(c);
+    innerColumns.push(...Object.entries(RAW_INNER_SESSION_COLUMNS).map(([name, sql]) => `${sql} AS ${name}`));
+    join = ` INNER JOIN (${sessionsSubquery(columns)}) AS s ON s.session_id = e.session_id`;
+  }
+  const where = [
+    'e.site_id = {site:UInt32}',
+    'e.timestamp >= {from:DateTime}',
+    'e.timestamp < {to:DateTime}',
+    `e.kind IN ${kinds}`,
+    ...conditions,
+    ...filters,
+  ];
+  const innerGroup = [...input.dimensions.map((_, i) => `d${i}`), 'e.session_id'].join(', ');
+  const perVisit = `SELECT ${[...dims, ...innerColumns].join(', ')} FROM ${TABLES.events} AS e${join} WHERE ${where.join(' AND ')} GROUP BY ${innerGroup}`;
+  const outerDims = input.dimensions.map((_, i) => `r.d${i} AS d${i}`);
+  const inner = `SELECT ${[...outerDims, metricList(input, 'raw')].join(', ')} FROM (${perVisit}) AS r`;
+  return finish(input, 'raw', inner, params, ' HAVING sum(r.events) > 0');
+}

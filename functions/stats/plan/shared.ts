@@ -1,0 +1,224 @@
+/**
+ * What every plan of the Stats API planner shares: its input and output, the parameter collector
+ * (user values only ever travel as parameters), filters as SQL, ordering, grouping, and `finish`,
+ * which turns a plan's grouped SELECT into the paged query and its row count.
+ */
+import type { ResolvedRange } from '../dates';
+import {
+  DIMENSIONS,
+  type DimensionSpec,
+  type Granularity,
+  METRIC_SQL,
+  PROPS_PREFIX,
+  SESSION_COLUMNS,
+  type SessionColumn,
+  type StoredMetric,
+  TABLES,
+} from '../schema';
+import type { SealedDay } from '../seal';
+import { type Filter, isTimeDimension } from '../validate';
+
+/** Which table family answers a query; the first that can, in this order, is chosen. */
+export type Source = 'sealed' | RollupSource;
+/** The sources of hourly rollups and the raw table, whatever the sealed days hold. */
+export type RollupSource = 'sessions' | 'pages' | 'goals' | 'raw';
+
+/** What the planner needs: already validated, with the range resolved in the site's zone. */
+export interface PlanInput {
+  siteId: number;
+  timezone: string;
+  range: ResolvedRange;
+  metrics: StoredMetric[];
+  /** Dimension names; `time` must already be replaced by a concrete `time:<granularity>`. */
+  dimensions: string[];
+  filters: Filter[];
+  orderBy: [string, 'asc' | 'desc'][];
+  limit: number;
+  offset: number;
+  /**
+   * The site's sealed days, each with its newest version (`sealedDays` in ./seal.ts). Without it
+   * the planner reads the hourly rollups only.
+   */
+  sealed?: SealedDay[];
+}
+
+export interface Plan {
+  source: Source;
+  /** The full query: groups, order and page. Columns `d0…` (dimensions) then `m_<metric>`. */
+  sql: string;
+  /** The same groups without order or page, for `total_rows`. */
+  countSql: string;
+  params: Record<string, unknown>;
+}
+
+/** Collects query parameters; user values only ever travel this way. */
+export class Params {
+  readonly values: Record<string, unknown> = {};
+  private next = 0;
+  add(
+    type: 'String' | 'Array(String)' | 'Array(UInt32)' | 'Array(UInt64)' | 'DateTime',
+    value: unknown,
+  ): string {
+    const name = `p${this.next++}`;
+    this.values[name] = value;
+    return `{${name}:${type}}`;
+  }
+}
+
+export const GRANULARITY: Record<string, Granularity> = {
+  'time:minute': 'minute',
+  'time:hour': 'hour',
+  'time:day': 'day',
+  'time:week': 'week',
+  'time:month': 'month',
+};
+
+export function dimensionSpec(name: string): DimensionSpec | 'props' | 'time' {
+  if (isTimeDimension(name)) return 'time';
+  if (name.startsWith(PROPS_PREFIX)) return 'props';
+  const spec = DIMENSIONS[name];
+  if (!spec) throw new Error(`unmapped dimension ${name}`);
+  return spec;
+}
+
+/** True when the rollups' hourly buckets cut this range exactly. */
+export function hourAligned(range: ResolvedRange): boolean {
+  return !range.precise && range.from % 3600 === 0 && range.to % 3600 === 0;
+}
+
+/** One filter condition as SQL over `column`, its values as parameters. */
+function conditionSql(
+  op: Extract<Filter, { kind: 'condition' }>['op'],
+  column: string,
+  values: string[],
+  caseSensitive: boolean,
+  params: Params,
+): string {
+  switch (op) {
+    case 'is':
+    case 'is_not': {
+      const test = caseSensitive
+        ? `has(${params.add('Array(String)', values)}, ${column})`
+        : `has(${params.add(
+            'Array(String)',
+            values.map((v) => v.toLowerCase()),
+          )}, lowerUTF8(${column}))`;
+      return op === 'is' ? test : `NOT ${test}`;
+    }
+    case 'contains':
+    case 'contains_not': {
+      const fn = caseSensitive ? 'multiSearchAny' : 'multiSearchAnyCaseInsensitiveUTF8';
+      const test = `${fn}(${column}, ${params.add('Array(String)', values)})`;
+      return op === 'contains' ? test : `NOT ${test}`;
+    }
+    case 'matches':
+    case 'matches_not': {
+      const tests = values.map(
+        (v) => `match(${column}, ${params.add('String', caseSensitive ? v : `(?i)${v}`)})`,
+      );
+      const test = `(${tests.join(' OR ')})`;
+      return op === 'matches' ? test : `NOT ${test}`;
+    }
+  }
+}
+
+/** Resolves a dimension name to SQL for the source at hand. */
+export type Resolver = (dimension: string) => { sql: string; condition?: string };
+
+function filterSql(filter: Filter, resolve: Resolver, params: Params): string {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return `(${filter.filters.map((f) => filterSql(f, resolve, params)).join(filter.kind === 'and' ? ' AND ' : ' OR ')})`;
+    case 'not':
+      return `NOT (${filterSql(filter.filter, resolve, params)})`;
+    case 'condition': {
+      const { sql, condition } = resolve(filter.dimension);
+      const negative = filter.op.endsWith('_not');
+      const positiveOp = negative ? (filter.op.slice(0, -4) as 'is' | 'contains' | 'matches') : filter.op;
+      let test = conditionSql(positiveOp, sql, filter.values, filter.caseSensitive, params);
+      if (condition) test = `(${condition} AND ${test})`;
+      return negative ? `NOT (${test})` : `(${test})`;
+    }
+  }
+}
+
+export function whereFilters(filters: Filter[], resolve: Resolver, params: Params): string[] {
+  return filters.map((f) => filterSql(f, resolve, params));
+}
+
+function orderSql(input: PlanInput): string {
+  const terms: string[] = [];
+  const alias = (field: string): string => {
+    const dim = input.dimensions.indexOf(field);
+    if (dim >= 0) return `d${dim}`;
+    // percentage and conversion_rate follow visitors (exactly for one goal or one breakdown).
+    return field === 'percentage' || field === 'conversion_rate' ? 'm_visitors' : `m_${field}`;
+  };
+  for (const [field, direction] of input.orderBy)
+    terms.push(`${alias(field)} ${direction === 'asc' ? 'ASC' : 'DESC'}`);
+  if (input.orderBy.length === 0) {
+    const time = input.dimensions.findIndex(isTimeDimension);
+    if (time >= 0) terms.push(`d${time} ASC`);
+    else if (input.dimensions.length > 0 && input.metrics[0]) terms.push(`m_${input.metrics[0]} DESC`);
+  }
+  input.dimensions.forEach((_, i) => {
+    terms.push(`d${i} ASC`);
+  });
+  return terms.length > 0 ? ` ORDER BY ${terms.join(', ')}` : '';
+}
+
+function groupBy(dimensions: string[]): string {
+  return dimensions.length > 0 ? ` GROUP BY ${dimensions.map((_, i) => `d${i}`).join(', ')}` : '';
+}
+
+/** The per-visit rows of `visit_hours` for the range, with the columns asked for. */
+export function sessionsSubquery(columns: Set<SessionColumn>, extraCondition = ''): string {
+  const list = [...columns].map((c) => `${SESSION_COLUMNS[c]} AS ${c}`).join(', ');
+  return (
+    `SELECT session_id, ${list} FROM ${TABLES.sessions}` +
+    ' WHERE site_id = {site:UInt32} AND hour >= toStartOfHour({from:DateTime}) AND hour < {to:DateTime}' +
+    (extraCondition ? ` AND ${extraCondition}` : '') +
+    ' GROUP BY session_id'
+  );
+}
+
+export function finish(
+  input: PlanInput,
+  source: Source,
+  inner: string,
+  params: Params,
+  having = '',
+  extraParams: Record<string, unknown> = {},
+): Plan {
+  const grouped = `${inner}${groupBy(input.dimensions)}${input.dimensions.length > 0 ? having : ''}`;
+  // The number of groups rides along on every row (a window over the groups, before the page is
+  // cut), so total_rows costs no second query; `countSql` remains for a page past the end.
+  const counted = grouped.replace(/^SELECT /, 'SELECT count() OVER () AS total_rows, ');
+  const sql = `${counted}${orderSql(input)} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`;
+  return {
+    source,
+    sql,
+    countSql: `SELECT count() AS n FROM (${grouped})`,
+    params: {
+      ...params.values,
+      ...extraParams,
+      site: input.siteId,
+      from: utc(input.range.from),
+      to: utc(input.range.to),
+      tz: input.timezone,
+      limit: input.limit,
+      offset: input.offset,
+    },
+  };
+}
+
+export function utc(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export function metricList(input: PlanInput, source: RollupSource): string {
+  return input.metrics.map((m) => `${METRIC_SQL[source][m] ?? 'NULL'} AS m_${m}`).join(', ');
+}
+
+export const TZ = '{tz:String}';
