@@ -9,6 +9,7 @@ import { goalRoutes } from './goals';
 import { keyRoutes } from './keys';
 import { performanceRoutes } from './performance';
 import { reportRoutes, reportUnsubscribeRoutes } from './reports';
+import { segmentRoutes } from './segments';
 import { siteRoutes } from './sites';
 import { statsRoutes } from './stats';
 
@@ -28,6 +29,7 @@ api.route('/', adminRoutes);
 api.route('/', authRoutes);
 // Alerts, goals and reports before siteRoutes, whose session check would otherwise run twice for them.
 api.route('/api/sites/:id/alerts', alertRoutes);
+api.route('/api/sites/:id/segments', segmentRoutes);
 api.route('/api/sites/:id/goals', goalRoutes);
 api.route('/', alertUnsubscribeRoutes);
 api.route('/', reportRoutes);

@@ -69,8 +69,8 @@ export interface ValidQuery {
 export const MAX_LIMIT = 10_000;
 const MAX_FILTER_VALUES = 100;
 const MAX_FILTER_VALUE_LENGTH = 2_000;
-const MAX_FILTER_NODES = 50;
-const MAX_FILTER_DEPTH = 5;
+export const MAX_FILTER_NODES = 50;
+export const MAX_FILTER_DEPTH = 5;
 const MAX_DIMENSIONS = 8;
 
 const TOP_LEVEL_KEYS = [
@@ -188,6 +188,33 @@ function checkRegex(pattern: string, field: string): void {
   }
 }
 
+/**
+ * Plausible's saved-segment filter, `["is", "segment", [<segment id>, …]]`: kept as a condition on
+ * the pseudo-dimension `segment` (ids as strings) until functions/segments/expand.ts puts the
+ * segments' own filters in its place, before anything is planned.
+ */
+export const SEGMENT_DIMENSION = 'segment';
+/** Segment ids one query may name in all (Plausible's limit). */
+export const MAX_SEGMENT_IDS = 10;
+
+function parseSegmentReference(value: unknown[], field: string): Filter {
+  const ids = value[2];
+  if (value[0] !== 'is' || value.length !== 3 || !Array.isArray(ids)) {
+    throw invalid(`${field}: a segment filter is ["is", "segment", [<segment id>]]`);
+  }
+  if (ids.length === 0 || ids.length > MAX_SEGMENT_IDS) {
+    throw invalid(`${field}[2]: expected 1 to ${MAX_SEGMENT_IDS} segment ids`);
+  }
+  const values = ids.map((id, i) => {
+    const text = typeof id === 'number' ? String(id) : id;
+    if (typeof text !== 'string' || !/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2 ** 31) {
+      throw invalid(`${field}[2][${i}]: a segment id is a positive whole number, got ${show(id)}`);
+    }
+    return text;
+  });
+  return { kind: 'condition', op: 'is', dimension: SEGMENT_DIMENSION, values, caseSensitive: true };
+}
+
 function parseFilter(value: unknown, field: string, budget: { nodes: number }, depth: number): Filter {
   if (++budget.nodes > MAX_FILTER_NODES) throw invalid(`filters: at most ${MAX_FILTER_NODES} filters in all`);
   if (depth > MAX_FILTER_DEPTH) throw invalid(`${field}: filters nest at most ${MAX_FILTER_DEPTH} deep`);
@@ -205,6 +232,7 @@ function parseFilter(value: unknown, field: string, budget: { nodes: number }, d
     if (value.length !== 2) throw invalid(`${field}: expected ["not", filter]`);
     return { kind: 'not', filter: parseFilter(value[1], `${field}[1]`, budget, depth + 1) };
   }
+  if (value[1] === SEGMENT_DIMENSION) return parseSegmentReference(value, field);
   if (typeof op !== 'string' || !(FILTER_OPERATORS as readonly string[]).includes(op)) {
     throw invalid(
       `${field}[0]: unknown filter operator ${show(op)}; known: ${FILTER_OPERATORS.join(', ')}, and, or, not`,
@@ -241,6 +269,16 @@ function parseFilter(value: unknown, field: string, budget: { nodes: number }, d
     }
   }
   return { kind: 'condition', op: op as FilterOperator, dimension, values: strings, caseSensitive };
+}
+
+/**
+ * A v2 `filters` list, checked as a query's are (the saved segments of functions/segments are
+ * checked with this too); `field` names the list in error messages.
+ */
+export function parseFilterList(value: unknown, field = 'filters'): Filter[] {
+  if (!Array.isArray(value)) throw invalid(`${field}: expected a list of filters`);
+  const budget = { nodes: 0 };
+  return value.map((f, i) => parseFilter(f, `${field}[${i}]`, budget, 1));
 }
 
 /** Every dimension named by a filter tree. */
@@ -347,12 +385,7 @@ export function parseQuery(body: unknown): ValidQuery {
   const dateRange = parseDateRange(body.date_range, 'date_range');
   const dimensions = parseDimensions(body.dimensions);
 
-  let filters: Filter[] = [];
-  if (body.filters !== undefined) {
-    if (!Array.isArray(body.filters)) throw invalid('filters: expected a list of filters');
-    const budget = { nodes: 0 };
-    filters = body.filters.map((f, i) => parseFilter(f, `filters[${i}]`, budget, 1));
-  }
+  const filters = body.filters === undefined ? [] : parseFilterList(body.filters);
   const filtered = new Set(filterDimensions(filters));
 
   metrics.forEach((metric, i) => {
