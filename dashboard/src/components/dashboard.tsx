@@ -8,6 +8,7 @@ import { addChip, type FilterChip, parseChips, removeChip, writeChips } from '..
 import { navigate, useLocation } from '../router';
 import type { KpiMetric, StatsAccess, View } from '../stats';
 import { FilterChips, RangePicker } from './controls';
+import { useGoalSuggestions } from './goal-suggestions';
 import { KpiRow, TopChart } from './overview';
 import { countryName, Panel, type PanelTab } from './panel';
 import { PerformancePanel } from './performance';
@@ -54,11 +55,12 @@ const DEVICES: PanelTab[] = [
   { id: 'os', label: 'OS', dimension: 'visit:os', ...visitors },
 ];
 
-function goalTabs(prop: string): PanelTab[] {
+function goalTabs(prop: string, hasGoals: boolean | null): PanelTab[] {
   return [
     {
       id: 'goals',
-      label: 'Custom events',
+      // event:goal is the configured goals once a site has any, its custom events until then.
+      label: hasGoals ? 'Goals' : 'Custom events',
       dimension: 'event:goal',
       metrics: ['visitors', 'events', 'conversion_rate'],
       columns: ['Visitors', 'Events', 'Conversion rate'],
@@ -79,10 +81,13 @@ export function Dashboard({
   access,
   title,
   actions,
+  siteId,
 }: {
   access: StatsAccess;
   title: string;
   actions?: preact.ComponentChildren;
+  /** The owner's view only: lets the goals panel offer "make this a goal". */
+  siteId?: number;
 }) {
   const location = useLocation();
   const view: View = { range: parseRange(location.search), chips: parseChips(location.search) };
@@ -103,6 +108,8 @@ export function Dashboard({
     navigate(`${location.path}${query ? `?${query}` : ''}`, true);
   };
   const onFilter = (chip: FilterChip) => update(view.range, addChip(view.chips, chip));
+  const [goalsVersion, setGoalsVersion] = useState(0);
+  const goals = useGoalSuggestions(siteId, () => setGoalsVersion((v) => v + 1));
 
   return (
     <div class="dashboard">
@@ -135,9 +142,11 @@ export function Dashboard({
         />
         <Panel id="devices" title="Devices" tabs={DEVICES} access={access} view={view} onFilter={onFilter} />
         <Panel
+          key={`goals-${goalsVersion}`}
           id="goals"
           title="Goals and properties"
-          tabs={goalTabs(PROP_NAME.test(prop) ? prop : '_')}
+          tabs={goalTabs(PROP_NAME.test(prop) ? prop : '_', goals.hasGoals)}
+          rowAction={goals.rowAction}
           access={access}
           view={view}
           onFilter={onFilter}

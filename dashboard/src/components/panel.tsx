@@ -35,6 +35,8 @@ export interface PanelProps {
   controls?: (tab: PanelTab) => ComponentChildren;
   /** Message for a tab that needs input before it can ask the API. */
   needsInput?: (tab: PanelTab) => string | null;
+  /** Something to do with one row, shown beside it (e.g. the goals panel's "make goal"). */
+  rowAction?: (tabId: string, value: string) => ComponentChildren;
   id: string;
 }
 
@@ -57,7 +59,17 @@ function formatMetric(metric: Metric, value: number | null): string {
   return formatNumber(value);
 }
 
-export function Panel({ title, tabs, access, view, onFilter, controls, needsInput, id }: PanelProps) {
+export function Panel({
+  title,
+  tabs,
+  access,
+  view,
+  onFilter,
+  controls,
+  needsInput,
+  rowAction,
+  id,
+}: PanelProps) {
   const [active, setActive] = useState(0);
   const tab = tabs[active] ?? (tabs[0] as PanelTab);
   const waiting = needsInput?.(tab) ?? null;
@@ -119,8 +131,9 @@ export function Panel({ title, tabs, access, view, onFilter, controls, needsInpu
                   ))}
                 </span>
               );
+              const action = rowAction?.(tab.id, value) ?? null;
               return (
-                <li key={value}>
+                <li key={value} class={action ? 'with-action' : undefined}>
                   {tab.noFilter ? (
                     <div class="row">
                       {bar}
@@ -139,6 +152,7 @@ export function Panel({ title, tabs, access, view, onFilter, controls, needsInpu
                       {numbers}
                     </button>
                   )}
+                  {action}
                 </li>
               );
             })}

@@ -1,7 +1,8 @@
-/** Site settings: snippet, hostnames and privacy switches, the shared link, and API keys. */
+/** Site settings: snippet, hostnames and privacy switches, the shared link, goals, and API keys. */
 import { useState } from 'preact/hooks';
 import { ApiError, type ApiKey, del, get, patch, post, type Site } from '../api';
 import { AlertsSettings } from '../components/alerts-settings';
+import { GoalsSettings } from '../components/goals-settings';
 import { ReportsSettings } from '../components/reports-settings';
 import { ErrorMessage, Field, Link, Loading } from '../components/ui';
 import { useAsync } from '../hooks';
@@ -315,6 +316,7 @@ export function SettingsPage({ id }: { id: string }) {
       </section>
       <TrackingSettings site={current} onSaved={setSite} />
       <SharedLinkSettings site={current} onSaved={setSite} />
+      <GoalsSettings site={current} />
       <ApiKeys site={current} />
       <ReportsSettings site={current} />
       <AlertsSettings site={current} />

@@ -29,6 +29,7 @@ export function SitePage({ id }: { id: string }) {
       <Dashboard
         access={{ domain: site.domain }}
         title={site.domain}
+        siteId={site.id}
         actions={
           <Link href={`/sites/${site.id}/settings`} class="button">
             Settings
