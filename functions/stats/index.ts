@@ -3,6 +3,7 @@ import { configOf } from '../../workers/config';
 import type { Env } from '../../workers/env';
 import { readJsonValue } from '../../workers/http/body';
 import { ApiError } from '../errors';
+import { expandSegments } from '../segments/expand';
 import { authorizeSiteRead } from './access';
 import { MAX_BATCH, runBatch } from './batch';
 import { limitReads, readQuery, retryAfter } from './reads';
@@ -34,9 +35,12 @@ statsRoutes.use('/api/v2/query', retryAfter);
 statsRoutes.use('/api/v2/query/batch', retryAfter);
 
 statsRoutes.post('/api/v2/query', async function statsQuery(c) {
-  const query = parseQuery(await readJsonValue(c.req.raw, MAX_BODY_BYTES));
-  const { site, principal } = await authorizeSiteRead(c, query.siteRef);
+  const parsed = parseQuery(await readJsonValue(c.req.raw, MAX_BODY_BYTES));
+  const read = await authorizeSiteRead(c, parsed.siteRef);
+  const { site, principal } = read;
   await limitReads(c, principal, 1);
+  const [query] = await expandSegments(c.env.DB, read, [parsed]);
+  if (!query || query instanceof ApiError) throw query ?? new Error('no expanded query');
   const execute = statsExecutor(c);
   const lookup = () => cachedSealedDays(execute, site.id, sealedCacheSeconds(c.env));
   return c.json(await runStatsQuery(execute, site, query, Date.now(), { lookup }));
@@ -73,15 +77,25 @@ statsRoutes.post('/api/v2/query/batch', async function statsBatch(c) {
   const read = ref === undefined ? null : await authorizeSiteRead(c, ref);
   // Each query of the batch counts, as if it came alone; queries that failed validation run nothing.
   if (read) await limitReads(c, read.principal, valid.length);
+  // Saved segments are written out per query; a segment this reader may not apply fails its query alone.
+  const expanded = read ? await expandSegments(c.env.DB, read, valid) : [];
+  let nextValid = 0;
+  const ready = parsed.map((q, i): ValidQuery | ApiError => {
+    if (q instanceof ApiError) return q;
+    const e = expanded[nextValid++];
+    if (!e) throw new Error('batch expansions out of step');
+    return e instanceof ApiError ? new ApiError(e.status, e.code, `queries[${i}].${e.message}`) : e;
+  });
+  const runnable = ready.filter((q): q is ValidQuery => !(q instanceof ApiError));
   const site = read?.site;
   const execute = statsExecutor(c);
   const answers = site
-    ? await runBatch(execute, site, valid, Date.now(), () =>
+    ? await runBatch(execute, site, runnable, Date.now(), () =>
         cachedSealedDays(execute, site.id, sealedCacheSeconds(c.env)),
       )
     : [];
   let next = 0;
-  const results = parsed.map((q) => {
+  const results = ready.map((q) => {
     const result = q instanceof ApiError ? { ok: false as const, error: q } : answers[next++];
     if (!result) throw new Error('batch answers out of step');
     return result.ok
