@@ -134,7 +134,12 @@ function comparisonJson(
 
 /** Percentage change as Plausible shows it; rates (already percentages) change by their difference. */
 function change(metric: Metric, now: number, before: number): number | null {
-  if (metric === 'bounce_rate' || metric === 'conversion_rate' || metric === 'percentage') {
+  if (
+    metric === 'bounce_rate' ||
+    metric === 'conversion_rate' ||
+    metric === 'percentage' ||
+    metric === 'exit_rate'
+  ) {
     return round(now - before, 1);
   }
   if (before === 0) return now > 0 ? 100 : 0;

@@ -16,6 +16,7 @@ export const METRICS = [
   'conversion_rate',
   'scroll_depth',
   'time_on_page',
+  'exit_rate',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -194,6 +195,9 @@ export const METRIC_SQL: Record<
     bounce_rate:
       'round(ifNotFinite(100 * countIf(s.pageviews = 1 AND s.interactive_events = 0) / count(), 0))',
     visit_duration: 'round(ifNotFinite(avg(toInt64(s.ended_at) - toInt64(s.started_at)), 0))',
+    // By visit:exit_page only: visits ending on the page ÷ its pageviews (`x`, joined by the
+    // planner: functions/stats/plan/exit-rate.ts), to one decimal as Plausible rounds it.
+    exit_rate: 'round(ifNotFinite(100 * count() / any(x.pageviews), 0), 1)',
   },
   raw: {
     visitors: 'uniqIf(r.visitor_id, r.events > 0)',
@@ -204,6 +208,7 @@ export const METRIC_SQL: Record<
     bounce_rate:
       'round(ifNotFinite(100 * countIf(r.events > 0 AND r.s_pageviews = 1 AND r.s_interactive = 0) / countIf(r.events > 0), 0))',
     visit_duration: 'round(ifNotFinite(avgIf(r.s_duration, r.events > 0), 0))',
+    exit_rate: 'round(ifNotFinite(100 * countIf(r.events > 0) / any(x.pageviews), 0), 1)',
     scroll_depth: 'round(ifNotFinite(sum(r.sd_sum) / sum(r.sd_count), 0))',
     time_on_page: 'round(ifNotFinite(sum(r.eng_sum) / sum(r.eng_count) / 1000, 0))',
   },

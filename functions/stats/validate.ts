@@ -360,6 +360,15 @@ function parsePagination(value: unknown): ValidQuery['pagination'] {
   return pagination;
 }
 
+/** Plausible's rule: exit_rate is by exit page alone, and a filter on events has no exit. */
+function checkExitRate(dimensions: string[], filtered: Set<string>, i: number): void {
+  if (dimensions.length !== 1 || dimensions[0] !== 'visit:exit_page') {
+    throw invalid(`metrics[${i}]: exit_rate needs visit:exit_page as the only dimension`);
+  }
+  const eventFilter = [...filtered].find((d) => d.startsWith('event:'));
+  if (eventFilter) throw invalid(`metrics[${i}]: exit_rate cannot be filtered by ${eventFilter}`);
+}
+
 /**
  * Checks a request body against the query language and returns it in normalised form, or throws
  * a 400 `invalid_query` whose message names the offending field (`metrics[1]: …`).
@@ -402,6 +411,7 @@ export function parseQuery(body: unknown): ValidQuery {
     ) {
       throw invalid(`metrics[${i}]: ${metric} needs event:page in dimensions or filters`);
     }
+    if (metric === 'exit_rate') checkExitRate(dimensions, filtered, i);
   });
 
   const orderBy: ValidQuery['orderBy'] = [];

@@ -13,6 +13,7 @@ import {
   visitDimensionSql,
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
+import { exitRateJoin } from './exit-rate';
 import {
   dimensionSpec,
   finish,
@@ -88,6 +89,6 @@ export function planRaw(input: PlanInput): Plan {
   const innerGroup = [...input.dimensions.map((_, i) => `d${i}`), 'e.session_id'].join(', ');
   const perVisit = `SELECT ${[...dims, ...innerColumns].join(', ')} FROM ${TABLES.events} AS e${join} WHERE ${where.join(' AND ')} GROUP BY ${innerGroup}`;
   const outerDims = input.dimensions.map((_, i) => `r.d${i} AS d${i}`);
-  const inner = `SELECT ${[...outerDims, metricList(input, 'raw')].join(', ')} FROM (${perVisit}) AS r`;
+  const inner = `SELECT ${[...outerDims, metricList(input, 'raw')].join(', ')} FROM (${perVisit}) AS r${exitRateJoin(input, params, 'r.d0')}`;
   return finish(input, 'raw', inner, params, ' HAVING sum(r.events) > 0');
 }

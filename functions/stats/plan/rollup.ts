@@ -12,6 +12,7 @@ import {
   visitDimensionSql,
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
+import { exitRateJoin } from './exit-rate';
 import {
   dimensionSpec,
   finish,
@@ -68,7 +69,7 @@ export function planSessions(input: PlanInput): Plan {
     return `${granularity ? timeBucketSql(granularity, 's.started_at', TZ) : resolve(name).sql} AS d${i}`;
   });
   const where = [SESSION_IS_VISIT, ...whereFilters(input.filters, resolve, params)];
-  const inner = `SELECT ${[...dims, metricList(input, 'sessions')].join(', ')} FROM (${sessionsSubquery(columns)}) AS s WHERE ${where.join(' AND ')}`;
+  const inner = `SELECT ${[...dims, metricList(input, 'sessions')].join(', ')} FROM (${sessionsSubquery(columns)}) AS s${exitRateJoin(input, params, 's.exit_page')} WHERE ${where.join(' AND ')}`;
   return finish(input, 'sessions', inner, params);
 }
 

@@ -98,6 +98,8 @@ const METRIC_COLUMNS: Record<StoredMetric, SealedColumn[]> = {
   visit_duration: ['duration', 'visits'],
   scroll_depth: ['sd_sum', 'sd_count'],
   time_on_page: ['eng_sum', 'eng_count'],
+  // Not in SEALED_METRICS: the rollups answer it (functions/stats/plan/exit-rate.ts).
+  exit_rate: [],
 };
 
 /** Columns a union must fill for these metrics (pages always need pageviews: a page without any is left out). */

@@ -78,6 +78,15 @@ describe('chooseSource: rollups where they answer, raw events where they cannot'
     ],
     ['goals', { dimensions: ['event:goal'], metrics: ['visitors', 'events'] }, 'goals'],
     ['events need raw rows (the sessions rollup counts every kind)', { metrics: ['events'] }, 'raw'],
+    [
+      'exit rate by exit page, with a visit filter',
+      {
+        dimensions: ['visit:exit_page'],
+        metrics: ['visits', 'exit_rate'],
+        filters: [is('visit:country', ['DE'])],
+      },
+      'sessions',
+    ],
     ['props are only in raw rows', { dimensions: ['event:props:plan'] }, 'raw'],
     [
       'a page filter with a visit breakdown',
@@ -223,6 +232,39 @@ describe('planQuery: user values are parameters, never SQL text', () => {
     expect(
       planQuery(input({ dimensions: ['visit:source'], orderBy: [['visit:source', 'desc']] })).sql,
     ).toContain('ORDER BY d0 DESC, d0 ASC');
+  });
+});
+
+describe('exit_rate: pageviews of the page joined as x', () => {
+  const byExit = (overrides: Partial<PlanInput> = {}) =>
+    planQuery(input({ dimensions: ['visit:exit_page'], metrics: ['visits', 'exit_rate'], ...overrides })).sql;
+
+  it('from the page rollup without filters, or with a filter on the exit page alone', () => {
+    for (const sql of [byExit(), byExit({ filters: [is('visit:exit_page', ['/a'])] })]) {
+      expect(sql).toContain(
+        'LEFT JOIN (SELECT p.pathname AS page, sum(p.pageviews) AS pageviews FROM pages_hourly',
+      );
+      expect(sql).toContain('AS x ON x.page = s.exit_page');
+    }
+  });
+
+  it('from raw pageviews of the visits that pass the other filters', () => {
+    const sql = byExit({ filters: [is('visit:exit_page', ['/a']), is('visit:country', ['DE'])] });
+    expect(sql).toContain('FROM events AS e INNER JOIN (SELECT session_id');
+    expect(sql).toContain("e.kind = 'pageview'");
+    // The exit page filter is in the visit rows' WHERE, not in the pageviews' (two country tests).
+    expect(sql.match(/\}, s\.exit_page\)/g)).toHaveLength(1);
+    expect(sql.match(/s\.country\)/g)).toHaveLength(2);
+  });
+
+  it('joins to the raw plan by its exit page column', () => {
+    const range = { from: DAY.from, to: DAY.to - 1, precise: true } as PlanInput['range'];
+    expect(byExit({ range })).toContain('FROM events AS e WHERE');
+    expect(byExit({ range })).toContain('AS x ON x.page = r.d0');
+  });
+
+  it('is not asked of other plans', () => {
+    expect(byExit({ metrics: ['visits'] })).not.toContain('AS x');
   });
 });
 

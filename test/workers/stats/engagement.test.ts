@@ -1,0 +1,163 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SiteJson } from '../../../functions/sites/store';
+import { sealDays } from '../../../functions/stats/seal';
+import { clickhouse } from '../../../workers/clickhouse/client';
+import type { EventRecord } from '../../../workers/events/record';
+import { signUp, type TestAccount } from '../helpers/accounts';
+import { testEnv, workerFetch } from '../helpers/stack';
+import { event, insertEvents, newSite, statsQuery } from './fixtures';
+
+/**
+ * Exit rate (Plausible v2): per exit page, the visits that ended there ÷ the pageviews of that page
+ * × 100, to one decimal. A UTC site, all on 2026-10-07; counted by hand:
+ *
+ * | visit | country | pages (in order)                                   | entry | exit        |
+ * | V1    | DE      | /one, /two                                         | /one  | /two        |
+ * | V2    | DE      | /one, /never-exit, (custom on /one), /one          | /one  | /one        |
+ * | V3    | US      | /one                                               | /one  | /one        |
+ * | V4    | US      | /two, /one                                         | /two  | /one        |
+ * | V5    | DE      | /two, /three                                       | /two  | /three      |
+ *
+ * Pageviews: /one 5 (V1, V2 twice, V3, V4), /two 3 (V1, V4, V5), /three 1, /never-exit 1.
+ * Exits: /one 3 (V2, V3, V4) → 60; /two 1 (V1) → 33.3; /three 1 (V5) → 100; /never-exit none.
+ */
+function exitDataset(site: number): EventRecord[] {
+  const at = (time: string) => `2026-10-07T${time}Z`;
+  const view = (visit: number, country: string, time: string, pathname: string) =>
+    event(site, at(time), { visitor: visit, session: 300 + visit, country, pathname });
+  return [
+    view(1, 'DE', '10:00:00', '/one'),
+    view(1, 'DE', '10:10:00', '/two'),
+    view(2, 'DE', '10:00:00', '/one'),
+    view(2, 'DE', '10:01:00', '/never-exit'),
+    event(site, at('10:02:00'), {
+      visitor: 2,
+      session: 302,
+      country: 'DE',
+      pathname: '/one',
+      kind: 'custom',
+      name: 'a',
+    }),
+    view(2, 'DE', '10:10:00', '/one'),
+    view(3, 'US', '11:00:00', '/one'),
+    view(4, 'US', '12:00:00', '/two'),
+    view(4, 'US', '12:05:00', '/one'),
+    view(5, 'DE', '13:00:00', '/two'),
+    view(5, 'DE', '13:01:00', '/three'),
+  ];
+}
+
+const DAY = ['2026-10-07', '2026-10-07'];
+/** The same day as a date-time range: answered from raw events. */
+const DAY_TIMES = ['2026-10-07T00:00:00', '2026-10-07T23:59:59'];
+
+let owner: TestAccount;
+let site: SiteJson;
+
+beforeAll(async () => {
+  owner = await signUp();
+  site = await newSite(owner, 'UTC');
+  await insertEvents(exitDataset(site.id));
+});
+
+function query(body: Record<string, unknown>) {
+  return statsQuery({ site_id: site.domain, date_range: DAY, ...body }, { cookie: owner.cookie });
+}
+
+const BY_EXIT = { dimensions: ['visit:exit_page'], metrics: ['visits', 'exit_rate'] };
+
+describe('exit_rate', () => {
+  for (const [name, range] of [
+    ['from the rollups (a day)', DAY],
+    ['from raw events (a date-time range)', DAY_TIMES],
+  ] as const) {
+    it(`${name}: exits ÷ pageviews of the page, to one decimal`, async () => {
+      const res = await query({ ...BY_EXIT, date_range: range, order_by: [['exit_rate', 'desc']] });
+      expect(res.status).toBe(200);
+      expect(res.body.results).toEqual([
+        { dimensions: ['/three'], metrics: [1, 100] },
+        { dimensions: ['/one'], metrics: [3, 60] },
+        { dimensions: ['/two'], metrics: [1, 33.3] },
+      ]);
+    });
+
+    it(`${name}: a filter on the exit page leaves the pageviews of the page whole (Plausible)`, async () => {
+      const res = await query({
+        ...BY_EXIT,
+        date_range: range,
+        filters: [['is', 'visit:exit_page', ['/one']]],
+      });
+      expect(res.body.results).toEqual([{ dimensions: ['/one'], metrics: [3, 60] }]);
+    });
+
+    it(`${name}: other visit filters apply to the pageviews too`, async () => {
+      // Entry /one: V1, V2, V3. Pageviews of /one in them 4, exits on /one (V2, V3) 2.
+      const entry = await query({
+        ...BY_EXIT,
+        date_range: range,
+        filters: [
+          ['is', 'visit:exit_page', ['/one']],
+          ['is', 'visit:entry_page', ['/one']],
+        ],
+      });
+      expect(entry.body.results).toEqual([{ dimensions: ['/one'], metrics: [2, 50] }]);
+      // US: V3, V4. /one: 2 pageviews, 2 exits.
+      const us = await query({ ...BY_EXIT, date_range: range, filters: [['is', 'visit:country', ['US']]] });
+      expect(us.body.results).toEqual([{ dimensions: ['/one'], metrics: [2, 100] }]);
+    });
+  }
+
+  it('changes by its difference in a comparison, as the other rates', async () => {
+    const res = await query({
+      ...BY_EXIT,
+      metrics: ['exit_rate'],
+      filters: [['is', 'visit:exit_page', ['/two']]],
+      include: { comparisons: { mode: 'custom', date_range: ['2026-10-06', '2026-10-06'] } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results).toEqual([
+      {
+        dimensions: ['/two'],
+        metrics: [33.3],
+        comparison: { dimensions: ['/two'], metrics: [0], change: [33.3] },
+      },
+    ]);
+  });
+
+  it('answers the same in a batch beside other panels, and once the day is sealed', async () => {
+    const ask = { site_id: site.domain, date_range: DAY, ...BY_EXIT, order_by: [['exit_rate', 'desc']] };
+    const before = await query(ask);
+    expect(before.body.results.map((r) => r.metrics[1])).toEqual([100, 60, 33.3]);
+    const batch = async () => {
+      const res = await workerFetch('/api/v2/query/batch', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: owner.cookie },
+        body: JSON.stringify({
+          queries: [{ ...ask, dimensions: [], metrics: ['visitors'], order_by: [] }, ask],
+        }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { results: { results: unknown[] }[] }).results.map((r) => r.results);
+    };
+    expect(await batch()).toEqual([[{ dimensions: [], metrics: [5] }], before.body.results]);
+    await sealDays(clickhouse(testEnv), Date.now(), { sites: [site.id] });
+    expect((await query(ask)).body.results).toEqual(before.body.results);
+    expect(await batch()).toEqual([[{ dimensions: [], metrics: [5] }], before.body.results]);
+  });
+
+  it('needs visit:exit_page as its only dimension and no event filter (Plausible)', async () => {
+    for (const body of [
+      { metrics: ['exit_rate'] },
+      { metrics: ['exit_rate'], dimensions: ['visit:entry_page'] },
+      { metrics: ['exit_rate'], dimensions: ['visit:exit_page', 'time:day'] },
+      { ...BY_EXIT, filters: [['is', 'event:page', ['/one']]] },
+    ]) {
+      const res = await query(body);
+      expect({ body, status: res.status, code: res.body.error?.code }).toEqual({
+        body,
+        status: 400,
+        code: 'invalid_query',
+      });
+    }
+  });
+});
