@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { Env } from '../../workers/env';
 import { findSession, sessionCookie } from '../auth/session';
+import type { GoalDefinition } from '../goals/goal';
+import { GOALS_JSON_SQL, goalsFromJson } from '../goals/store';
 import { timingSafeEqual } from '../auth/tokens';
 import { ApiError } from '../errors';
 import { verifyApiKey } from '../keys/verify';
@@ -12,6 +14,8 @@ export interface ReadableSite {
   id: number;
   domain: string;
   timezone: string;
+  /** Its configured goals (what `event:goal` means when there are any); absent: none. */
+  goals?: readonly GoalDefinition[];
 }
 
 /**
@@ -35,23 +39,34 @@ export const SHARED_LINK_PASSWORD_HEADER = 'X-Shared-Link-Password';
 
 const MAX_SITE_REF_LENGTH = 253;
 
+/** A site row with its goals, read in the same statement. */
+type SiteWithGoals = SiteRow & { goals_json?: string | null };
+
 /** A live site by numeric id or by domain, or null. Bound parameters only. */
-async function findSite(db: D1Database, siteRef: string | number): Promise<SiteRow | null> {
+async function findSite(db: D1Database, siteRef: string | number): Promise<SiteWithGoals | null> {
   const ref = typeof siteRef === 'number' ? String(siteRef) : siteRef.trim();
   if (ref.length === 0 || ref.length > MAX_SITE_REF_LENGTH) return null;
   if (/^[1-9]\d{0,9}$/.test(ref)) {
     const id = Number(ref);
     if (id > 2 ** 31) return null;
-    return db.prepare('SELECT * FROM sites WHERE id = ?1 AND deleted_at IS NULL').bind(id).first<SiteRow>();
+    return db
+      .prepare(`SELECT *, ${GOALS_JSON_SQL} AS goals_json FROM sites WHERE id = ?1 AND deleted_at IS NULL`)
+      .bind(id)
+      .first<SiteWithGoals>();
   }
   return db
-    .prepare('SELECT * FROM sites WHERE domain = ?1 AND deleted_at IS NULL')
+    .prepare(`SELECT *, ${GOALS_JSON_SQL} AS goals_json FROM sites WHERE domain = ?1 AND deleted_at IS NULL`)
     .bind(ref.toLowerCase())
-    .first<SiteRow>();
+    .first<SiteWithGoals>();
 }
 
-function readable(site: SiteRow): ReadableSite {
-  return { id: site.id, domain: site.domain, timezone: site.timezone || 'UTC' };
+function readable(site: SiteWithGoals): ReadableSite {
+  return {
+    id: site.id,
+    domain: site.domain,
+    timezone: site.timezone || 'UTC',
+    goals: goalsFromJson(site.goals_json),
+  };
 }
 
 const notFound = () => new ApiError(404, 'not_found', 'no such site');

@@ -184,6 +184,7 @@ export function planInputFor(
     limit: paging.limit,
     offset: paging.offset,
     sealed,
+    goals: site.goals,
   };
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
 import { exitRateJoin } from './exit-rate';
+import { GOAL_COLUMN, goalsInPlay, rawGoalParts } from './goals';
 import {
   dimensionSpec,
   finish,
@@ -43,7 +44,10 @@ export function planRaw(input: PlanInput): Plan {
   });
   const byVisitStart = input.dimensions.some((d) => GRANULARITY[d] !== undefined) && !aboutEvents;
   let joinSessions = byVisitStart || input.metrics.some((m) => SESSION_METRICS.has(m));
+  const goals = goalsInPlay(input);
+  const goalParts = goals ? rawGoalParts(goals, params) : null;
   const resolve: Resolver = (name) => {
+    if (goalParts && name === 'event:goal') return { sql: GOAL_COLUMN };
     if (name.startsWith(PROPS_PREFIX)) {
       return { sql: propsDimensionSql(params.add('String', name.slice(PROPS_PREFIX.length))) };
     }
@@ -68,15 +72,19 @@ export function planRaw(input: PlanInput): Plan {
     return `${sql} AS d${i}`;
   });
   const filters = whereFilters(input.filters, resolve, params);
-  const kinds = input.metrics.some((m) => ENGAGEMENT_METRICS.has(m))
-    ? "('pageview', 'custom', 'engagement')"
-    : "('pageview', 'custom')";
-  const innerColumns = Object.entries(RAW_INNER_COLUMNS).map(([name, sql]) => `${sql} AS ${name}`);
-  let join = '';
+  const kinds =
+    input.metrics.some((m) => ENGAGEMENT_METRICS.has(m)) || goalParts?.engagement
+      ? "('pageview', 'custom', 'engagement')"
+      : "('pageview', 'custom')";
+  const innerColumns = Object.entries(RAW_INNER_COLUMNS).map(
+    ([name, sql]) => `${name === 'events' && goalParts ? goalParts.events : sql} AS ${name}`,
+  );
+  // The goals' ARRAY JOIN comes before any JOIN, as ClickHouse's grammar wants.
+  let join = goalParts?.arrayJoin ?? '';
   if (joinSessions) {
     for (const c of BASE_SESSION_COLUMNS) columns.add(c);
     innerColumns.push(...Object.entries(RAW_INNER_SESSION_COLUMNS).map(([name, sql]) => `${sql} AS ${name}`));
-    join = ` INNER JOIN (${sessionsSubquery(columns)}) AS s ON s.session_id = e.session_id`;
+    join += ` INNER JOIN (${sessionsSubquery(columns)}) AS s ON s.session_id = e.session_id`;
   }
   const where = [
     'e.site_id = {site:UInt32}',

@@ -13,6 +13,7 @@ import {
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
 import { exitRateJoin } from './exit-rate';
+import { goalsInPlay } from './goals';
 import {
   dimensionSpec,
   finish,
@@ -31,6 +32,8 @@ import {
 
 /** Picks the cheapest table family that answers every metric, dimension and filter of the query. */
 export function chooseSource(input: PlanInput): RollupSource {
+  // Configured goals match pages and scroll depths that the rollups do not keep per event.
+  if (goalsInPlay(input)) return 'raw';
   // Minutes are finer than the rollups' hours.
   if (!hourAligned(input.range) || input.dimensions.includes('time:minute')) return 'raw';
   const named = [...input.dimensions.filter((d) => !isTimeDimension(d)), ...filterDimensions(input.filters)];

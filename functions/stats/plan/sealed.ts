@@ -14,6 +14,7 @@ import {
 } from '../schema';
 import type { SealedDay } from '../seal';
 import { type Filter, filterDimensions, isTimeDimension } from '../validate';
+import { goalsInPlay } from './goals';
 import {
   finish,
   GRANULARITY,
@@ -221,7 +222,7 @@ function versionsSql(days: SealedDay[], params: Params): string {
 
 /** What a query asks, as a sealed item; null when sealed days cannot answer it. */
 export function sealedItem(input: PlanInput): SealedItem | null {
-  if (!input.sealed || !hourAligned(input.range)) return null;
+  if (!input.sealed || !hourAligned(input.range) || goalsInPlay(input)) return null;
   const [name, ...rest] = input.dimensions;
   if (rest.length > 0) return null;
   if (name === undefined || isTimeDimension(name)) {

@@ -3,6 +3,7 @@
  * (user values only ever travel as parameters), filters as SQL, ordering, grouping, and `finish`,
  * which turns a plan's grouped SELECT into the paged query and its row count.
  */
+import type { GoalDefinition } from '../../goals/goal';
 import type { ResolvedRange } from '../dates';
 import {
   DIMENSIONS,
@@ -40,6 +41,8 @@ export interface PlanInput {
    * the planner reads the hourly rollups only.
    */
   sealed?: SealedDay[];
+  /** The site's configured goals: when any, `event:goal` means them (./goals.ts). */
+  goals?: readonly GoalDefinition[];
 }
 
 export interface Plan {
@@ -56,7 +59,7 @@ export class Params {
   readonly values: Record<string, unknown> = {};
   private next = 0;
   add(
-    type: 'String' | 'Array(String)' | 'Array(UInt32)' | 'Array(UInt64)' | 'DateTime',
+    type: 'String' | 'Array(String)' | 'Array(UInt32)' | 'Array(UInt64)' | 'DateTime' | 'UInt8',
     value: unknown,
   ): string {
     const name = `p${this.next++}`;

@@ -1,0 +1,42 @@
+/**
+ * `event:goal` when a site has goals configured (functions/goals, docs/goals.md): each goal row
+ * counts the visitors who completed it, Plausible's semantics. The rollups and sealed days hold
+ * custom events by name only, so they cannot say which pageviews matched `/blog/**` or how far
+ * a page was scrolled: a query that names `event:goal` of such a site is always planned over raw
+ * events (rollup.ts and sealed.ts ask {@link goalsInPlay} and step aside). A site without goals
+ * keeps the old meaning, its custom event names, and every plan that answers it.
+ */
+
+import type { GoalDefinition } from '../../goals/goal';
+import { completedGoalsSql, needsEngagement } from '../../goals/match';
+import { filterDimensions } from '../validate';
+import type { Params, PlanInput } from './shared';
+
+/** The site's goals when this query is about them, else null (event:goal is custom event names). */
+export function goalsInPlay(input: PlanInput): readonly GoalDefinition[] | null {
+  const goals = input.goals;
+  if (!goals || goals.length === 0) return null;
+  const named =
+    input.dimensions.includes('event:goal') || filterDimensions(input.filters).includes('event:goal');
+  return named ? goals : null;
+}
+
+/** The column the raw plan's ARRAY JOIN gives each (event, goal it completes) pair. */
+export const GOAL_COLUMN = 'goal';
+
+/**
+ * The raw plan's parts for configured goals: an ARRAY JOIN that turns each event into one row per
+ * goal it completes (none: the event drops out, as non-goal events do for custom-event goals), the
+ * event kinds to read, and the per-visit `events` count (every joined row is one completion).
+ */
+export function rawGoalParts(
+  goals: readonly GoalDefinition[],
+  params: Params,
+): { arrayJoin: string; engagement: boolean; events: string } {
+  const expression = completedGoalsSql(goals, (type, value) => params.add(type, value));
+  return {
+    arrayJoin: ` ARRAY JOIN ${expression} AS ${GOAL_COLUMN}`,
+    engagement: needsEngagement(goals),
+    events: 'count()',
+  };
+}
