@@ -4,10 +4,10 @@
  */
 import { useState } from 'preact/hooks';
 import { type DateRange, parseRange, writeRange } from '../lib/date-range';
-import { addChip, type FilterChip, parseChips, removeChip, writeChips } from '../lib/filters';
+import { addChip, type FilterChip, parseChips, writeChips } from '../lib/filters';
 import { navigate, useLocation } from '../router';
 import type { KpiMetric, StatsAccess, View } from '../stats';
-import { FilterChips, RangePicker } from './controls';
+import { FilterBar, RangePicker } from './controls';
 import { useGoalSuggestions } from './goal-suggestions';
 import { KpiRow, TopChart } from './overview';
 import { countryName, Panel, type PanelTab } from './panel';
@@ -122,9 +122,11 @@ export function Dashboard({
           <RangePicker range={view.range} onChange={(range) => update(range, view.chips)} />
           {actions}
         </div>
-        <FilterChips
-          chips={view.chips}
-          onRemove={(chip) => update(view.range, removeChip(view.chips, chip))}
+        <FilterBar
+          access={access}
+          view={view}
+          siteId={siteId}
+          onChange={(chips) => update(view.range, chips)}
         />
       </div>
       <KpiRow access={access} view={view} selected={metric} onSelect={setMetric} />

@@ -1,0 +1,162 @@
+/**
+ * Saved segments on the owner's dashboard: a menu that lists the site's segments and the user's
+ * own (one click applies one), deletes them, and saves the view's filters under a name, for the
+ * user alone or for everyone with the site (docs/segments.md).
+ */
+import { useState } from 'preact/hooks';
+import type { FilterChip } from '../lib/filters';
+import {
+  applySegment,
+  deleteSegment,
+  filtersToSave,
+  type Segment,
+  type SegmentScope,
+  saveSegment,
+} from '../lib/segments';
+import { ErrorMessage, Field } from './ui';
+
+function SaveForm({
+  siteId,
+  chips,
+  segments,
+  onSaved,
+}: {
+  siteId: number;
+  chips: FilterChip[];
+  segments: Segment[];
+  onSaved(segment: Segment): void;
+}) {
+  const [name, setName] = useState('');
+  const [scope, setScope] = useState<SegmentScope>('personal');
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="segment-save"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        saveSegment(siteId, { name: name.trim(), scope, filters: filtersToSave(chips, segments) })
+          .then(onSaved, (err: unknown) => setError(err instanceof Error ? err : new Error(String(err))))
+          .finally(() => setBusy(false));
+      }}
+    >
+      <Field label="Save these filters as">
+        <input
+          value={name}
+          maxLength={255}
+          required
+          placeholder="e.g. US mobile visitors"
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+      </Field>
+      <fieldset class="segment-scope">
+        <legend>Visible to</legend>
+        <label>
+          <input
+            type="radio"
+            name="segment-scope"
+            checked={scope === 'personal'}
+            onChange={() => setScope('personal')}
+          />{' '}
+          Only me
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="segment-scope"
+            checked={scope === 'site'}
+            onChange={() => setScope('site')}
+          />{' '}
+          Everyone with access to this site
+        </label>
+      </fieldset>
+      <ErrorMessage error={error} />
+      <button type="submit" class="primary" disabled={busy || name.trim() === ''}>
+        Save segment
+      </button>
+    </form>
+  );
+}
+
+export function SegmentMenu({
+  siteId,
+  chips,
+  segments,
+  error,
+  onApply,
+  onChanged,
+}: {
+  siteId: number;
+  chips: FilterChip[];
+  segments: Segment[];
+  error: Error | null;
+  onApply(chips: FilterChip[]): void;
+  /** After a save or delete: reload the list. */
+  onChanged(): void;
+}) {
+  const [open, setOpen] = useState(false);
+  const [problem, setProblem] = useState<Error | null>(null);
+  const remove = (segment: Segment) => {
+    if (!window.confirm(`Delete the segment “${segment.name}”?`)) return;
+    deleteSegment(siteId, segment.id).then(onChanged, (err: unknown) =>
+      setProblem(err instanceof Error ? err : new Error(String(err))),
+    );
+  };
+  return (
+    <div class="segment-menu">
+      <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Segments{segments.length > 0 ? ` (${segments.length})` : ''}
+      </button>
+      {open ? (
+        <section class="popover" aria-label="Segments">
+          <ErrorMessage error={error ?? problem} />
+          {segments.length === 0 ? (
+            <p class="hint">No saved segments yet. Filter the dashboard, then save the filters here.</p>
+          ) : (
+            <ul class="segment-list">
+              {segments.map((segment) => (
+                <li key={segment.id}>
+                  <button
+                    type="button"
+                    class="link-button"
+                    onClick={() => {
+                      onApply(applySegment(segment));
+                      setOpen(false);
+                    }}
+                  >
+                    {segment.name}
+                  </button>
+                  <span class="hint">{segment.scope === 'site' ? 'site' : 'personal'}</span>
+                  <button
+                    type="button"
+                    class="link-button"
+                    aria-label={`Delete segment ${segment.name}`}
+                    onClick={() => remove(segment)}
+                  >
+                    Delete
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          {chips.length > 0 ? (
+            <SaveForm
+              siteId={siteId}
+              chips={chips}
+              segments={segments}
+              onSaved={(segment) => {
+                onChanged();
+                onApply(applySegment(segment));
+                setOpen(false);
+              }}
+            />
+          ) : (
+            <p class="hint">Add filters to save them as a segment.</p>
+          )}
+        </section>
+      ) : null}
+    </div>
+  );
+}
