@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import type { Env } from '../../workers/env';
 import { findSession, sessionCookie } from '../auth/session';
-import type { GoalDefinition } from '../goals/goal';
-import { GOALS_JSON_SQL, goalsFromJson } from '../goals/store';
 import { timingSafeEqual } from '../auth/tokens';
 import { ApiError } from '../errors';
+import type { GoalDefinition } from '../goals/goal';
+import { GOALS_JSON_SQL, goalsFromJson } from '../goals/store';
 import { verifyApiKey } from '../keys/verify';
 import type { SiteRow } from '../sites/store';
 import { checkSharedLinkPassword } from './shared-link';
