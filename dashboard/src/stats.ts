@@ -23,7 +23,10 @@ export type Metric =
   | 'visit_duration'
   | 'events'
   | 'percentage'
-  | 'conversion_rate';
+  | 'conversion_rate'
+  | 'scroll_depth'
+  | 'time_on_page'
+  | 'exit_rate';
 
 export interface QueryBody {
   metrics: Metric[];

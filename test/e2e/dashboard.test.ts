@@ -345,8 +345,11 @@ describe('dashboard', () => {
     expect(download.suggestedFilename()).toBe(`${DOMAIN}-pages-7d.csv`);
     const csv = await readFile((await download.path()) ?? '', 'utf8');
     const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('Top pages,Visitors,Pageviews');
-    expect(lines.slice(1).sort()).toEqual(['/,1,1', '/blog,1,1', '/pricing,2,2', `${XSS_PATH},1,1`].sort());
+    // Scroll depth and time on page: this dataset has no engagement pings.
+    expect(lines[0]).toBe('Top pages,Visitors,Pageviews,Scroll depth,Time on page');
+    expect(lines.slice(1).sort()).toEqual(
+      ['/,1,1,0,0', '/blog,1,1,0,0', '/pricing,2,2,0,0', `${XSS_PATH},1,1,0,0`].sort(),
+    );
 
     // Filter by a page: a click on its row adds a chip, and the KPIs follow.
     await page.locator('[data-panel="pages"] button.row', { hasText: '/pricing' }).click();

@@ -10,24 +10,13 @@ import type { KpiMetric, StatsAccess, View } from '../stats';
 import { FilterBar, RangePicker } from './controls';
 import { useGoalSuggestions } from './goal-suggestions';
 import { KpiRow, TopChart } from './overview';
+import { PAGE_TABS } from './page-tabs';
 import { countryName, Panel, type PanelTab } from './panel';
 import { PerformancePanel } from './performance';
 import { RealtimePanel, VisitorsNow } from './realtime';
 import { Field } from './ui';
 
 const visitors = { metrics: ['visitors' as const], columns: ['Visitors'] };
-
-const PAGES: PanelTab[] = [
-  {
-    id: 'pages',
-    label: 'Top pages',
-    dimension: 'event:page',
-    metrics: ['visitors', 'pageviews'],
-    columns: ['Visitors', 'Pageviews'],
-  },
-  { id: 'entry-pages', label: 'Entry pages', dimension: 'visit:entry_page', ...visitors },
-  { id: 'exit-pages', label: 'Exit pages', dimension: 'visit:exit_page', ...visitors },
-];
 
 const UTM = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'] as const;
 
@@ -132,7 +121,7 @@ export function Dashboard({
       <KpiRow access={access} view={view} selected={metric} onSelect={setMetric} />
       <TopChart access={access} view={view} metric={metric} />
       <div class="grid">
-        <Panel id="pages" title="Pages" tabs={PAGES} access={access} view={view} onFilter={onFilter} />
+        <Panel id="pages" title="Pages" tabs={PAGE_TABS} access={access} view={view} onFilter={onFilter} />
         <Panel id="sources" title="Sources" tabs={SOURCES} access={access} view={view} onFilter={onFilter} />
         <Panel
           id="locations"

@@ -8,22 +8,12 @@ import { downloadText, useAsync } from '../hooks';
 import { csvFileName, toCsv } from '../lib/csv';
 import { rangeSlug } from '../lib/date-range';
 import type { FilterChip } from '../lib/filters';
-import { formatExact, formatNumber, formatPercent } from '../lib/format';
+import { formatDuration, formatExact, formatNumber, formatPercent } from '../lib/format';
 import { breakdownQuery, type Metric, query, type StatsAccess, type View } from '../stats';
+import { type PanelTab, tabMetrics } from './panel-tab';
 import { Empty, ErrorMessage, Loading, Tabs } from './ui';
 
-export interface PanelTab {
-  id: string;
-  label: string;
-  dimension: string;
-  /** First metric sizes the bars and orders the rows. */
-  metrics: Metric[];
-  columns: string[];
-  /** How a dimension value is shown (e.g. a country code as its name). */
-  display?: (value: string) => string;
-  /** Rows are not filterable (e.g. a dimension the API cannot filter on). */
-  noFilter?: boolean;
-}
+export type { PanelTab } from './panel-tab';
 
 export interface PanelProps {
   title: string;
@@ -54,9 +44,18 @@ export function countryName(code: string): string {
 }
 
 function formatMetric(metric: Metric, value: number | null): string {
-  if (metric === 'percentage' || metric === 'conversion_rate' || metric === 'bounce_rate')
-    return formatPercent(value);
-  return formatNumber(value);
+  switch (metric) {
+    case 'percentage':
+    case 'conversion_rate':
+    case 'bounce_rate':
+    case 'exit_rate':
+    case 'scroll_depth':
+      return formatPercent(value);
+    case 'time_on_page':
+      return formatDuration(value);
+    default:
+      return formatNumber(value);
+  }
 }
 
 export function Panel({
@@ -73,21 +72,26 @@ export function Panel({
   const [active, setActive] = useState(0);
   const tab = tabs[active] ?? (tabs[0] as PanelTab);
   const waiting = needsInput?.(tab) ?? null;
-  const key = JSON.stringify([access.domain, view, tab.dimension, tab.metrics, waiting]);
+  const { metrics, columns } = tabMetrics(tab, view);
+  const key = JSON.stringify([access.domain, view, tab.dimension, metrics, waiting]);
   const state = useAsync(
     () =>
       waiting
         ? Promise.resolve({ results: [], meta: {} })
-        : query(access, breakdownQuery(view, tab.dimension, tab.metrics)),
+        : query(access, breakdownQuery(view, tab.dimension, metrics)),
     key,
   );
-  const rows = state.data?.results ?? [];
+  const answered = state.data?.results ?? [];
+  const sortRows = tab.sortRows;
+  const rows = sortRows
+    ? [...answered].sort((a, b) => sortRows(a.dimensions[0] ?? '', b.dimensions[0] ?? ''))
+    : answered;
   const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
   const show = tab.display ?? ((v: string) => v || '(none)');
 
   const exportCsv = () => {
     const csv = toCsv(
-      [tab.label, ...tab.columns],
+      [tab.label, ...columns],
       rows.map((r) => [r.dimensions[0] ?? '', ...r.metrics]),
     );
     downloadText(csvFileName(access.domain, tab.id, rangeSlug(view.range)), csv);
@@ -102,7 +106,7 @@ export function Panel({
       {controls?.(tab)}
       <div class="panel-columns" aria-hidden="true">
         <span>{tab.label}</span>
-        <span>{tab.columns.join(' · ')}</span>
+        <span>{columns.join(' · ')}</span>
       </div>
       <div role="tabpanel" aria-busy={state.loading} data-tab={tab.id}>
         {waiting ? (
@@ -124,8 +128,8 @@ export function Panel({
               );
               const numbers = (
                 <span class="values">
-                  {tab.metrics.map((m, i) => (
-                    <span key={m} title={`${tab.columns[i]}: ${formatExact(r.metrics[i])}`}>
+                  {metrics.map((m, i) => (
+                    <span key={m} title={`${columns[i]}: ${formatExact(r.metrics[i])}`}>
                       {formatMetric(m, r.metrics[i] ?? null)}
                     </span>
                   ))}
