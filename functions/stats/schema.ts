@@ -35,6 +35,20 @@ export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 export type Granularity = 'minute' | 'hour' | 'day' | 'week' | 'month';
 
 /**
+ * Lower bounds, in seconds, of the buckets of `visit:duration_bucket` (0–10 s, 10–30 s, 30 s–1 min,
+ * 1–3 min, 3–10 min, 10–30 min, 30 min and more); a bucket's value is its lower bound as text.
+ */
+export const VISIT_DURATION_BUCKETS = [0, 10, 30, 60, 180, 600, 1800] as const;
+
+/** The bucket of a visit lasting `seconds` (SQL), as in VISIT_DURATION_BUCKETS. */
+function durationBucketSql(seconds: string): string {
+  const tests = VISIT_DURATION_BUCKETS.slice(1).map(
+    (bound, i) => `${seconds} < ${bound}, ${VISIT_DURATION_BUCKETS[i]}`,
+  );
+  return `toString(multiIf(${tests.join(', ')}, ${VISIT_DURATION_BUCKETS[VISIT_DURATION_BUCKETS.length - 1]}))`;
+}
+
+/**
  * Columns of the per-visit row built from `visit_hours` (alias `s`), with their merge expression.
  * Location and device are one value per visit (they come from the IP and user agent, which make
  * the visitor id); the first touch is one state of eight values joined by 0x1F (schema/clickhouse/0009).
@@ -63,6 +77,7 @@ export const SESSION_COLUMNS = {
   browser_version: 'any(browser_version)',
   os: 'any(os)',
   os_version: 'any(os_version)',
+  duration_bucket: durationBucketSql('(toInt64(max(ended_at)) - toInt64(min(started_at)))'),
 } as const;
 export type SessionColumn = keyof typeof SESSION_COLUMNS;
 
@@ -87,6 +102,8 @@ interface VisitDimension {
   column: SessionColumn;
   /** Empty values shown as Direct / None, as Plausible does for sources. */
   directNone?: boolean;
+  /** Not in sealed days (days sealed before it existed lack it): the hourly rollups answer it. */
+  unsealed?: boolean;
 }
 
 interface EventDimension {
@@ -137,6 +154,8 @@ export const DIMENSIONS: Record<string, DimensionSpec> = {
   'visit:browser_version': { scope: 'visit', column: 'browser_version' },
   'visit:os': { scope: 'visit', column: 'os' },
   'visit:os_version': { scope: 'visit', column: 'os_version' },
+  // Edgebear's own: the visit duration distribution (VISIT_DURATION_BUCKETS).
+  'visit:duration_bucket': { scope: 'visit', column: 'duration_bucket', unsealed: true },
 };
 
 export const PROPS_PREFIX = 'event:props:';

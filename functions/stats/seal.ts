@@ -17,7 +17,9 @@ import { DIMENSIONS, SESSION_COLUMNS, type SessionColumn } from './schema';
 /** How long after midnight UTC a day waits before it is sealed. */
 export const SEAL_GRACE_SECONDS = 3600;
 
-const VISIT_SPECS = Object.values(DIMENSIONS).flatMap((spec) => (spec.scope === 'visit' ? [spec] : []));
+const VISIT_SPECS = Object.values(DIMENSIONS).flatMap((spec) =>
+  spec.scope === 'visit' && !spec.unsealed ? [spec] : [],
+);
 
 /** Every visit dimension, sealed from `visit_hours` (the visit's first value; the exit page its last). */
 export const SEALED_VISIT_DIMS: SessionColumn[] = [...new Set(VISIT_SPECS.map((spec) => spec.column))];

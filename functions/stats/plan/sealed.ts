@@ -131,8 +131,8 @@ function sealedBreakdown(
     if (name === 'event:goal' && fits('goals')) return { cls: 'goals', dim: 'goal', spec };
     return null;
   }
-  // Every visit dimension is sealed from the visit rows (functions/stats/seal.ts).
-  if (fits('visits')) return { cls: 'visits', dim: spec.column, spec };
+  // Every visit dimension but the unsealed ones is sealed from the visit rows (functions/stats/seal.ts).
+  if (fits('visits') && !spec.unsealed) return { cls: 'visits', dim: spec.column, spec };
   return null;
 }
 

@@ -79,6 +79,11 @@ describe('chooseSource: rollups where they answer, raw events where they cannot'
     ['goals', { dimensions: ['event:goal'], metrics: ['visitors', 'events'] }, 'goals'],
     ['events need raw rows (the sessions rollup counts every kind)', { metrics: ['events'] }, 'raw'],
     [
+      'visit durations in buckets',
+      { dimensions: ['visit:duration_bucket'], metrics: ['visits'] },
+      'sessions',
+    ],
+    [
       'exit rate by exit page, with a visit filter',
       {
         dimensions: ['visit:exit_page'],
@@ -265,6 +270,15 @@ describe('exit_rate: pageviews of the page joined as x', () => {
 
   it('is not asked of other plans', () => {
     expect(byExit({ metrics: ['visits'] })).not.toContain('AS x');
+  });
+});
+
+describe('visit:duration_bucket', () => {
+  it('is left to the hourly rollups: days sealed before it existed lack it', () => {
+    const sealed = [{ day: '2026-10-05', version: 1 }];
+    const plan = planQuery(input({ dimensions: ['visit:duration_bucket'], metrics: ['visits'], sealed }));
+    expect(plan.source).toBe('sessions');
+    expect(plan.sql).toContain('multiIf((toInt64(max(ended_at)) - toInt64(min(started_at))) < 10, 0,');
   });
 });
 

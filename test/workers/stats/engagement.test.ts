@@ -161,3 +161,51 @@ describe('exit_rate', () => {
     }
   });
 });
+
+/**
+ * Visit durations in buckets (`visit:duration_bucket`, values the lower bound in seconds). The
+ * visits above last V1 600 s, V2 600 s, V3 0 s, V4 300 s, V5 60 s.
+ */
+describe('visit duration distribution', () => {
+  const BY_DURATION = {
+    dimensions: ['visit:duration_bucket'],
+    metrics: ['visits', 'visitors'],
+    order_by: [['visit:duration_bucket', 'asc']],
+  };
+  const BUCKETS = [
+    { dimensions: ['0'], metrics: [1, 1] },
+    { dimensions: ['180'], metrics: [1, 1] },
+    { dimensions: ['60'], metrics: [1, 1] },
+    { dimensions: ['600'], metrics: [2, 2] },
+  ];
+
+  for (const [name, range] of [
+    ['from the rollups (a day)', DAY],
+    ['from raw events (a date-time range)', DAY_TIMES],
+  ] as const) {
+    it(`${name}: visits per bucket`, async () => {
+      const res = await query({ ...BY_DURATION, date_range: range });
+      expect(res.status).toBe(200);
+      expect(res.body.results).toEqual(BUCKETS);
+    });
+  }
+
+  it('a bucket filters like any visit dimension', async () => {
+    const res = await query({
+      metrics: ['visits', 'pageviews'],
+      filters: [['is', 'visit:duration_bucket', ['600']]],
+    });
+    expect(res.body.results).toEqual([{ dimensions: [], metrics: [2, 5] }]);
+    const pages = await query({
+      metrics: ['visitors'],
+      dimensions: ['event:page'],
+      filters: [['is', 'visit:duration_bucket', ['0', '60']]],
+    });
+    // V3 (/one) and V5 (/two, /three).
+    expect(pages.body.results).toEqual([
+      { dimensions: ['/one'], metrics: [1] },
+      { dimensions: ['/three'], metrics: [1] },
+      { dimensions: ['/two'], metrics: [1] },
+    ]);
+  });
+});

@@ -75,6 +75,25 @@ describe('the pages panel', () => {
     });
   });
 
+  it('shows visit durations as a histogram, shortest first', async () => {
+    // A1 420 s and C1 300 s (3–10 min), B1 60 s (1–3 min), A2 and E1 0 s.
+    const tabs = await askTabs(DAY);
+    expect(tabs['visit-duration']).toEqual({
+      columns: ['Visits', 'Visitors'],
+      rows: [
+        { dimensions: ['0'], metrics: [2, 2] },
+        { dimensions: ['180'], metrics: [2, 2] },
+        { dimensions: ['60'], metrics: [1, 1] },
+      ],
+    });
+    const tab = PAGE_TABS.find((t) => t.id === 'visit-duration');
+    const shown = [...(tabs['visit-duration']?.rows ?? [])]
+      .map((r) => r.dimensions[0] ?? '')
+      .sort(tab?.sortRows)
+      .map((v) => tab?.display?.(v));
+    expect(shown).toEqual(['0–10 s', '1–3 min', '3–10 min']);
+  });
+
   it('leaves the exit rate out under a page filter (the API refuses it: an event has no exit)', async () => {
     const tabs = await askTabs({ ...DAY, chips: [{ dimension: 'event:page', value: '/pricing' }] });
     // Visits with a /pricing pageview: A1 and E1 end there, C1 on /blog/post-2.
