@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import type { Env } from '../../workers/env';
 import { readJsonValue } from '../../workers/http/body';
+import { performanceSegmentFilters, takeSegmentFilters } from '../segments/performance';
 import { authorizeSiteRead } from '../stats/access';
 import { limitReads, readQuery, retryAfter } from '../stats/reads';
 import { slotValue } from './histogram';
@@ -157,9 +158,13 @@ performanceRoutes.use('*', retryAfter);
 
 // The same limits and executor as the Stats API (functions/stats/reads.ts): one query per request.
 performanceRoutes.post('/', async function performanceStats(c) {
-  const query = parsePerformanceQuery(await readJsonValue(c.req.raw, MAX_BODY_BYTES));
-  const { site, principal } = await authorizeSiteRead(c, query.siteRef);
+  // Saved segments are taken out, and written back in once the reader is known (functions/segments).
+  const { body, ids } = takeSegmentFilters(await readJsonValue(c.req.raw, MAX_BODY_BYTES));
+  const query = parsePerformanceQuery(body);
+  const read = await authorizeSiteRead(c, query.siteRef);
+  const { site, principal } = read;
   await limitReads(c, principal, 1);
+  query.filters.push(...(await performanceSegmentFilters(c.env.DB, read, ids)));
   const range = resolveRange(query.dateRange, site.timezone, Date.now());
   const answer = await answerPerformance(readQuery(c), query, site, range);
   return c.json({

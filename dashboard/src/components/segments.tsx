@@ -4,7 +4,7 @@
  * user alone or for everyone with the site (docs/segments.md).
  */
 import { useState } from 'preact/hooks';
-import type { FilterChip } from '../lib/filters';
+import { type FilterChip, SEGMENT_DIMENSION } from '../lib/filters';
 import {
   applySegment,
   deleteSegment,
@@ -98,10 +98,24 @@ export function SegmentMenu({
 }) {
   const [open, setOpen] = useState(false);
   const [problem, setProblem] = useState<Error | null>(null);
+  // A delete is asked twice in place (no browser dialog): the first click arms it.
+  const [armed, setArmed] = useState<number | null>(null);
   const remove = (segment: Segment) => {
-    if (!window.confirm(`Delete the segment “${segment.name}”?`)) return;
-    deleteSegment(siteId, segment.id).then(onChanged, (err: unknown) =>
-      setProblem(err instanceof Error ? err : new Error(String(err))),
+    if (armed !== segment.id) {
+      setArmed(segment.id);
+      return;
+    }
+    setArmed(null);
+    deleteSegment(siteId, segment.id).then(
+      () => {
+        // A view of the deleted segment would only answer errors: it goes with it.
+        const left = chips.filter(
+          (c) => !(c.dimension === SEGMENT_DIMENSION && c.value === String(segment.id)),
+        );
+        if (left.length !== chips.length) onApply(left);
+        onChanged();
+      },
+      (err: unknown) => setProblem(err instanceof Error ? err : new Error(String(err))),
     );
   };
   return (
@@ -132,10 +146,14 @@ export function SegmentMenu({
                   <button
                     type="button"
                     class="link-button"
-                    aria-label={`Delete segment ${segment.name}`}
+                    aria-label={
+                      armed === segment.id
+                        ? `Really delete segment ${segment.name}`
+                        : `Delete segment ${segment.name}`
+                    }
                     onClick={() => remove(segment)}
                   >
-                    Delete
+                    {armed === segment.id ? 'Really delete?' : 'Delete'}
                   </button>
                 </li>
               ))}
