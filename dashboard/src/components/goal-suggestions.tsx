@@ -55,7 +55,7 @@ export function useGoalSuggestions(
           title={error || `Count ${value} as a goal`}
           onClick={() => make(value)}
         >
-          Make goal<span class="visually-hidden">: {value}</span>
+          Make goal<span class="visually-hidden"> {value}</span>
         </button>
       ) : null,
   };
