@@ -9,6 +9,7 @@
 import { ApiError } from '../errors';
 import type { SiteRead } from '../stats/access';
 import {
+  checkMetricFilters,
   type Filter,
   MAX_FILTER_DEPTH,
   MAX_FILTER_NODES,
@@ -125,6 +126,13 @@ export async function expandSegments(
       return invalid(
         `filters: with its segments written out, the query has more than ${MAX_FILTER_NODES} filters or nests deeper than ${MAX_FILTER_DEPTH * 2}`,
       );
+    }
+    try {
+      // What parseQuery checks of the metrics against the filters, now that the filters are known.
+      checkMetricFilters(query.metrics, query.dimensions, expanded);
+    } catch (error) {
+      if (error instanceof ApiError) return error;
+      throw error;
     }
     return { ...query, filters: expanded };
   });

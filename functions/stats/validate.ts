@@ -369,6 +369,27 @@ function checkExitRate(dimensions: string[], filtered: Set<string>, i: number): 
   if (eventFilter) throw invalid(`metrics[${i}]: exit_rate cannot be filtered by ${eventFilter}`);
 }
 
+/** The metrics that need a dimension or filter have it (`metrics[i]: …` otherwise). */
+export function checkMetricFilters(metrics: Metric[], dimensions: string[], filters: Filter[]): void {
+  const filtered = new Set(filterDimensions(filters));
+  metrics.forEach((metric, i) => {
+    if (metric === 'percentage' && !dimensions.some((d) => !isTimeDimension(d))) {
+      throw invalid(`metrics[${i}]: percentage needs a non-time dimension`);
+    }
+    if (metric === 'conversion_rate' && !dimensions.includes('event:goal') && !filtered.has('event:goal')) {
+      throw invalid(`metrics[${i}]: conversion_rate needs event:goal in dimensions or filters`);
+    }
+    if (
+      (metric === 'scroll_depth' || metric === 'time_on_page') &&
+      !dimensions.includes('event:page') &&
+      !filtered.has('event:page')
+    ) {
+      throw invalid(`metrics[${i}]: ${metric} needs event:page in dimensions or filters`);
+    }
+    if (metric === 'exit_rate') checkExitRate(dimensions, filtered, i);
+  });
+}
+
 /**
  * Checks a request body against the query language and returns it in normalised form, or throws
  * a 400 `invalid_query` whose message names the offending field (`metrics[1]: …`).
@@ -395,24 +416,9 @@ export function parseQuery(body: unknown): ValidQuery {
   const dimensions = parseDimensions(body.dimensions);
 
   const filters = body.filters === undefined ? [] : parseFilterList(body.filters);
-  const filtered = new Set(filterDimensions(filters));
-
-  metrics.forEach((metric, i) => {
-    if (metric === 'percentage' && !dimensions.some((d) => !isTimeDimension(d))) {
-      throw invalid(`metrics[${i}]: percentage needs a non-time dimension`);
-    }
-    if (metric === 'conversion_rate' && !dimensions.includes('event:goal') && !filtered.has('event:goal')) {
-      throw invalid(`metrics[${i}]: conversion_rate needs event:goal in dimensions or filters`);
-    }
-    if (
-      (metric === 'scroll_depth' || metric === 'time_on_page') &&
-      !dimensions.includes('event:page') &&
-      !filtered.has('event:page')
-    ) {
-      throw invalid(`metrics[${i}]: ${metric} needs event:page in dimensions or filters`);
-    }
-    if (metric === 'exit_rate') checkExitRate(dimensions, filtered, i);
-  });
+  // A segment's filters count once written out: functions/segments/expand.ts checks then.
+  if (!filterDimensions(filters).includes(SEGMENT_DIMENSION))
+    checkMetricFilters(metrics, dimensions, filters);
 
   const orderBy: ValidQuery['orderBy'] = [];
   if (body.order_by !== undefined) {

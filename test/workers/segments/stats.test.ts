@@ -128,6 +128,31 @@ describe('Stats API: the segment filter', () => {
     expect(viaSegment?.results).toEqual(written?.results);
   });
 
+  it('checks metrics against the segment’s filters as if written out', async () => {
+    // conversion_rate needs a goal filter: one inside a segment counts.
+    const signups = await saveSegment(owner, site.id, {
+      name: 'Signups',
+      scope: 'site',
+      filters: [['is', 'event:goal', ['Signup']]],
+    });
+    const viaSegment = await results([['is', 'segment', [signups.id]]], {
+      metrics: ['visitors', 'conversion_rate'],
+    });
+    expect(viaSegment).toEqual(
+      await results([['is', 'event:goal', ['Signup']]], { metrics: ['visitors', 'conversion_rate'] }),
+    );
+    // exit_rate cannot be filtered by an event dimension, from a segment either.
+    const exits = await statsQuery(
+      query([['is', 'segment', [germanPricing.id]]], {
+        metrics: ['exit_rate'],
+        dimensions: ['visit:exit_page'],
+      }),
+      { cookie: owner.cookie },
+    );
+    expect(exits.status).toBe(400);
+    expect(exits.body.error?.message).toMatch(/exit_rate cannot be filtered by event:page/);
+  });
+
   it('refuses a segment of another site, another user’s personal segment, and a malformed reference', async () => {
     const stranger = await signUp();
     const theirSite = await newSite(stranger);
