@@ -79,6 +79,10 @@ function parseEventName(value: unknown): string {
       `event_name must be a custom event name of 1 to ${MAX_EVENT_NAME_LENGTH} characters, got ${show(value)}`,
     );
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw invalid('invalid_event_name', 'event_name must not contain control characters');
+  }
   if (value === 'pageview' || value === 'engagement') {
     throw invalid('invalid_event_name', `${value} is not a custom event: use a page goal instead`);
   }

@@ -192,6 +192,7 @@ describe('/api/sites/:id/goals: bad input', () => {
       [{ kind: 'event', event_name: 42 }, 'invalid_event_name'],
       [{ kind: 'event', event_name: 'x'.repeat(121) }, 'invalid_event_name'],
       [{ kind: 'event', event_name: 'pageview' }, 'invalid_event_name'],
+      [{ kind: 'event', event_name: 'Sign\tup' }, 'invalid_event_name'],
       [{ kind: 'event', event_name: 'Ok', page_path: '/x' }, 'unknown_field'],
       [{ kind: 'page' }, 'invalid_page_path'],
       [{ kind: 'page', page_path: 'blog' }, 'invalid_page_path'],

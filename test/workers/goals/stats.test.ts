@@ -156,6 +156,19 @@ describe('event:goal', () => {
         results: [{ dimensions: [], metrics }],
       });
     }
+    // Visit metrics of the converting visits (the KPI row under a goal filter): V1's visit lasts
+    // 10:00–10:02, V4's 13:00–13:03, neither bounces.
+    const visits = await query({
+      metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'],
+      filters: [['is', 'event:goal', ['Signup']]],
+    });
+    expect(visits.body.results).toEqual([{ dimensions: [], metrics: [2, 2, 0, 150] }]);
+    const byDay = await query({
+      metrics: ['visitors'],
+      dimensions: ['time:day'],
+      filters: [['is', 'event:goal', ['Visit /blog/**']]],
+    });
+    expect(byDay.body.results).toEqual([{ dimensions: ['2026-10-12'], metrics: [2] }]);
     // Which pages the converting visitors of a scroll goal read: only the page that completed it.
     const pages = await query({
       metrics: ['visitors'],
