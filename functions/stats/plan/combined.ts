@@ -66,6 +66,15 @@ export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
     return union.replaceAll('{from:DateTime}', from).replaceAll('{to:DateTime}', to);
   });
   const pages = items.flatMap((item, k) => (item.kind === 'breakdown' && item.cls === 'pages' ? [k] : []));
+  const exits = items.flatMap((item, k) =>
+    item.kind === 'breakdown' && item.metrics.includes('exit_rate') ? [k] : [],
+  );
+  // Pages without pageviews, and pages that carry only exit_rate's base (never left from), are no rows.
+  const kept = [
+    ...(pages.length > 0 ? [`NOT has([${pages.join(', ')}], u.k) OR sum(u.pageviews) > 0`] : []),
+    ...(exits.length > 0 ? [`NOT has([${exits.join(', ')}], u.k) OR sum(u.visits) > 0`] : []),
+  ];
+  const having = kept.length > 1 ? kept.map((c) => `(${c})`) : kept;
   const formula = (m: StoredMetric): string => {
     const cls = (['visits', 'pages', 'goals'] as const).find((c) => SEALED_METRICS[c][m] !== undefined);
     return cls ? (SEALED_METRICS[cls][m] as string) : '0';
@@ -82,7 +91,7 @@ export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
     ` row_number() OVER (PARTITION BY u.k ORDER BY ${sortKey}, u.d0) AS rn, u.k AS k, u.d0 AS d0, ` +
     `${wanted.map((m) => `${formula(m)} AS m_${m}`).join(', ')}` +
     ` FROM (${unions.join(' UNION ALL ')}) AS u GROUP BY u.k, u.d0` +
-    (pages.length > 0 ? ` HAVING NOT has([${pages.join(', ')}], u.k) OR sum(u.pageviews) > 0` : '') +
+    (having.length > 0 ? ` HAVING ${having.join(' AND ')}` : '') +
     `) WHERE rn <= ${limits}[k + 1] ORDER BY k, rn`;
   return {
     sql,

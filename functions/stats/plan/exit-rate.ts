@@ -4,7 +4,8 @@
  * are one more grouped read, joined by page as `x` (METRIC_SQL's `exit_rate` reads `x.pageviews`).
  * They are every pageview of the page in the range, from the visits that pass the query's filters
  * except the top-level ones on the exit page itself: Plausible leaves those out of the base, so
- * "exit page is /a" still divides by all of /a's pageviews.
+ * "exit page is /a" still divides by all of /a's pageviews. Sealed days answer it their own way
+ * (./sealed.ts, the `exit_base` column) when the only filters are on the exit page.
  */
 import {
   BASE_SESSION_COLUMNS,

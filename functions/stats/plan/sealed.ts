@@ -49,6 +49,8 @@ const SEALED_COLUMNS = [
   'sd_count',
   'eng_sum',
   'eng_count',
+  // Pageviews of an exit page, from the page rows: the base of exit_rate (./exit-rate.ts).
+  'exit_base',
 ] as const;
 type SealedColumn = (typeof SEALED_COLUMNS)[number];
 
@@ -64,6 +66,8 @@ const SEALED_SOURCE: Record<SealedColumn, string> = {
   sd_count: 'scroll_depth_count',
   eng_sum: 'engaged_ms_sum',
   eng_count: 'engaged_count',
+  // The rows of the breakdown's own dimension carry no base; the page rows do (sealedUnion).
+  exit_base: '0',
 };
 
 export const SEALED_METRICS: Record<SealedClass, Partial<Record<StoredMetric, string>>> = {
@@ -74,6 +78,8 @@ export const SEALED_METRICS: Record<SealedClass, Partial<Record<StoredMetric, st
     views_per_visit: 'round(ifNotFinite(sum(u.pageviews) / sum(u.visits), 0), 2)',
     bounce_rate: 'round(ifNotFinite(100 * sum(u.bounces) / sum(u.visits), 0))',
     visit_duration: 'round(ifNotFinite(sum(u.duration) / sum(u.visits), 0))',
+    // By exit page only (validation): rows of pages never left from are dropped (HAVING visits).
+    exit_rate: 'round(ifNotFinite(100 * sum(u.visits) / sum(u.exit_base), 0), 1)',
   },
   pages: {
     visitors: 'sum(u.visitors)',
@@ -99,8 +105,7 @@ const METRIC_COLUMNS: Record<StoredMetric, SealedColumn[]> = {
   visit_duration: ['duration', 'visits'],
   scroll_depth: ['sd_sum', 'sd_count'],
   time_on_page: ['eng_sum', 'eng_count'],
-  // Not in SEALED_METRICS: the rollups answer it (functions/stats/plan/exit-rate.ts).
-  exit_rate: [],
+  exit_rate: ['visits', 'exit_base'],
 };
 
 /** Columns a union must fill for these metrics (pages always need pageviews: a page without any is left out). */
@@ -380,6 +385,26 @@ export function sealedUnion(
         ` FROM ${TABLES.goals} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.spans, params)} GROUP BY d0`,
     );
   }
+  // exit_rate's base: every pageview of the page, sealed or not, in the exit page's own rows.
+  const base = new Set<SealedColumn>(['exit_base']);
+  for (const { k } of breakdowns.filter(({ item }) => item.metrics.includes('exit_rate'))) {
+    if (cov.daily.length > 0) {
+      parts.push(
+        `SELECT toUInt32(${k}) AS k, value AS d0, ${sealedSelect({ exit_base: 'pageviews' }, base)}` +
+          ` FROM stats_daily WHERE site_id = {site:UInt32} AND dim = ${params.add('String', 'page')}` +
+          ` AND day IN ${params.add(
+            'Array(String)',
+            cov.daily.map((d) => d.day),
+          )} AND ${versionsSql(cov.daily, params)}`,
+      );
+    }
+    if (cov.spans.length > 0) {
+      parts.push(
+        `SELECT toUInt32(${k}) AS k, pathname AS d0, ${sealedSelect({ exit_base: 'sum(pageviews)' }, base)}` +
+          ` FROM ${TABLES.pages} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.spans, params)} GROUP BY d0`,
+      );
+    }
+  }
   // Nothing to read at all (a range with no hours?): one empty row set of the right shape.
   if (parts.length === 0)
     parts.push(`SELECT toUInt32(0) AS k, '' AS d0, ${sealedSelect({}, new Set())} WHERE 0`);
@@ -411,6 +436,11 @@ export function planSealed(input: PlanInput): Plan | null {
   const inner =
     `SELECT u.d0 AS d0, ${metrics} FROM (${union}) AS u` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '');
-  const having = cls === 'pages' ? ' HAVING sum(u.pageviews) > 0' : '';
+  const having =
+    cls === 'pages'
+      ? ' HAVING sum(u.pageviews) > 0'
+      : item.metrics.includes('exit_rate')
+        ? ' HAVING sum(u.visits) > 0'
+        : '';
   return finish(input, 'sealed', inner, params, having);
 }

@@ -271,6 +271,26 @@ describe('exit_rate: pageviews of the page joined as x', () => {
   it('is not asked of other plans', () => {
     expect(byExit({ metrics: ['visits'] })).not.toContain('AS x');
   });
+
+  it('sealed days answer it: exits from the exit page rows, the base from the page rows', () => {
+    const sealed = [{ day: '2026-10-05', version: 1 }];
+    const range = dayRange('2026-10-05', '2026-10-06', 'UTC');
+    const plan = planQuery(
+      input({
+        dimensions: ['visit:exit_page'],
+        metrics: ['visits', 'exit_rate'],
+        sealed,
+        range,
+        timezone: 'UTC',
+      }),
+    );
+    expect(plan.source).toBe('sealed');
+    expect(plan.sql).toContain('sum(u.visits) / sum(u.exit_base)');
+    expect(plan.sql).toContain('HAVING sum(u.visits) > 0');
+    // The unsealed day's pageviews from the page rollup.
+    expect(plan.sql).toContain('toUInt64(sum(pageviews)) AS exit_base');
+    expect(Object.values(plan.params)).toContain('page');
+  });
 });
 
 describe('visit:duration_bucket', () => {

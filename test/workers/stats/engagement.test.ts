@@ -143,6 +143,27 @@ describe('exit_rate', () => {
     await sealDays(clickhouse(testEnv), Date.now(), { sites: [site.id] });
     expect((await query(ask)).body.results).toEqual(before.body.results);
     expect(await batch()).toEqual([[{ dimensions: [], metrics: [5] }], before.body.results]);
+
+    // A later day that is not sealed adds to the sealed one: V6 views /one and leaves. /one then
+    // has 6 pageviews and 4 exits (66.7); the raw plan (a date-time range) never reads sealed days.
+    await insertEvents([
+      event(site.id, '2026-10-08T09:00:00Z', { visitor: 6, session: 306, pathname: '/one' }),
+    ]);
+    const two = (date_range: string[]) => query({ ...ask, date_range });
+    const mixed = await two(['2026-10-07', '2026-10-08']);
+    const raw = await two(['2026-10-07T00:00:00', '2026-10-08T23:59:59']);
+    expect(mixed.body.results).toEqual([
+      { dimensions: ['/three'], metrics: [1, 100] },
+      { dimensions: ['/one'], metrics: [4, 66.7] },
+      { dimensions: ['/two'], metrics: [1, 33.3] },
+    ]);
+    expect(raw.body.results).toEqual(mixed.body.results);
+    const filtered = await query({
+      ...ask,
+      date_range: ['2026-10-07', '2026-10-08'],
+      filters: [['is', 'visit:exit_page', ['/one', '/two']]],
+    });
+    expect(filtered.body.results).toEqual(mixed.body.results.slice(1));
   });
 
   it('needs visit:exit_page as its only dimension and no event filter (Plausible)', async () => {
