@@ -58,7 +58,7 @@ export const PAGE_TABS: PanelTab[] = [
     metrics: ['visits', 'visitors'],
     columns: ['Visits', 'Visitors'],
     display: durationBucketName,
-    sortRows: (a, b) => Number(a) - Number(b),
+    values: DURATION_BUCKETS.map(([bound]) => String(bound)),
     // A chip would show the bucket's bound, not its name; the API takes the filter all the same.
     noFilter: true,
   },

@@ -14,8 +14,24 @@ export interface PanelTab {
   noFilter?: boolean;
   /** Metrics (with their columns) left out under this view, because the API cannot answer them. */
   unavailable?: (view: View) => Metric[];
-  /** Rows in this order instead of the first metric's (e.g. histogram buckets by their bounds). */
-  sortRows?: (a: string, b: string) => number;
+  /**
+   * Every value the dimension has, in their order (a histogram's buckets): rows come in this
+   * order instead of the first metric's, and a value without a row shows as zeros.
+   */
+  values?: string[];
+}
+
+interface Row {
+  dimensions: string[];
+  metrics: (number | null)[];
+}
+
+/** The rows a tab shows for an answer: as answered, or every one of its `values` in order. */
+export function shownRows<R extends Row>(tab: PanelTab, rows: R[], width: number): (R | Row)[] {
+  const { values } = tab;
+  if (!values || rows.length === 0) return rows;
+  const byValue = new Map(rows.map((r) => [r.dimensions[0] ?? '', r]));
+  return values.map((v) => byValue.get(v) ?? { dimensions: [v], metrics: Array<number>(width).fill(0) });
 }
 
 /** The metrics and columns a tab asks for under this view. */

@@ -10,7 +10,7 @@ import { rangeSlug } from '../lib/date-range';
 import type { FilterChip } from '../lib/filters';
 import { formatDuration, formatExact, formatNumber, formatPercent } from '../lib/format';
 import { breakdownQuery, type Metric, query, type StatsAccess, type View } from '../stats';
-import { type PanelTab, tabMetrics } from './panel-tab';
+import { type PanelTab, shownRows, tabMetrics } from './panel-tab';
 import { Empty, ErrorMessage, Loading, Tabs } from './ui';
 
 export type { PanelTab } from './panel-tab';
@@ -81,11 +81,7 @@ export function Panel({
         : query(access, breakdownQuery(view, tab.dimension, metrics)),
     key,
   );
-  const answered = state.data?.results ?? [];
-  const sortRows = tab.sortRows;
-  const rows = sortRows
-    ? [...answered].sort((a, b) => sortRows(a.dimensions[0] ?? '', b.dimensions[0] ?? ''))
-    : answered;
+  const rows = shownRows(tab, state.data?.results ?? [], metrics.length);
   const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
   const show = tab.display ?? ((v: string) => v || '(none)');
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_TABS } from '../../../dashboard/src/components/page-tabs';
-import { tabMetrics } from '../../../dashboard/src/components/panel-tab';
+import { shownRows, tabMetrics } from '../../../dashboard/src/components/panel-tab';
 import { breakdownQuery, type View } from '../../../dashboard/src/stats';
 import type { SiteJson } from '../../../functions/sites/store';
 import { signUp, type TestAccount } from '../helpers/accounts';
@@ -86,12 +86,22 @@ describe('the pages panel', () => {
         { dimensions: ['60'], metrics: [1, 1] },
       ],
     });
+    // On screen: every bucket, shortest first, the empty ones as zeros.
     const tab = PAGE_TABS.find((t) => t.id === 'visit-duration');
-    const shown = [...(tabs['visit-duration']?.rows ?? [])]
-      .map((r) => r.dimensions[0] ?? '')
-      .sort(tab?.sortRows)
-      .map((v) => tab?.display?.(v));
-    expect(shown).toEqual(['0–10 s', '1–3 min', '3–10 min']);
+    if (!tab) throw new Error('no visit duration tab');
+    const shown = shownRows(tab, tabs['visit-duration']?.rows ?? [], 2).map((r) => [
+      tab.display?.(r.dimensions[0] ?? ''),
+      ...r.metrics,
+    ]);
+    expect(shown).toEqual([
+      ['0–10 s', 2, 2],
+      ['10–30 s', 0, 0],
+      ['30 s–1 min', 0, 0],
+      ['1–3 min', 1, 1],
+      ['3–10 min', 2, 2],
+      ['10–30 min', 0, 0],
+      ['30 min +', 0, 0],
+    ]);
   });
 
   it('leaves the exit rate out under a page filter (the API refuses it: an event has no exit)', async () => {
