@@ -100,7 +100,7 @@ export interface SealedDay {
  */
 export const SUPERSEDED_GRACE_SECONDS = 600;
 
-/** The site's sealed days with their newest versions; readers plan with this (functions/stats/plan.ts). */
+/** The site's sealed days with their newest versions; readers plan with this (functions/stats/plan/sealed.ts). */
 export async function sealedDays(
   run: (sql: string, params: Record<string, unknown>) => Promise<Record<string, unknown>[]>,
   siteId: number,
