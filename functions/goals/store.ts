@@ -2,7 +2,7 @@
 import { ApiError } from '../errors';
 import { type GoalDefinition, type GoalJson, type GoalKind, MAX_GOALS_PER_SITE } from './goal';
 
-interface GoalRow {
+export interface GoalRow {
   id: number;
   kind: GoalKind;
   display_name: string;
@@ -27,7 +27,7 @@ export function goalJson(row: GoalRow): GoalJson {
 }
 
 /** A row as the planner's definition; null for a row no kind describes (never written by the API). */
-function definition(row: GoalRow): GoalDefinition | null {
+export function definition(row: GoalRow): GoalDefinition | null {
   const displayName = row.display_name;
   if ((row.kind === 'event' || row.kind === 'revenue') && row.event_name !== null) {
     return row.kind === 'revenue' && row.currency !== null
@@ -166,12 +166,30 @@ export async function renameGoal(
   return goalJson(row);
 }
 
+/** The SQL test that goal ?1 of site ?2 is a step of one of the site's funnels (functions/funnels). */
+const IN_FUNNEL_SQL = `EXISTS (SELECT 1 FROM site_funnels AS f, json_each(f.steps) AS j
+  WHERE f.site_id = ?2 AND j.value = ?1)`;
+
+/** Deletes a goal, unless a funnel uses it: 409 goal_in_funnel (checked in the same statement). */
 export async function deleteGoal(db: D1Database, siteId: number, idParam: string): Promise<number> {
   const id = goalId(idParam);
   const result = await db
-    .prepare('DELETE FROM site_goals WHERE id = ?1 AND site_id = ?2')
+    .prepare(`DELETE FROM site_goals WHERE id = ?1 AND site_id = ?2 AND NOT ${IN_FUNNEL_SQL}`)
     .bind(id, siteId)
     .run();
-  if ((result.meta.changes ?? 0) === 0) throw noSuchGoal();
+  if ((result.meta.changes ?? 0) === 0) {
+    const used = await db
+      .prepare(`SELECT 1 AS used FROM site_goals WHERE id = ?1 AND site_id = ?2 AND ${IN_FUNNEL_SQL}`)
+      .bind(id, siteId)
+      .first<{ used: number }>();
+    if (used) {
+      throw new ApiError(
+        409,
+        'goal_in_funnel',
+        'A funnel uses this goal as a step: remove it from the funnel, or delete the funnel, first.',
+      );
+    }
+    throw noSuchGoal();
+  }
   return id;
 }

@@ -1,0 +1,138 @@
+/**
+ * The funnel query as ClickHouse SQL (docs/funnels.md). A visit's events go through
+ * `windowFunnel`, whose level is the longest run of steps 1..n completed in order within that
+ * visit (other events between are fine; a step done before the one it follows does not count).
+ * A visitor's level is the best of their visits, so step 2 done in another visit does not count.
+ * Only events that complete some step are read: the rest cannot change a level.
+ *
+ * Filters choose visits: a visit counts when any of its events passes the filters, visit
+ * dimensions read from `visit_hours` as the raw Stats API plan does. User values travel as
+ * parameters only.
+ */
+import type { GoalDefinition } from '../goals/goal';
+import { goalConditionSql, needsEngagement } from '../goals/match';
+import { Params, type Resolver, sessionsSubquery, utc, whereFilters } from '../stats/plan/shared';
+import {
+  DIMENSIONS,
+  PROPS_PREFIX,
+  propsDimensionSql,
+  type SessionColumn,
+  TABLES,
+  visitDimensionSql,
+} from '../stats/schema';
+import type { Filter } from '../stats/validate';
+
+export interface FunnelPlanInput {
+  siteId: number;
+  /** Unix seconds, end exclusive. */
+  range: { from: number; to: number };
+  steps: readonly GoalDefinition[];
+  filters: Filter[];
+}
+
+export interface FunnelPlan {
+  /** Rows `{ level, visitors }`: visitors whose best visit reached exactly that step (1-based). */
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+/** The visits that pass the filters, as a subquery of session ids; null without filters. */
+function filteredVisits(filters: Filter[], params: Params): string | null {
+  if (filters.length === 0) return null;
+  const columns = new Set<SessionColumn>();
+  const resolve: Resolver = (name) => {
+    if (name.startsWith(PROPS_PREFIX)) {
+      return { sql: propsDimensionSql(params.add('String', name.slice(PROPS_PREFIX.length))) };
+    }
+    const spec = DIMENSIONS[name];
+    if (!spec) throw new Error(`${name} cannot be filtered in a funnel`);
+    if (spec.scope === 'visit') {
+      columns.add(spec.column);
+      return { sql: visitDimensionSql(spec) };
+    }
+    return { sql: spec.raw, condition: spec.rawCondition };
+  };
+  const where = whereFilters(filters, resolve, params);
+  const join =
+    columns.size > 0 ? ` INNER JOIN (${sessionsSubquery(columns)}) AS s ON s.session_id = e.session_id` : '';
+  return (
+    `SELECT e.session_id FROM ${TABLES.events} AS e${join}` +
+    ' WHERE e.site_id = {site:UInt32} AND e.timestamp >= {from:DateTime} AND e.timestamp < {to:DateTime}' +
+    ` AND e.kind IN ('pageview', 'custom') AND ${where.join(' AND ')}`
+  );
+}
+
+export function planFunnel(input: FunnelPlanInput): FunnelPlan {
+  const params = new Params();
+  const add = (type: 'String' | 'Array(String)' | 'UInt8', value: unknown) => params.add(type, value);
+  const conditions = input.steps.map((goal) => goalConditionSql(goal, add));
+  const kinds = needsEngagement(input.steps)
+    ? "('pageview', 'custom', 'engagement')"
+    : "('pageview', 'custom')";
+  const visits = filteredVisits(input.filters, params);
+  // The window is the whole range: a visit has no time limit of its own besides its 30-minute gaps.
+  // It is a number the range gives, never user text, and windowFunnel takes only a literal.
+  const window = Math.max(1, Math.floor(input.range.to - input.range.from));
+  const where = [
+    'e.site_id = {site:UInt32}',
+    'e.timestamp >= {from:DateTime}',
+    'e.timestamp < {to:DateTime}',
+    `e.kind IN ${kinds}`,
+    `(${conditions.join(' OR ')})`,
+    ...(visits ? [`e.session_id IN (${visits})`] : []),
+  ];
+  const perVisit =
+    `SELECT any(e.visitor_id) AS visitor_id, windowFunnel(${window})(e.timestamp, ${conditions.join(', ')}) AS level` +
+    ` FROM ${TABLES.events} AS e WHERE ${where.join(' AND ')} GROUP BY e.session_id`;
+  const perVisitor = `SELECT v.visitor_id AS visitor_id, max(v.level) AS level FROM (${perVisit}) AS v GROUP BY v.visitor_id`;
+  const sql = `SELECT p.level AS level, count() AS visitors FROM (${perVisitor}) AS p WHERE p.level > 0 GROUP BY p.level ORDER BY p.level`;
+  return {
+    sql,
+    params: {
+      ...params.values,
+      site: input.siteId,
+      from: utc(input.range.from),
+      to: utc(input.range.to),
+    },
+  };
+}
+
+export interface FunnelStepResult {
+  visitors: number;
+  conversion_rate: number;
+  conversion_rate_step: number;
+  dropoff: number;
+  dropoff_percentage: number;
+}
+
+function percent(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
+}
+
+/**
+ * Per step from the rows of {@link planFunnel}: visitors who reached it (a visitor at level 3
+ * reached steps 1, 2 and 3), conversion from step 1 and from the step before, and the drop-off
+ * from the step before (count and % of that step's visitors).
+ */
+export function stepResults(rows: { level: number; visitors: number }[], steps: number): FunnelStepResult[] {
+  const exactly = new Array<number>(steps + 1).fill(0);
+  for (const row of rows) if (row.level >= 1 && row.level <= steps) exactly[row.level] = row.visitors;
+  const reached: number[] = [];
+  let sum = 0;
+  for (let level = steps; level >= 1; level--) {
+    sum += exactly[level] ?? 0;
+    reached[level - 1] = sum;
+  }
+  const first = reached[0] ?? 0;
+  return reached.map((visitors, i) => {
+    const before = i === 0 ? visitors : (reached[i - 1] ?? 0);
+    const dropoff = before - visitors;
+    return {
+      visitors,
+      conversion_rate: i === 0 ? (visitors > 0 ? 100 : 0) : percent(visitors, first),
+      conversion_rate_step: i === 0 ? (visitors > 0 ? 100 : 0) : percent(visitors, before),
+      dropoff,
+      dropoff_percentage: percent(dropoff, before),
+    };
+  });
+}
