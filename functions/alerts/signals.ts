@@ -9,7 +9,7 @@ import type { PerformanceQuery } from '../performance/query';
 import { resolveRange } from '../performance/range';
 import type { ReadableSite } from '../stats/access';
 import { addDays } from '../stats/dates';
-import { type Executor, runStatsQuery } from '../stats/run';
+import { type Executor, metricNumber, runStatsQuery } from '../stats/run';
 import { parseQuery } from '../stats/validate';
 
 /** Reference days of the drop alert: the same weekday in each of the 4 weeks before. */
@@ -28,7 +28,7 @@ export const VITALS_BASELINE_DAYS = 7;
 export async function currentVisitors(execute: Executor, site: ReadableSite, nowMs: number): Promise<number> {
   const query = parseQuery({ site_id: site.id, metrics: ['visitors'], date_range: 'realtime' });
   const answer = await runStatsQuery(execute, site, query, nowMs);
-  return answer.results[0]?.metrics[0] ?? 0;
+  return metricNumber(answer.results[0]?.metrics[0]);
 }
 
 /** Visitors of each local day from `first` to `last` (days without any are 0). */
@@ -48,7 +48,7 @@ export async function visitorsByDay(
   const answer = await runStatsQuery(execute, site, query, nowMs);
   const days = new Map<string, number>();
   for (let day = first; day <= last; day = addDays(day, 1)) days.set(day, 0);
-  for (const row of answer.results) days.set(row.dimensions[0] ?? '', row.metrics[0] ?? 0);
+  for (const row of answer.results) days.set(row.dimensions[0] ?? '', metricNumber(row.metrics[0]));
   return days;
 }
 

@@ -64,6 +64,13 @@ export function completedGoalsSql(goals: readonly GoalDefinition[], add: AddPara
   return `arrayFilter((name, done) -> done, ${names}, [${tests.join(', ')}])`;
 }
 
+/** The revenue goals among `goals`, each with the one currency its money is counted in. */
+export function revenueGoals(
+  goals: readonly GoalDefinition[],
+): (Extract<GoalDefinition, { kind: 'revenue' }> & { currency: string })[] {
+  return goals.filter((g): g is Extract<GoalDefinition, { kind: 'revenue' }> => g.kind === 'revenue');
+}
+
 /** Whether completing a goal can take an engagement event (a scroll goal), which plain event queries skip. */
 export function needsEngagement(goals: readonly GoalDefinition[]): boolean {
   return goals.some((g) => g.kind === 'scroll');

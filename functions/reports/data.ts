@@ -13,7 +13,7 @@ import { parsePerformanceQuery } from '../performance/query';
 import { resolveRange as resolvePerformanceRange } from '../performance/range';
 import type { ReadableSite } from '../stats/access';
 import { runBatch } from '../stats/batch';
-import { type Executor, PLANNER_SETTINGS, type QueryResponse } from '../stats/run';
+import { type Executor, metricNumber, PLANNER_SETTINGS, type QueryResponse } from '../stats/run';
 import { parseQuery } from '../stats/validate';
 import type { DayRange, ReportPeriod } from './periods';
 
@@ -109,7 +109,7 @@ export function reportExecutors(env: Env, signal?: AbortSignal): { stats: Execut
 }
 
 function totalsOf(response: QueryResponse): Totals {
-  const metrics = response.results[0]?.metrics ?? [];
+  const metrics = (response.results[0]?.metrics ?? []).map(metricNumber);
   const [visitors = 0, visits = 0, pageviews = 0, bounce_rate = 0, visit_duration = 0] = metrics;
   return { visitors, visits, pageviews, bounce_rate, visit_duration };
 }
@@ -175,17 +175,17 @@ export async function reportData(
     ...(byName.has('sameDayLastWeek') ? { sameDayLastWeek: totalsOf(answer('sameDayLastWeek')) } : {}),
     topPages: rows('topPages').map((r) => ({
       page: r.dimensions[0] ?? '',
-      visitors: r.metrics[0] ?? 0,
-      pageviews: r.metrics[1] ?? 0,
+      visitors: metricNumber(r.metrics[0]),
+      pageviews: metricNumber(r.metrics[1]),
     })),
     topSources: rows('topSources').map((r) => ({
       source: r.dimensions[0] ?? '',
-      visitors: r.metrics[0] ?? 0,
+      visitors: metricNumber(r.metrics[0]),
     })),
     topGoals: rows('topGoals').map((r) => ({
       goal: r.dimensions[0] ?? '',
-      visitors: r.metrics[0] ?? 0,
-      events: r.metrics[1] ?? 0,
+      visitors: metricNumber(r.metrics[0]),
+      events: metricNumber(r.metrics[1]),
     })),
     vitals,
     vitalSamples: vitalsNow.samples,

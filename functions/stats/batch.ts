@@ -20,6 +20,7 @@ import {
   type Row,
   runStatsQuery,
 } from './run';
+import { isRevenueMetric } from './schema';
 import { type SealedDay, sealedDays } from './seal';
 import { isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
@@ -36,6 +37,8 @@ function combinable(query: ValidQuery): boolean {
     query.filters.length === 0 &&
     query.pagination.offset === 0 &&
     !(query.dateRange.kind === 'preset' && query.dateRange.preset === 'all') &&
+    // Revenue is read by the raw plan of configured goals alone (functions/stats/revenue.ts).
+    !query.metrics.some(isRevenueMetric) &&
     // The visitors a conversion rate divides by are the site's only for a plain goal breakdown.
     (!query.metrics.includes('conversion_rate') || dimension === 'event:goal')
   );

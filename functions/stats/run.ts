@@ -12,7 +12,15 @@ import {
   zoneOffsetMs,
 } from './dates';
 import { type PlanInput, planQuery } from './plan';
-import { type Granularity, type Metric, type StoredMetric, TABLES } from './schema';
+import {
+  planRevenue,
+  type RevenueValue,
+  revenueToRead,
+  revenueValue,
+  revenueWarnings,
+  rowCurrency,
+} from './revenue';
+import { type Granularity, isRevenueMetric, type Metric, type StoredMetric, TABLES } from './schema';
 import { type SealedDay, sealedDays } from './seal';
 import { type Filter, isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
@@ -34,10 +42,19 @@ export interface Fetched {
   previous?: Row[];
 }
 
+/** A metric's value: a number, or for revenue metrics `{ value, currency, … }` or null (./revenue.ts). */
+export type MetricValue = number | RevenueValue | null;
+
 export interface ResultRow {
-  metrics: number[];
+  metrics: MetricValue[];
   dimensions: string[];
-  comparison?: { dimensions: string[]; metrics: number[]; change: (number | null)[] };
+  comparison?: { dimensions: string[]; metrics: MetricValue[]; change: (number | null)[] };
+}
+
+/** A metric value as a plain number (a revenue value's amount; null is 0), for callers that count. */
+export function metricNumber(value: MetricValue | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'number' ? value : value.value;
 }
 
 export interface QueryResponse {
@@ -59,8 +76,10 @@ export const PLANNER_SETTINGS = { prefer_column_name_to_alias: 1 } as const;
 const DERIVED = new Set<Metric>(['percentage', 'conversion_rate']);
 
 function storedMetrics(metrics: Metric[]): StoredMetric[] {
-  const stored = metrics.filter((m): m is StoredMetric => !DERIVED.has(m));
-  if (metrics.some((m) => DERIVED.has(m)) && !stored.includes('visitors')) stored.push('visitors');
+  const stored = metrics.filter((m): m is StoredMetric => !DERIVED.has(m) && !isRevenueMetric(m));
+  // Revenue rides beside the stored metrics (PlanInput.revenue), and a plan always has one.
+  const needsVisitors = stored.length === 0 || metrics.some((m) => DERIVED.has(m));
+  if (needsVisitors && !stored.includes('visitors')) stored.push('visitors');
   return stored;
 }
 
@@ -132,8 +151,14 @@ function comparisonJson(
     : { mode: comparison.mode };
 }
 
-/** Percentage change as Plausible shows it; rates (already percentages) change by their difference. */
-function change(metric: Metric, now: number, before: number): number | null {
+/**
+ * Percentage change as Plausible shows it; rates (already percentages) change by their difference,
+ * revenue by its amount (none when either side has no revenue).
+ */
+function change(metric: Metric, nowValue: MetricValue, beforeValue: MetricValue): number | null {
+  if (nowValue === null || beforeValue === null) return null;
+  const now = metricNumber(nowValue);
+  const before = metricNumber(beforeValue);
   if (
     metric === 'bounce_rate' ||
     metric === 'conversion_rate' ||
@@ -146,8 +171,14 @@ function change(metric: Metric, now: number, before: number): number | null {
   return Math.round(((now - before) / before) * 100);
 }
 
+/** A computed metric's value (a revenue metric may be null: not 0). */
+function metricValue(values: Map<Metric, MetricValue>, metric: Metric): MetricValue {
+  const value = values.get(metric);
+  return value === undefined ? 0 : value;
+}
+
 interface Computed {
-  rows: { dims: string[]; values: Map<Metric, number> }[];
+  rows: { dims: string[]; values: Map<Metric, MetricValue> }[];
   totalRows?: number;
 }
 
@@ -185,6 +216,7 @@ export function planInputFor(
     offset: paging.offset,
     sealed,
     goals: site.goals,
+    revenue: revenueToRead(query.metrics, planRevenue(query.metrics, dimensions, query.filters, site.goals)),
   };
 }
 
@@ -208,6 +240,7 @@ async function computePeriod(
   const wantsPercentage = query.metrics.includes('percentage');
   const wantsConversion = query.metrics.includes('conversion_rate');
   const goalDims = dimensions.map((d, i) => (d === 'event:goal' ? -1 : i)).filter((i) => i >= 0);
+  const revenue = planRevenue(query.metrics, dimensions, query.filters, site.goals);
   const totals = wantsPercentage
     ? planQuery({ ...base, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1, offset: 0 })
     : null;
@@ -256,10 +289,13 @@ async function computePeriod(
   return {
     rows: rows.map((row) => {
       const dims = dimensions.map((_, i) => label(i, row[`d${i}`]));
-      const values = new Map<Metric, number>();
+      const values = new Map<Metric, MetricValue>();
       const visitors = num(row.m_visitors);
+      const currency = rowCurrency(revenue, dims);
       for (const metric of query.metrics) {
-        if (metric === 'percentage') {
+        if (isRevenueMetric(metric)) {
+          values.set(metric, currency === null ? null : revenueValue(num(row[`m_${metric}`]), currency));
+        } else if (metric === 'percentage') {
           values.set(metric, totalVisitors > 0 ? round((100 * visitors) / totalVisitors, 1) : 0);
         } else if (metric === 'conversion_rate') {
           const key = JSON.stringify(goalDims.map((i) => dims[i] as string));
@@ -311,10 +347,15 @@ export async function runStatsQuery(
     { ...fetched, sealed },
   );
   const results: ResultRow[] = current.rows.map((row) => ({
-    metrics: query.metrics.map((m) => row.values.get(m) ?? 0),
+    metrics: query.metrics.map((m) => metricValue(row.values, m)),
     dimensions: row.dims,
   }));
   const meta: Record<string, unknown> = {};
+  const warnings = revenueWarnings(
+    query.metrics,
+    planRevenue(query.metrics, query.dimensions, query.filters, site.goals),
+  );
+  if (warnings) meta.metric_warnings = warnings;
   const echo: Record<string, unknown> = {
     site_id: site.domain,
     metrics: query.metrics,
@@ -373,7 +414,12 @@ export async function runStatsQuery(
       const dims =
         match?.dims ??
         row.dims.map((d, j) => (j === timeIndex ? (previousLabels[labels.indexOf(d)] ?? d) : d));
-      const before = query.metrics.map((m) => match?.values.get(m) ?? 0);
+      const before = query.metrics.map((m, j): MetricValue => {
+        if (match) return metricValue(match.values, m);
+        // A row of no earlier revenue: none of the row's currency, if it has one.
+        const now = result.metrics[j];
+        return now !== null && typeof now === 'object' ? revenueValue(0, now.currency) : 0;
+      });
       result.comparison = {
         dimensions: dims,
         metrics: before,

@@ -17,11 +17,28 @@ export const METRICS = [
   'scroll_depth',
   'time_on_page',
   'exit_rate',
+  'total_revenue',
+  'average_revenue',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
-/** Metrics that the planner reads from ClickHouse; `percentage` and `conversion_rate` are derived from visitors. */
-export type StoredMetric = Exclude<Metric, 'percentage' | 'conversion_rate'>;
+/**
+ * Plausible's revenue metrics: money of revenue goals, answered as `{ value, currency, … }` or null
+ * (functions/stats/revenue.ts decides which currency, the raw plan sums: plan/goals.ts).
+ */
+export const REVENUE_METRICS = ['total_revenue', 'average_revenue'] as const;
+export type RevenueMetric = (typeof REVENUE_METRICS)[number];
+
+export function isRevenueMetric(metric: string): metric is RevenueMetric {
+  return (REVENUE_METRICS as readonly string[]).includes(metric);
+}
+
+/**
+ * Metrics that the planner reads from ClickHouse as numbers of every source that has them;
+ * `percentage` and `conversion_rate` are derived from visitors, and revenue rides apart
+ * (`PlanInput.revenue`), since only the raw plan of configured goals can answer it.
+ */
+export type StoredMetric = Exclude<Metric, 'percentage' | 'conversion_rate' | RevenueMetric>;
 
 export const TIME_DIMENSIONS = [
   'time',

@@ -380,6 +380,13 @@ export function checkMetricFilters(metrics: Metric[], dimensions: string[], filt
       throw invalid(`metrics[${i}]: conversion_rate needs event:goal in dimensions or filters`);
     }
     if (
+      (metric === 'total_revenue' || metric === 'average_revenue') &&
+      !dimensions.includes('event:goal') &&
+      !filtered.has('event:goal')
+    ) {
+      throw invalid(`metrics[${i}]: ${metric} needs event:goal in dimensions or filters`);
+    }
+    if (
       (metric === 'scroll_depth' || metric === 'time_on_page') &&
       !dimensions.includes('event:page') &&
       !filtered.has('event:page')

@@ -8,7 +8,7 @@
  */
 
 import type { GoalDefinition } from '../../goals/goal';
-import { completedGoalsSql, needsEngagement } from '../../goals/match';
+import { completedGoalsSql, needsEngagement, revenueGoals } from '../../goals/match';
 import { filterDimensions } from '../validate';
 import type { Params, PlanInput } from './shared';
 
@@ -38,5 +38,35 @@ export function rawGoalParts(
     arrayJoin: ` ARRAY JOIN ${expression} AS ${GOAL_COLUMN}`,
     engagement: needsEngagement(goals),
     events: 'count()',
+  };
+}
+
+/**
+ * The raw plan's revenue columns for configured goals: per (dimensions, visit) row the amount of
+ * the revenue-goal completions sent in that goal's own currency (`rev_sum`) and how many they are
+ * (`rev_count`); outside, their sum and average. There are no exchange rates here, so an event
+ * sent in another currency counts as a conversion but adds no money (docs/stats-api.md).
+ */
+export function rawRevenueParts(
+  goals: readonly GoalDefinition[],
+  params: Params,
+): { inner: string[]; outer: { total_revenue: string; average_revenue: string } } {
+  const revenue = revenueGoals(goals);
+  const names = params.add(
+    'Array(String)',
+    revenue.map((g) => g.displayName),
+  );
+  const currencies = params.add(
+    'Array(String)',
+    revenue.map((g) => g.currency),
+  );
+  const currency = `transform(${GOAL_COLUMN}, ${names}, ${currencies}, '')`;
+  const counted = `(${currency} != '' AND toStringCutToZero(e.revenue_currency) = ${currency})`;
+  return {
+    inner: [`sumIf(e.revenue_amount, ${counted}) AS rev_sum`, `countIf(${counted}) AS rev_count`],
+    outer: {
+      total_revenue: 'toFloat64(sum(r.rev_sum))',
+      average_revenue: 'ifNotFinite(toFloat64(sum(r.rev_sum)) / sum(r.rev_count), 0)',
+    },
   };
 }

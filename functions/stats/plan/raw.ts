@@ -14,7 +14,7 @@ import {
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
 import { exitRateJoin } from './exit-rate';
-import { GOAL_COLUMN, goalsInPlay, rawGoalParts } from './goals';
+import { GOAL_COLUMN, goalsInPlay, rawGoalParts, rawRevenueParts } from './goals';
 import {
   dimensionSpec,
   finish,
@@ -46,6 +46,7 @@ export function planRaw(input: PlanInput): Plan {
   let joinSessions = byVisitStart || input.metrics.some((m) => SESSION_METRICS.has(m));
   const goals = goalsInPlay(input);
   const goalParts = goals ? rawGoalParts(goals, params) : null;
+  const revenue = goals && input.revenue?.length ? rawRevenueParts(goals, params) : null;
   const resolve: Resolver = (name) => {
     if (goalParts && name === 'event:goal') return { sql: GOAL_COLUMN };
     if (name.startsWith(PROPS_PREFIX)) {
@@ -79,6 +80,7 @@ export function planRaw(input: PlanInput): Plan {
   const innerColumns = Object.entries(RAW_INNER_COLUMNS).map(
     ([name, sql]) => `${name === 'events' && goalParts ? goalParts.events : sql} AS ${name}`,
   );
+  if (revenue) innerColumns.push(...revenue.inner);
   // The goals' ARRAY JOIN comes before any JOIN, as ClickHouse's grammar wants.
   let join = goalParts?.arrayJoin ?? '';
   if (joinSessions) {
@@ -97,6 +99,7 @@ export function planRaw(input: PlanInput): Plan {
   const innerGroup = [...input.dimensions.map((_, i) => `d${i}`), 'e.session_id'].join(', ');
   const perVisit = `SELECT ${[...dims, ...innerColumns].join(', ')} FROM ${TABLES.events} AS e${join} WHERE ${where.join(' AND ')} GROUP BY ${innerGroup}`;
   const outerDims = input.dimensions.map((_, i) => `r.d${i} AS d${i}`);
-  const inner = `SELECT ${[...outerDims, metricList(input, 'raw')].join(', ')} FROM (${perVisit}) AS r${exitRateJoin(input, params, 'r.d0')}`;
+  const revenueMetrics = revenue ? (input.revenue ?? []).map((m) => `${revenue.outer[m]} AS m_${m}`) : [];
+  const inner = `SELECT ${[...outerDims, metricList(input, 'raw'), ...revenueMetrics].join(', ')} FROM (${perVisit}) AS r${exitRateJoin(input, params, 'r.d0')}`;
   return finish(input, 'raw', inner, params, ' HAVING sum(r.events) > 0');
 }

@@ -11,6 +11,7 @@ import {
   type Granularity,
   METRIC_SQL,
   PROPS_PREFIX,
+  type RevenueMetric,
   SESSION_COLUMNS,
   type SessionColumn,
   type StoredMetric,
@@ -43,6 +44,11 @@ export interface PlanInput {
   sealed?: SealedDay[];
   /** The site's configured goals: when any, `event:goal` means them (./goals.ts). */
   goals?: readonly GoalDefinition[];
+  /**
+   * The revenue metrics to answer besides `metrics` (columns `m_total_revenue`…): only the raw
+   * plan of configured goals has them (./goals.ts), and functions/stats/revenue.ts asks only then.
+   */
+  revenue?: readonly RevenueMetric[];
 }
 
 export interface Plan {
