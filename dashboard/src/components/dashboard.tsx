@@ -8,6 +8,7 @@ import { addChip, type FilterChip, parseChips, writeChips } from '../lib/filters
 import { navigate, useLocation } from '../router';
 import type { KpiMetric, StatsAccess, View } from '../stats';
 import { FilterBar, RangePicker } from './controls';
+import { FunnelPanel, useFunnels } from './funnel-panel';
 import { useGoalSuggestions } from './goal-suggestions';
 import { KpiRow, TopChart } from './overview';
 import { PAGE_TABS } from './page-tabs';
@@ -99,6 +100,7 @@ export function Dashboard({
   const onFilter = (chip: FilterChip) => update(view.range, addChip(view.chips, chip));
   const [goalsVersion, setGoalsVersion] = useState(0);
   const goals = useGoalSuggestions(siteId, () => setGoalsVersion((v) => v + 1));
+  const funnels = useFunnels(siteId, goals.hasGoals);
 
   return (
     <div class="dashboard">
@@ -164,6 +166,7 @@ export function Dashboard({
             ) : null
           }
         />
+        {funnels && funnels.length > 0 ? <FunnelPanel access={access} view={view} funnels={funnels} /> : null}
         <RealtimePanel access={access} />
         <PerformancePanel access={access} view={view} onFilter={onFilter} />
       </div>

@@ -25,6 +25,9 @@ export interface Goal {
 /** As the API checks it (functions/goals/goal.ts). */
 const MAX_GOALS = 50;
 
+/** Sent on `window` after a goal is added or deleted here (the funnels section lists goals too). */
+export const GOALS_CHANGED = 'edgebear:goals-changed';
+
 const KIND_LABELS: Record<GoalKind, string> = {
   event: 'Custom event',
   page: 'Pageview',
@@ -89,6 +92,7 @@ export function GoalsSettings({ site }: { site: Site }) {
       setKind('event');
       setStatus(`Added "${result.goal.display_name}".`);
       setNonce((n) => n + 1);
+      window.dispatchEvent(new Event(GOALS_CHANGED));
     } catch (e) {
       setError(errorText(e));
     }
@@ -101,6 +105,7 @@ export function GoalsSettings({ site }: { site: Site }) {
     try {
       await del(`/api/sites/${site.id}/goals/${goal.id}`);
       setNonce((n) => n + 1);
+      window.dispatchEvent(new Event(GOALS_CHANGED));
     } catch (e) {
       setError(errorText(e));
     }

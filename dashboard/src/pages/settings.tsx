@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type ApiKey, del, get, patch, post, type Site } from '../api';
 import { AlertsSettings } from '../components/alerts-settings';
+import { FunnelsSettings } from '../components/funnels-settings';
 import { GoalsSettings } from '../components/goals-settings';
 import { ReportsSettings } from '../components/reports-settings';
 import { ErrorMessage, Field, Link, Loading } from '../components/ui';
@@ -317,6 +318,7 @@ export function SettingsPage({ id }: { id: string }) {
       <TrackingSettings site={current} onSaved={setSite} />
       <SharedLinkSettings site={current} onSaved={setSite} />
       <GoalsSettings site={current} />
+      <FunnelsSettings site={current} />
       <ApiKeys site={current} />
       <ReportsSettings site={current} />
       <AlertsSettings site={current} />
