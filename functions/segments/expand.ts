@@ -35,7 +35,7 @@ export function segmentIds(filters: Filter[]): number[] {
   const walk = (f: Filter): void => {
     if (f.kind === 'condition') {
       if (segmentFilter(f)) for (const id of f.values) ids.add(Number(id));
-    } else if (f.kind === 'not') walk(f.filter);
+    } else if ('filter' in f) walk(f.filter);
     else f.filters.forEach(walk);
   };
   filters.forEach(walk);
@@ -44,7 +44,7 @@ export function segmentIds(filters: Filter[]): number[] {
 
 function size(f: Filter, depth = 1): { nodes: number; depth: number } {
   if (f.kind === 'condition') return { nodes: 1, depth };
-  const children = f.kind === 'not' ? [f.filter] : f.filters;
+  const children = 'filter' in f ? [f.filter] : f.filters;
   return children.reduce(
     (acc, child) => {
       const s = size(child, depth + 1);
@@ -64,7 +64,7 @@ function substitute(filters: Filter[], segments: Map<number, Filter[]>): Filter[
       );
       return trees.length === 1 && trees[0] ? trees[0] : { kind: 'or', filters: trees };
     }
-    if (f.kind === 'not') return { kind: 'not', filter: replace(f.filter) };
+    if ('filter' in f) return { kind: f.kind, filter: replace(f.filter) };
     if (f.kind === 'condition') return f;
     return { kind: f.kind, filters: f.filters.map(replace) };
   };

@@ -53,7 +53,7 @@ function matches(
 /** Rewrites every condition on `visit:country_name` into one on `visit:country` codes. */
 export function countryNameFiltersToCodes(filters: Filter[]): Filter[] {
   const rewrite = (f: Filter): Filter => {
-    if (f.kind === 'not') return { kind: 'not', filter: rewrite(f.filter) };
+    if ('filter' in f) return { kind: f.kind, filter: rewrite(f.filter) };
     if (f.kind !== 'condition') return { kind: f.kind, filters: f.filters.map(rewrite) };
     if (f.dimension !== 'visit:country_name') return f;
     const negative = f.op.endsWith('_not');

@@ -22,7 +22,7 @@ import {
 } from './revenue';
 import { type Granularity, isRevenueMetric, type Metric, type StoredMetric, TABLES } from './schema';
 import { type SealedDay, sealedDays } from './seal';
-import { type Filter, isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
+import { type Filter, isBehavioural, isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
 /** Rows the query layer returns: `d0…` dimension labels and `m_<metric>` values. */
 export type Row = Record<string, string | number | null>;
@@ -101,6 +101,8 @@ export function plannerDimension(dimension: string, range: ResolvedRange): strin
 export function withoutGoals(filters: Filter[]): Filter[] {
   const strip = (f: Filter): Filter | null => {
     if (f.kind === 'condition') return f.dimension === 'event:goal' ? null : f;
+    // A behavioural filter chooses visits, whatever goal it names: the base keeps it.
+    if (isBehavioural(f)) return f;
     if (f.kind === 'not') {
       const inner = strip(f.filter);
       return inner ? { kind: 'not', filter: inner } : null;
@@ -138,7 +140,7 @@ function filterJson(f: Filter): unknown[] {
       ? [f.op, f.dimension, f.values]
       : [f.op, f.dimension, f.values, { case_sensitive: false }];
   }
-  if (f.kind === 'not') return ['not', filterJson(f.filter)];
+  if ('filter' in f) return [f.kind, filterJson(f.filter)];
   return [f.kind, f.filters.map(filterJson)];
 }
 

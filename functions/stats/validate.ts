@@ -27,7 +27,29 @@ export type Filter =
       caseSensitive: boolean;
     }
   | { kind: 'and' | 'or'; filters: Filter[] }
-  | { kind: 'not'; filter: Filter };
+  | { kind: 'not'; filter: Filter }
+  /**
+   * Plausible's behavioural filters: the visits in which an event matching `filter` (event
+   * dimensions only) did, or did not, happen in the range (functions/stats/plan/behavioural.ts).
+   */
+  | { kind: BehaviouralKind; filter: Filter };
+
+export const BEHAVIOURAL_KINDS = ['has_done', 'has_not_done'] as const;
+export type BehaviouralKind = (typeof BEHAVIOURAL_KINDS)[number];
+export type BehaviouralFilter = Extract<Filter, { kind: BehaviouralKind }>;
+
+export function isBehavioural(f: Filter): f is BehaviouralFilter {
+  return f.kind === 'has_done' || f.kind === 'has_not_done';
+}
+
+/** Whether a filter tree holds a behavioural filter anywhere (only the raw plan answers them). */
+export function hasBehavioural(filters: Filter[]): boolean {
+  return filters.some((f) => {
+    if (isBehavioural(f)) return true;
+    if (f.kind === 'not') return hasBehavioural([f.filter]);
+    return f.kind !== 'condition' && hasBehavioural(f.filters);
+  });
+}
 
 export const DATE_PRESETS = [
   'day',
@@ -215,9 +237,21 @@ function parseSegmentReference(value: unknown[], field: string): Filter {
   return { kind: 'condition', op: 'is', dimension: SEGMENT_DIMENSION, values, caseSensitive: true };
 }
 
-function parseFilter(value: unknown, field: string, budget: { nodes: number }, depth: number): Filter {
+/**
+ * `behavioural` is set inside a has_done / has_not_done: there only event dimensions (what one event
+ * did) make sense, and another behavioural filter or a segment is refused, as Plausible does.
+ */
+function parseFilter(
+  value: unknown,
+  field: string,
+  budget: { nodes: number },
+  depth: number,
+  behavioural = false,
+): Filter {
   if (++budget.nodes > MAX_FILTER_NODES) throw invalid(`filters: at most ${MAX_FILTER_NODES} filters in all`);
   if (depth > MAX_FILTER_DEPTH) throw invalid(`${field}: filters nest at most ${MAX_FILTER_DEPTH} deep`);
+  if (Array.isArray(value) && (value[0] === 'has_done' || value[0] === 'has_not_done') && value.length !== 2)
+    throw invalid(`${field}: expected ["${value[0]}", filter]`);
   if (!Array.isArray(value) || value.length < 2)
     throw invalid(`${field}: expected [operator, dimension, [values]]`);
   const op = value[0];
@@ -226,16 +260,29 @@ function parseFilter(value: unknown, field: string, budget: { nodes: number }, d
     if (value.length !== 2 || !Array.isArray(list) || list.length === 0) {
       throw invalid(`${field}: expected ["${op}", [filter, ...]]`);
     }
-    return { kind: op, filters: list.map((f, i) => parseFilter(f, `${field}[1][${i}]`, budget, depth + 1)) };
+    return {
+      kind: op,
+      filters: list.map((f, i) => parseFilter(f, `${field}[1][${i}]`, budget, depth + 1, behavioural)),
+    };
   }
   if (op === 'not') {
     if (value.length !== 2) throw invalid(`${field}: expected ["not", filter]`);
-    return { kind: 'not', filter: parseFilter(value[1], `${field}[1]`, budget, depth + 1) };
+    return { kind: 'not', filter: parseFilter(value[1], `${field}[1]`, budget, depth + 1, behavioural) };
+  }
+  if (op === 'has_done' || op === 'has_not_done') {
+    if (behavioural) throw invalid(`${field}: behavioural filters (has_done, has_not_done) cannot be nested`);
+    if (value.length !== 2) throw invalid(`${field}: expected ["${op}", filter]`);
+    return { kind: op, filter: parseFilter(value[1], `${field}[1]`, budget, depth + 1, true) };
+  }
+  if (behavioural && (typeof value[1] !== 'string' || !value[1].startsWith('event:'))) {
+    throw invalid(
+      `${field}[1]: inside has_done or has_not_done only event dimensions (event:goal, event:name, event:page, event:hostname, event:props:*) can be filtered, got ${show(value[1])}`,
+    );
   }
   if (value[1] === SEGMENT_DIMENSION) return parseSegmentReference(value, field);
   if (typeof op !== 'string' || !(FILTER_OPERATORS as readonly string[]).includes(op)) {
     throw invalid(
-      `${field}[0]: unknown filter operator ${show(op)}; known: ${FILTER_OPERATORS.join(', ')}, and, or, not`,
+      `${field}[0]: unknown filter operator ${show(op)}; known: ${FILTER_OPERATORS.join(', ')}, and, or, not, has_done, has_not_done`,
     );
   }
   if (value.length < 3 || value.length > 4)
@@ -281,13 +328,16 @@ export function parseFilterList(value: unknown, field = 'filters'): Filter[] {
   return value.map((f, i) => parseFilter(f, `${field}[${i}]`, budget, 1));
 }
 
-/** Every dimension named by a filter tree. */
+/**
+ * Every dimension a filter tree tests the rows by. Those inside a behavioural filter are left out:
+ * they test other events of the visit (in a subquery), never the rows themselves.
+ */
 export function filterDimensions(filters: Filter[]): string[] {
   const out: string[] = [];
   const walk = (f: Filter) => {
     if (f.kind === 'condition') out.push(f.dimension);
     else if (f.kind === 'not') walk(f.filter);
-    else f.filters.forEach(walk);
+    else if (!isBehavioural(f)) f.filters.forEach(walk);
   };
   filters.forEach(walk);
   return out;

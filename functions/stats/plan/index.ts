@@ -3,6 +3,7 @@
  * every plan uses; `sealed.ts` plans over sealed days, `rollup.ts` over the hourly rollups,
  * `raw.ts` over raw events, `combined.ts` several queries in one statement.
  */
+import { hasBehavioural } from '../validate';
 import { planRaw } from './raw';
 import { chooseSource, planGoals, planPages, planSessions } from './rollup';
 import { planSealed } from './sealed';
@@ -19,6 +20,8 @@ export type { Plan, PlanInput, RollupSource, Source } from './shared';
  * time zone, dates, paging) is a `{pN:Type}` parameter, never part of the SQL text.
  */
 export function planQuery(input: PlanInput): Plan {
+  // has_done / has_not_done look at other events of each visit: only raw events can tell.
+  if (hasBehavioural(input.filters)) return planRaw(input);
   const sealed = planSealed(input);
   if (sealed) return sealed;
   switch (chooseSource(input)) {

@@ -13,6 +13,7 @@ import {
   visitDimensionSql,
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
+import { behaviouralSql } from './behavioural';
 import { exitRateJoin } from './exit-rate';
 import { GOAL_COLUMN, goalsInPlay, rawGoalParts, rawRevenueParts } from './goals';
 import {
@@ -72,7 +73,7 @@ export function planRaw(input: PlanInput): Plan {
     if (condition) conditions.push(condition);
     return `${sql} AS d${i}`;
   });
-  const filters = whereFilters(input.filters, resolve, params);
+  const filters = whereFilters(input.filters, resolve, params, (f) => behaviouralSql(f, input, params));
   const kinds =
     input.metrics.some((m) => ENGAGEMENT_METRICS.has(m)) || goalParts?.engagement
       ? "('pageview', 'custom', 'engagement')"

@@ -18,7 +18,7 @@ import {
   TABLES,
 } from '../schema';
 import type { SealedDay } from '../seal';
-import { type Filter, isTimeDimension } from '../validate';
+import { type BehaviouralFilter, type Filter, isTimeDimension } from '../validate';
 
 /** Which table family answers a query; the first that can, in this order, is chosen. */
 export type Source = 'sealed' | RollupSource;
@@ -134,13 +134,20 @@ function conditionSql(
 /** Resolves a dimension name to SQL for the source at hand. */
 export type Resolver = (dimension: string) => { sql: string; condition?: string };
 
-function filterSql(filter: Filter, resolve: Resolver, params: Params): string {
+/** SQL of a has_done / has_not_done filter; only the raw plan has one (./behavioural.ts). */
+export type BehaviouralSql = (filter: BehaviouralFilter) => string;
+
+function filterSql(filter: Filter, resolve: Resolver, params: Params, behavioural?: BehaviouralSql): string {
   switch (filter.kind) {
     case 'and':
     case 'or':
-      return `(${filter.filters.map((f) => filterSql(f, resolve, params)).join(filter.kind === 'and' ? ' AND ' : ' OR ')})`;
+      return `(${filter.filters.map((f) => filterSql(f, resolve, params, behavioural)).join(filter.kind === 'and' ? ' AND ' : ' OR ')})`;
     case 'not':
-      return `NOT (${filterSql(filter.filter, resolve, params)})`;
+      return `NOT (${filterSql(filter.filter, resolve, params, behavioural)})`;
+    case 'has_done':
+    case 'has_not_done':
+      if (!behavioural) throw new Error(`${filter.kind} reached a plan that cannot answer it`);
+      return behavioural(filter);
     case 'condition': {
       const { sql, condition } = resolve(filter.dimension);
       const negative = filter.op.endsWith('_not');
@@ -152,8 +159,13 @@ function filterSql(filter: Filter, resolve: Resolver, params: Params): string {
   }
 }
 
-export function whereFilters(filters: Filter[], resolve: Resolver, params: Params): string[] {
-  return filters.map((f) => filterSql(f, resolve, params));
+export function whereFilters(
+  filters: Filter[],
+  resolve: Resolver,
+  params: Params,
+  behavioural?: BehaviouralSql,
+): string[] {
+  return filters.map((f) => filterSql(f, resolve, params, behavioural));
 }
 
 function orderSql(input: PlanInput): string {
