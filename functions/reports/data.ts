@@ -7,6 +7,7 @@
 import { readExecutor } from '../../workers/clickhouse/read';
 import { configOf } from '../../workers/config';
 import type { Env } from '../../workers/env';
+import { goalDefinitions } from '../goals';
 import { answerPerformance } from '../performance';
 import { BANDS } from '../performance/plan';
 import { parsePerformanceQuery } from '../performance/query';
@@ -105,6 +106,22 @@ export function reportExecutors(env: Env, signal?: AbortSignal): { stats: Execut
   return {
     stats: readExecutor(env, { limits, signal, settings: PLANNER_SETTINGS }),
     performance: readExecutor(env, { limits, signal }),
+  };
+}
+
+/**
+ * A site as the Stats API reads it for a report, with its configured goals: "Top goals" then lists
+ * them, as the dashboard does, instead of every custom event name (docs/goals.md). One D1 read.
+ */
+export async function reportSite(
+  db: D1Database,
+  site: { id: number; domain: string; timezone: string | null },
+): Promise<ReadableSite> {
+  return {
+    id: site.id,
+    domain: site.domain,
+    timezone: site.timezone || 'UTC',
+    goals: await goalDefinitions(db, site.id),
   };
 }
 

@@ -14,7 +14,7 @@ import { mailerFor } from '../mail';
 import { ownedSite, type SiteRow } from '../sites/store';
 import { jsonObject, parseBoolean } from '../sites/validate';
 import { localDay } from '../stats/dates';
-import { reportData, reportExecutors } from './data';
+import { reportData, reportExecutors, reportSite } from './data';
 import { renderFor, reportMessage } from './mail';
 import { type Frequency, lastCompletePeriod } from './periods';
 import { listRecipients, MAX_RECIPIENTS, recipientJson, removeRecipient, upsertRecipient } from './store';
@@ -40,7 +40,7 @@ async function reportOf(
   nowMs: number,
   signal: AbortSignal,
 ) {
-  const readable = { id: row.id, domain: row.domain, timezone: row.timezone || 'UTC' };
+  const readable = await reportSite(env.DB, row);
   const period = lastCompletePeriod(frequency, localDay(nowMs, readable.timezone));
   return reportData(reportExecutors(env, signal), readable, period, nowMs);
 }

@@ -8,10 +8,11 @@
  */
 
 import { mailerFor } from '../../functions/mail';
-import { type ReportData, reportData, reportExecutors } from '../../functions/reports/data';
+import { type ReportData, reportData, reportExecutors, reportSite } from '../../functions/reports/data';
 import { reportMessage } from '../../functions/reports/mail';
 import { dueReports, type ReportPeriod } from '../../functions/reports/periods';
 import { type DueRecipient, recipientsWithReports } from '../../functions/reports/store';
+import type { ReadableSite } from '../../functions/stats/access';
 import { log } from '../observability/log';
 import { type Job, type JobContext, type JobResult, quarterHour } from './job';
 import { claimOnce } from './ledger';
@@ -38,6 +39,8 @@ async function runReports(context: JobContext): Promise<JobResult> {
     const first = recipients[0];
     if (!first) continue;
     const site = { id: first.site_id, domain: first.domain, timezone: first.timezone || 'UTC' };
+    // Its goals are read once a report of the site is due, not on every quarter-hour run.
+    let readable: ReadableSite | null = null;
     for (const period of dueReports(now, site.timezone)) {
       if (signal.aborted) throw new Error(`timed out after ${sent} reports`);
       // Claim first, so a morning's later runs cost one ledger insert per recipient, not a report.
@@ -49,7 +52,8 @@ async function runReports(context: JobContext): Promise<JobResult> {
       if (claims.length === 0) continue;
       let data: ReportData;
       try {
-        data = await reportData(executors, site, period, now);
+        readable ??= await reportSite(env.DB, site);
+        data = await reportData(executors, readable, period, now);
       } catch (error) {
         // ClickHouse out of reach: give the claims back; the next run of the morning retries.
         for (const claim of claims) await claim.release();
