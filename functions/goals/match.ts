@@ -2,8 +2,8 @@
  * Which events complete a goal, as ClickHouse SQL over raw `events` (alias `e`). The Stats API's
  * planner asks this module, so the rules live in one place:
  *
- * - event and revenue goals: a custom event of that name (revenue goals count like event goals
- *   until the revenue metrics exist);
+ * - event and revenue goals: a custom event of that name (a revenue goal's money is summed by the
+ *   Stats API's revenue metrics: functions/stats/revenue.ts);
  * - page goals: a pageview whose path matches the pattern;
  * - scroll goals: an engagement event on a matching path that reached the threshold.
  *

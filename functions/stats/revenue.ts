@@ -114,6 +114,8 @@ function formatsOf(currency: string) {
       style: 'currency',
       currency,
       notation: 'compact',
+      // Both bounds: runtimes' ICU versions disagree on the default minimum for compact money.
+      minimumFractionDigits: 0,
       maximumFractionDigits: 1,
     });
     found = { long, short, digits: long.resolvedOptions().maximumFractionDigits ?? 2 };
