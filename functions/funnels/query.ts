@@ -14,13 +14,12 @@ import { ApiError } from '../errors';
 import type { GoalDefinition } from '../goals/goal';
 import { expandSegments } from '../segments/expand';
 import { authorizeSiteRead } from '../stats/access';
-import { resolveRange } from '../stats/dates';
 import { limitReads, readQuery, retryAfter } from '../stats/reads';
-import { PLANNER_SETTINGS, runStatsQuery } from '../stats/run';
+import { PLANNER_SETTINGS } from '../stats/run';
 import { cachedSealedDays } from '../stats/seal';
 import { filterDimensions, parseFilterList, parseQuery, type ValidQuery } from '../stats/validate';
+import { answerFunnel } from './answer';
 import { MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from './funnel';
-import { planFunnel, stepResults } from './plan';
 import { findFunnel, funnelSteps, type SiteGoals, siteGoals } from './store';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -103,15 +102,6 @@ function goalsOf(steps: (number | string)[], goals: SiteGoals): GoalDefinition[]
   return chosen;
 }
 
-function num(value: unknown): number {
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
-}
-
-function percent(part: number, whole: number): number {
-  return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
-}
-
 /** Mounted at the root: `POST /api/v2/funnel`. */
 export const funnelQueryRoutes = new Hono<{ Bindings: Env }>();
 
@@ -141,39 +131,6 @@ funnelQueryRoutes.post('/api/v2/funnel', async function funnelQuery(c) {
 
   // The planner's settings, which the visitors query needs; the funnel's own SQL does not mind them.
   const execute = readQuery(c, PLANNER_SETTINGS);
-  const nowMs = Date.now();
   const lookup = () => cachedSealedDays(execute, site.id, configOf(c.env).sealedCacheSeconds);
-  // The site's visitors under the same filters, from the Stats API (rollups where they can): the
-  // share that entered the funnel. Its echo resolves the range, "all" included.
-  const all = await runStatsQuery(execute, site, expanded, nowMs, { lookup });
-  const echoed = all.query.date_range as [string, string];
-  const range =
-    expanded.dateRange.kind === 'preset' && expanded.dateRange.preset === 'all'
-      ? { from: Date.parse(echoed[0]) / 1000, to: Date.parse(echoed[1]) / 1000 + 1 }
-      : resolveRange(expanded.dateRange, site.timezone, nowMs);
-  const plan = planFunnel({ siteId: site.id, range, steps, filters: expanded.filters });
-  const rows = await execute(plan.sql, plan.params);
-  const results = stepResults(
-    rows.map((row) => ({ level: num(row.level), visitors: num(row.visitors) })),
-    steps.length,
-  );
-  const allVisitors = num(all.results[0]?.metrics[0]);
-  const entering = results[0]?.visitors ?? 0;
-  return c.json({
-    funnel,
-    steps: steps.map((goal, i) => ({ goal: goal.displayName, ...results[i] })),
-    meta: {
-      all_visitors: allVisitors,
-      entering_visitors: entering,
-      entering_visitors_percentage: percent(entering, allVisitors),
-      never_entering_visitors: Math.max(0, allVisitors - entering),
-      never_entering_visitors_percentage: percent(Math.max(0, allVisitors - entering), allVisitors),
-    },
-    query: {
-      site_id: site.domain,
-      ...(funnel ? { funnel_id: funnel.id } : { steps: steps.map((g) => g.displayName) }),
-      date_range: all.query.date_range,
-      filters: all.query.filters,
-    },
-  });
+  return c.json(await answerFunnel(execute, site, expanded, { funnel, steps }, Date.now(), lookup));
 });

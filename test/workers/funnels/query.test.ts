@@ -179,6 +179,10 @@ describe('POST /api/v2/funnel', () => {
     expect(figures(await ask({ date_range: ['2026-10-13', '2026-10-13'] })).map((s) => s[0])).toEqual([
       1, 1, 0,
     ]);
+    // "all" runs from the site's first event to today.
+    const all = await ask({ date_range: 'all' });
+    expect(figures(all).map((s) => s[0])).toEqual([7, 4, 2]);
+    expect((all.body.query.date_range as string[])[0]).toMatch(/^2026-10-12T00:00:00/);
     const germany = await ask({ filters: [['is', 'visit:country', ['DE']]] });
     expect(figures(germany)).toEqual([
       [1, 100, 100, 0, 0],
