@@ -34,6 +34,7 @@ import { migrateClickHouse } from '../migrate';
 import { clickhouseRequest, progressLine, seedClickHouse, seededRows } from '../seed';
 import { type AgreementFigures, checkAgreement, ESTIMATE_TOLERANCE } from './agreement';
 import { benchDashboardThroughWorker, type WorkerLoadFigures } from './dashboard-worker';
+import { benchFunnel, type FunnelFigures, funnelLines } from './funnel';
 import { percentile } from './timings';
 
 export interface TableBytes {
@@ -78,6 +79,8 @@ export interface DashboardFigures {
   worker: WorkerLoadFigures | { error: string } | null;
   /** Statements one batched load sends to ClickHouse. */
   statementsPerLoad: number;
+  /** `POST /api/v2/funnel`'s answer for a 3-step funnel over the same 30 days (./funnel.ts). */
+  funnel?: FunnelFigures;
   events_table: TableBytes;
   bytesPerEvent: number;
   uncompressedBytesPerEvent: number;
@@ -480,6 +483,7 @@ export async function benchDashboard(
         worker = { error: message.split('\n')[0] ?? message };
       }
     }
+    const funnel = await benchFunnel({ execute, site, range: [first, last], iterations: ITERATIONS, log });
     const cold = await measure('batched, new isolate', rollupRange, ITERATIONS, coldLoad, false);
     const unbatched = await measure('one request per panel', rollupRange, ITERATIONS, unbatchedLoad, false);
     const raw = await measure(
@@ -508,6 +512,7 @@ export async function benchDashboard(
       raw,
       worker,
       statementsPerLoad,
+      funnel,
       events_table: eventsTable,
       bytesPerEvent: eventsTable.compressedBytes / eventsTable.rows,
       uncompressedBytesPerEvent: eventsTable.uncompressedBytes / eventsTable.rows,
@@ -610,6 +615,7 @@ export function dashboardLines(f: DashboardFigures): string[] {
     '|---|---|---|',
     ...f.rollups.panels.map((p, i) => `| ${p.name} | ${ms(p.alone)} | ${ms(f.raw.panels[i]?.alone ?? 0)} |`),
     '',
+    ...(f.funnel ? funnelLines(f.funnel) : []),
     ...agreementLines(f.agreement),
     '### Storage',
     '',
