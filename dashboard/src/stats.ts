@@ -26,7 +26,12 @@ export type Metric =
   | 'conversion_rate'
   | 'scroll_depth'
   | 'time_on_page'
-  | 'exit_rate';
+  | 'exit_rate'
+  | 'total_revenue'
+  | 'average_revenue';
+
+/** Revenue metrics: the API answers them as money (`{value, currency, …}`) or null. */
+export const MONEY_METRICS: ReadonlySet<Metric> = new Set(['total_revenue', 'average_revenue']);
 
 export interface QueryBody {
   metrics: Metric[];
@@ -40,6 +45,8 @@ export interface QueryBody {
 
 export interface ResultRow {
   metrics: (number | null)[];
+  /** The currency of each money metric (same index; null for the others), when the row has any. */
+  currencies?: (string | null)[];
   dimensions: string[];
   comparison?: { metrics: (number | null)[]; dimensions?: string[]; change?: (number | null)[] };
 }
@@ -66,6 +73,28 @@ type BatchResult =
   | (QueryResponse & { status: 200 })
   | { status: number; error: { code: string; message: string } };
 
+function isMoney(value: unknown): value is { value: number; currency: string } {
+  return typeof value === 'object' && value !== null && 'value' in value && 'currency' in value;
+}
+
+/**
+ * Keeps every metric a number for the panels: a revenue value `{value, currency, …}` becomes its
+ * value, with its currency in `currencies` at the same index.
+ */
+export function withPlainNumbers(response: QueryResponse): QueryResponse {
+  for (const row of response.results) {
+    const raw: unknown[] = row.metrics;
+    if (!raw.some(isMoney)) continue;
+    row.currencies = raw.map((v) => (isMoney(v) ? v.currency : null));
+    row.metrics = raw.map((v) => (isMoney(v) ? v.value : typeof v === 'number' ? v : null));
+    if (row.comparison) {
+      const before: unknown[] = row.comparison.metrics;
+      row.comparison.metrics = before.map((v) => (isMoney(v) ? v.value : typeof v === 'number' ? v : null));
+    }
+  }
+  return response;
+}
+
 async function send(list: Pending[]): Promise<void> {
   const [only] = list;
   if (list.length === 1 && only) {
@@ -74,7 +103,7 @@ async function send(list: Pending[]): Promise<void> {
       '/api/v2/query',
       { site_id: access.domain, ...body },
       { headers: access.headers, expect401: access.headers !== undefined },
-    ).then(only.resolve, only.reject);
+    ).then((response) => only.resolve(withPlainNumbers(response)), only.reject);
     return;
   }
   const access = (only as Pending).access;
@@ -89,7 +118,7 @@ async function send(list: Pending[]): Promise<void> {
       if (!result) p.reject(new ApiError(0, 'http_error', 'The server answered fewer queries than asked.'));
       else if ('error' in result)
         p.reject(new ApiError(result.status, result.error.code, result.error.message));
-      else p.resolve(result);
+      else p.resolve(withPlainNumbers(result));
     });
   } catch (error) {
     for (const p of list) p.reject(error);

@@ -20,7 +20,6 @@ import {
   type Row,
   runStatsQuery,
 } from './run';
-import { isRevenueMetric } from './schema';
 import { type SealedDay, sealedDays } from './seal';
 import { isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
@@ -37,8 +36,6 @@ function combinable(query: ValidQuery): boolean {
     query.filters.length === 0 &&
     query.pagination.offset === 0 &&
     !(query.dateRange.kind === 'preset' && query.dateRange.preset === 'all') &&
-    // Revenue is read by the raw plan of configured goals alone (functions/stats/revenue.ts).
-    !query.metrics.some(isRevenueMetric) &&
     // The visitors a conversion rate divides by are the site's only for a plain goal breakdown.
     (!query.metrics.includes('conversion_rate') || dimension === 'event:goal')
   );
@@ -111,7 +108,9 @@ export async function runBatch(
   queries.forEach((query, index) => {
     if (!combinable(query)) return;
     const input = inputOf(query);
-    if (!input) return;
+    // Revenue that must be read comes from the raw plan of configured goals alone (./revenue.ts);
+    // revenue that is null anyway (no revenue goal) does not stop a query from joining.
+    if (!input || (input.revenue?.length ?? 0) > 0) return;
     const firstInput = inputs[0];
     if (firstInput && (firstInput.range.from !== input.range.from || firstInput.range.to !== input.range.to))
       return;

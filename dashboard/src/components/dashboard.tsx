@@ -10,6 +10,7 @@ import type { KpiMetric, StatsAccess, View } from '../stats';
 import { FilterBar, RangePicker } from './controls';
 import { FunnelPanel, useFunnels } from './funnel-panel';
 import { useGoalSuggestions } from './goal-suggestions';
+import { goalTabs } from './goal-tabs';
 import { KpiRow, TopChart } from './overview';
 import { PAGE_TABS } from './page-tabs';
 import { countryName, Panel, type PanelTab } from './panel';
@@ -44,26 +45,6 @@ const DEVICES: PanelTab[] = [
   { id: 'browsers', label: 'Browsers', dimension: 'visit:browser', ...visitors },
   { id: 'os', label: 'OS', dimension: 'visit:os', ...visitors },
 ];
-
-function goalTabs(prop: string, hasGoals: boolean | null): PanelTab[] {
-  return [
-    {
-      id: 'goals',
-      // event:goal is the configured goals once a site has any, its custom events until then.
-      label: hasGoals ? 'Goals' : 'Custom events',
-      dimension: 'event:goal',
-      metrics: ['visitors', 'events', 'conversion_rate'],
-      columns: ['Visitors', 'Events', 'Conversion rate'],
-    },
-    {
-      id: 'props',
-      label: 'Properties',
-      dimension: `event:props:${prop}`,
-      metrics: ['visitors', 'events'],
-      columns: ['Visitors', 'Events'],
-    },
-  ];
-}
 
 const PROP_NAME = /^[\w.-]{1,100}$/;
 

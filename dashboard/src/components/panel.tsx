@@ -9,8 +9,9 @@ import { csvFileName, toCsv } from '../lib/csv';
 import { rangeSlug } from '../lib/date-range';
 import type { FilterChip } from '../lib/filters';
 import { formatDuration, formatExact, formatNumber, formatPercent } from '../lib/format';
-import { breakdownQuery, type Metric, query, type StatsAccess, type View } from '../stats';
+import { breakdownQuery, type Metric, MONEY_METRICS, query, type StatsAccess, type View } from '../stats';
 import { type PanelTab, shownRows, tabMetrics } from './panel-tab';
+import { withoutEmptyMoney } from './revenue-columns';
 import { Empty, ErrorMessage, Loading, Tabs } from './ui';
 
 export type { PanelTab } from './panel-tab';
@@ -43,7 +44,18 @@ export function countryName(code: string): string {
   }
 }
 
-function formatMetric(metric: Metric, value: number | null): string {
+/** Money in its currency, e.g. "€1,234.50"; "—" without a value or currency. */
+function formatMoney(value: number | null, currency: string | null | undefined): string {
+  if (value === null || !currency || !Number.isFinite(value)) return '—';
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(value);
+  } catch {
+    return `${formatNumber(value)} ${currency}`;
+  }
+}
+
+function formatMetric(metric: Metric, value: number | null, currency?: string | null): string {
+  if (MONEY_METRICS.has(metric)) return formatMoney(value, currency);
   switch (metric) {
     case 'percentage':
     case 'conversion_rate':
@@ -72,16 +84,20 @@ export function Panel({
   const [active, setActive] = useState(0);
   const tab = tabs[active] ?? (tabs[0] as PanelTab);
   const waiting = needsInput?.(tab) ?? null;
-  const { metrics, columns } = tabMetrics(tab, view);
-  const key = JSON.stringify([access.domain, view, tab.dimension, metrics, waiting]);
+  const { metrics: asked, columns: askedColumns } = tabMetrics(tab, view);
+  const key = JSON.stringify([access.domain, view, tab.dimension, asked, waiting]);
   const state = useAsync(
     () =>
       waiting
         ? Promise.resolve({ results: [], meta: {} })
-        : query(access, breakdownQuery(view, tab.dimension, metrics)),
+        : query(access, breakdownQuery(view, tab.dimension, asked)),
     key,
   );
-  const rows = shownRows(tab, state.data?.results ?? [], metrics.length);
+  const { metrics, columns, rows } = withoutEmptyMoney(
+    asked,
+    askedColumns,
+    shownRows(tab, state.data?.results ?? [], asked.length),
+  );
   const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
   const show = tab.display ?? ((v: string) => v || '(none)');
 
@@ -126,7 +142,7 @@ export function Panel({
                 <span class="values">
                   {metrics.map((m, i) => (
                     <span key={m} title={`${columns[i]}: ${formatExact(r.metrics[i])}`}>
-                      {formatMetric(m, r.metrics[i] ?? null)}
+                      {formatMetric(m, r.metrics[i] ?? null, 'currencies' in r ? r.currencies?.[i] : null)}
                     </span>
                   ))}
                 </span>
