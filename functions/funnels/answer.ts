@@ -61,6 +61,7 @@ export async function answerFunnel(
       range: resolved,
       steps: subject.steps,
       filters: visitors.filters,
+      goals: site.goals,
     });
     return execute(plan.sql, plan.params);
   };

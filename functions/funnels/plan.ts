@@ -11,6 +11,7 @@
  */
 import type { GoalDefinition } from '../goals/goal';
 import { goalConditionSql, needsEngagement } from '../goals/match';
+import { behaviouralSql } from '../stats/plan/behavioural';
 import { Params, type Resolver, sessionsSubquery, utc, whereFilters } from '../stats/plan/shared';
 import {
   DIMENSIONS,
@@ -28,6 +29,8 @@ export interface FunnelPlanInput {
   range: { from: number; to: number };
   steps: readonly GoalDefinition[];
   filters: Filter[];
+  /** The site's configured goals, what `event:goal` inside a has_done filter means. */
+  goals?: readonly GoalDefinition[];
 }
 
 export interface FunnelPlan {
@@ -37,7 +40,11 @@ export interface FunnelPlan {
 }
 
 /** The visits that pass the filters, as a subquery of session ids; null without filters. */
-function filteredVisits(filters: Filter[], params: Params): string | null {
+function filteredVisits(
+  filters: Filter[],
+  params: Params,
+  goals: readonly GoalDefinition[] | undefined,
+): string | null {
   if (filters.length === 0) return null;
   const columns = new Set<SessionColumn>();
   const resolve: Resolver = (name) => {
@@ -52,7 +59,7 @@ function filteredVisits(filters: Filter[], params: Params): string | null {
     }
     return { sql: spec.raw, condition: spec.rawCondition };
   };
-  const where = whereFilters(filters, resolve, params);
+  const where = whereFilters(filters, resolve, params, (f) => behaviouralSql(f, goals, params));
   const join =
     columns.size > 0 ? ` INNER JOIN (${sessionsSubquery(columns)}) AS s ON s.session_id = e.session_id` : '';
   return (
@@ -69,7 +76,7 @@ export function planFunnel(input: FunnelPlanInput): FunnelPlan {
   const kinds = needsEngagement(input.steps)
     ? "('pageview', 'custom', 'engagement')"
     : "('pageview', 'custom')";
-  const visits = filteredVisits(input.filters, params);
+  const visits = filteredVisits(input.filters, params, input.goals);
   // The window is the whole range: a visit has no time limit of its own besides its 30-minute gaps.
   // It is a number the range gives, never user text, and windowFunnel takes only a literal.
   const window = Math.max(1, Math.floor(input.range.to - input.range.from));

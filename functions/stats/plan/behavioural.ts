@@ -5,14 +5,23 @@
  * (validate.ts); `event:goal` in it means the site's configured goals when it has any, as outside.
  * Only the raw plan answers these (plan/index.ts sends every such query there).
  */
+import type { GoalDefinition } from '../../goals/goal';
 import { PROPS_PREFIX, propsDimensionSql, TABLES } from '../schema';
 import { type BehaviouralFilter, filterDimensions } from '../validate';
 import { GOAL_COLUMN, rawGoalParts } from './goals';
-import { dimensionSpec, type Params, type PlanInput, type Resolver, whereFilters } from './shared';
+import { dimensionSpec, type Params, type Resolver, whereFilters } from './shared';
 
-/** SQL true for a raw event row `e` whose visit did (not) do what `filter` says. */
-export function behaviouralSql(filter: BehaviouralFilter, input: PlanInput, params: Params): string {
-  const goals = input.goals && input.goals.length > 0 ? input.goals : null;
+/**
+ * SQL true for a raw event row `e` whose visit did (not) do what `filter` says, within the range of
+ * the `{from}`/`{to}` parameters; `siteGoals` are the site's configured goals (what `event:goal`
+ * means when there are any).
+ */
+export function behaviouralSql(
+  filter: BehaviouralFilter,
+  siteGoals: readonly GoalDefinition[] | undefined,
+  params: Params,
+): string {
+  const goals = siteGoals && siteGoals.length > 0 ? siteGoals : null;
   const goalParts =
     goals && filterDimensions([filter.filter]).includes('event:goal') ? rawGoalParts(goals, params) : null;
   const resolve: Resolver = (name) => {

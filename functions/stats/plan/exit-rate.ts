@@ -16,6 +16,7 @@ import {
   visitDimensionSql,
 } from '../schema';
 import type { Filter } from '../validate';
+import { behaviouralSql } from './behavioural';
 import {
   dimensionSpec,
   hourAligned,
@@ -63,7 +64,7 @@ function pageviewsByPage(input: PlanInput, filters: Filter[], params: Params): s
     'e.timestamp >= {from:DateTime}',
     'e.timestamp < {to:DateTime}',
     "e.kind = 'pageview'",
-    ...whereFilters(filters, resolve, params),
+    ...whereFilters(filters, resolve, params, (f) => behaviouralSql(f, input.goals, params)),
   ];
   const join = joinSessions
     ? ` INNER JOIN (${sessionsSubquery(columns)}) AS s ON s.session_id = e.session_id`

@@ -73,7 +73,7 @@ export function planRaw(input: PlanInput): Plan {
     if (condition) conditions.push(condition);
     return `${sql} AS d${i}`;
   });
-  const filters = whereFilters(input.filters, resolve, params, (f) => behaviouralSql(f, input, params));
+  const filters = whereFilters(input.filters, resolve, params, (f) => behaviouralSql(f, input.goals, params));
   const kinds =
     input.metrics.some((m) => ENGAGEMENT_METRICS.has(m)) || goalParts?.engagement
       ? "('pageview', 'custom', 'engagement')"

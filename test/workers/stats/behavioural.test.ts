@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SiteJson } from '../../../functions/sites/store';
 import type { EventRecord } from '../../../workers/events/record';
 import { signUp, type TestAccount } from '../helpers/accounts';
+import { workerFetch } from '../helpers/stack';
 import { call } from '../sites/client';
 import { event, insertEvents, newSite, statsQuery } from './fixtures';
 
@@ -120,6 +121,38 @@ describe('has_done / has_not_done', () => {
     ).toEqual([
       { dimensions: ['Twitter'], metrics: [2] },
       { dimensions: ['Google'], metrics: [1] },
+    ]);
+  });
+
+  it('exit rate and funnels take them too', async () => {
+    // Exits of the visits that signed up: C and F end on / (its 2 pageviews there), A on /pricing.
+    expect(
+      await results({
+        metrics: ['visits', 'exit_rate'],
+        dimensions: ['visit:exit_page'],
+        filters: [signedUp],
+      }),
+    ).toEqual([
+      { dimensions: ['/'], metrics: [2, 100] },
+      { dimensions: ['/pricing'], metrics: [1, 100] },
+    ]);
+    // Funnel /pricing → Signup over the visits that did not sign up (B, D, E): V2 and V5 reach
+    // step 1 (V5 in E), nobody step 2; V4 never enters.
+    const res = await workerFetch('/api/v2/funnel', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: owner.cookie },
+      body: JSON.stringify({
+        site_id: site.domain,
+        steps: ['Visit /pricing', 'Signup'],
+        date_range: DAY,
+        filters: [notSignedUp],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const funnel = (await res.json()) as { steps: { goal: string; visitors: number }[] };
+    expect(funnel.steps.map((step) => [step.goal, step.visitors])).toEqual([
+      ['Visit /pricing', 2],
+      ['Signup', 0],
     ]);
   });
 
