@@ -9,6 +9,7 @@ import {
   DIMENSIONS,
   type DimensionSpec,
   type Granularity,
+  isRevenueMetric,
   METRIC_SQL,
   PROPS_PREFIX,
   type RevenueMetric,
@@ -176,8 +177,11 @@ function orderSql(input: PlanInput): string {
     // percentage and conversion_rate follow visitors (exactly for one goal or one breakdown).
     return field === 'percentage' || field === 'conversion_rate' ? 'm_visitors' : `m_${field}`;
   };
-  for (const [field, direction] of input.orderBy)
+  for (const [field, direction] of input.orderBy) {
+    // Revenue that is not read is null on every row: nothing to order by (and no column).
+    if (isRevenueMetric(field) && !input.revenue?.includes(field)) continue;
     terms.push(`${alias(field)} ${direction === 'asc' ? 'ASC' : 'DESC'}`);
+  }
   if (input.orderBy.length === 0) {
     const time = input.dimensions.findIndex(isTimeDimension);
     if (time >= 0) terms.push(`d${time} ASC`);

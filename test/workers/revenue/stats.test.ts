@@ -133,6 +133,13 @@ describe('revenue metrics', () => {
       { dimensions: ['Signup'], metrics: [1, 1, null, null] },
     ]);
     expect(res.body.meta).toEqual({});
+    // Ordered by revenue: USD 42 before EUR 20 (amounts, whatever their currency), Signup's null last.
+    const ordered = await query({
+      metrics: ['visitors', 'total_revenue'],
+      dimensions: ['event:goal'],
+      order_by: [['total_revenue', 'desc']],
+    });
+    expect(ordered.body.results.map((r) => r.dimensions[0])).toEqual(['Subscribe', 'Purchase', 'Signup']);
     const first = res.body.results[0]?.metrics[2];
     expect(first).toEqual({ value: 20, currency: 'EUR', short: '€20', long: '€20.00' });
   });
@@ -186,6 +193,14 @@ describe('revenue metrics', () => {
     expect(mixed.body.meta).toEqual({
       metric_warnings: { total_revenue: expect.objectContaining({ code: 'no_single_revenue_currency' }) },
     });
+    const unordered = await query({
+      metrics: ['visitors', 'total_revenue'],
+      filters: [['is', 'event:goal', ['Purchase', 'Subscribe']]],
+      dimensions: ['visit:source'],
+      order_by: [['total_revenue', 'desc']],
+    });
+    expect(unordered.status).toBe(200);
+    expect(unordered.body.results.map((r) => r.metrics[1])).toEqual([null, null, null]);
     const signup = await query({
       metrics: ['visitors', 'average_revenue'],
       filters: [['is', 'event:goal', ['Signup']]],
