@@ -136,6 +136,8 @@ export async function runBatch(
     if (!input?.range.precise || input.range.to - input.range.from > RECENT_SECONDS) return;
     // Percentages and conversion rates need more than the counts this scan gives.
     if (input.metrics.length !== query.metrics.length || !planRecent([input])) return;
+    // Revenue to read comes from the raw plan of configured goals alone (./revenue.ts).
+    if ((input.revenue?.length ?? 0) > 0) return;
     recent.set(index, recentInputs.length);
     recentInputs.push(input);
   });

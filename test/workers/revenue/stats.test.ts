@@ -233,6 +233,37 @@ describe('revenue metrics', () => {
       dimensions: ['Purchase'],
       metrics: [3, money(20, 'EUR'), money(6.67, 'EUR')],
     });
+    // Realtime panels share one scan of events in a batch; revenue to read stays with its own plan.
+    const now = new Date(Date.now() - 60_000).toISOString();
+    await insertEvents([
+      event(site.id, now, { visitor: 799, session: 7799, pathname: '/' }),
+      event(site.id, now, {
+        visitor: 799,
+        session: 7799,
+        kind: 'custom',
+        name: 'Purchase',
+        revenue_amount: '3',
+        revenue_currency: 'EUR',
+      }),
+    ]);
+    const recent = await workerFetch('/api/v2/query/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: owner.cookie },
+      body: JSON.stringify({
+        queries: [
+          { site_id: site.domain, date_range: 'realtime', metrics: ['visitors'] },
+          {
+            site_id: site.domain,
+            date_range: 'realtime',
+            metrics: ['total_revenue'],
+            dimensions: ['event:goal'],
+          },
+        ],
+      }),
+    });
+    const live = (await recent.json()) as { results: { results: unknown[] }[] };
+    expect(live.results[1]?.results).toEqual([{ dimensions: ['Purchase'], metrics: [money(3, 'EUR')] }]);
+
     const compared = await query({
       metrics: ['total_revenue'],
       filters: purchase,
