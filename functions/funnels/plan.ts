@@ -21,7 +21,7 @@ import {
   TABLES,
   visitDimensionSql,
 } from '../stats/schema';
-import type { Filter } from '../stats/validate';
+import { type Filter, filterDimensions, isBehavioural } from '../stats/validate';
 
 export interface FunnelPlanInput {
   siteId: number;
@@ -37,6 +37,14 @@ export interface FunnelPlan {
   /** Rows `{ level, visitors }`: visitors whose best visit reached exactly that step (1-based). */
   sql: string;
   params: Record<string, unknown>;
+}
+
+function hasBehavioural(filters: Filter[]): boolean {
+  return filters.some((f) => {
+    if (isBehavioural(f)) return true;
+    if (f.kind === 'not') return hasBehavioural([f.filter]);
+    return f.kind === 'and' || f.kind === 'or' ? hasBehavioural(f.filters) : false;
+  });
 }
 
 /** The visits that pass the filters, as a subquery of session ids; null without filters. */
@@ -60,6 +68,13 @@ function filteredVisits(
     return { sql: spec.raw, condition: spec.rawCondition };
   };
   const where = whereFilters(filters, resolve, params, (f) => behaviouralSql(f, goals, params));
+  // Visit dimensions only: the visits themselves answer, without reading their events (a
+  // behavioural filter is written over the events' `e.session_id`, so it keeps the join).
+  const visitOnly =
+    !hasBehavioural(filters) &&
+    filterDimensions(filters).every((name) => DIMENSIONS[name]?.scope === 'visit');
+  if (visitOnly)
+    return `SELECT s.session_id FROM (${sessionsSubquery(columns)}) AS s WHERE ${where.join(' AND ')}`;
   const join =
     columns.size > 0 ? ` INNER JOIN (${sessionsSubquery(columns)}) AS s ON s.session_id = e.session_id` : '';
   return (

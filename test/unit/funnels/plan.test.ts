@@ -66,9 +66,21 @@ describe('planFunnel', () => {
         { kind: 'condition', op: 'is', dimension: 'visit:country', values: ['DE'], caseSensitive: true },
       ],
     });
-    expect(plan.sql).toContain(
+    // Visit dimensions alone: the visits answer without reading events.
+    expect(plan.sql).toContain('e.session_id IN (SELECT s.session_id FROM (SELECT session_id');
+    expect(Object.values(plan.params)).toContainEqual(['DE']);
+    // With an event dimension beside it, the events are read and joined to their visits.
+    const mixed = planFunnel({
+      siteId: 7,
+      range: { from: 1_760_000_000, to: 1_760_086_400 },
+      steps: STEPS,
+      filters: [
+        { kind: 'condition', op: 'is', dimension: 'visit:country', values: ['DE'], caseSensitive: true },
+        { kind: 'condition', op: 'is', dimension: 'event:page', values: ['/about'], caseSensitive: true },
+      ],
+    });
+    expect(mixed.sql).toContain(
       'e.session_id IN (SELECT e.session_id FROM events AS e INNER JOIN (SELECT session_id',
     );
-    expect(Object.values(plan.params)).toContainEqual(['DE']);
   });
 });

@@ -193,6 +193,21 @@ describe('POST /api/v2/funnel', () => {
     const about = await ask({ filters: [['is', 'event:page', ['/about']]] });
     expect(figures(about).map((s) => s[0])).toEqual([1, 1, 1]);
     expect(about.body.meta.all_visitors).toBe(2);
+    // A visit filter and an event filter together: V1 read /about outside Germany, V7 did not read it.
+    const mixed = await ask({
+      filters: [
+        ['is_not', 'visit:country', ['DE']],
+        ['is', 'event:page', ['/about']],
+      ],
+    });
+    expect(figures(mixed).map((s) => s[0])).toEqual([1, 1, 1]);
+    const none = await ask({
+      filters: [
+        ['is', 'visit:country', ['DE']],
+        ['is', 'event:page', ['/about']],
+      ],
+    });
+    expect(figures(none).map((s) => s[0])).toEqual([0, 0, 0]);
     const notGermany = await ask({ filters: [['is_not', 'visit:country', ['DE']]] });
     expect(figures(notGermany).map((s) => s[0])).toEqual([5, 2, 1]);
   });
