@@ -96,7 +96,11 @@ export function FunnelPanel({
 }) {
   const [chosen, setChosen] = useState<number | null>(null);
   const funnel = funnels.find((f) => f.id === chosen) ?? funnels[0];
-  const key = JSON.stringify([access.domain, view, funnel?.id ?? 0]);
+  // The steps are goals already, so the API refuses goal filters on a funnel: the panel leaves them
+  // out and says so, instead of showing an error whenever the view filters by a goal.
+  const chips = view.chips.filter((chip) => chip.dimension !== 'event:goal');
+  const goalFiltered = chips.length < view.chips.length;
+  const key = JSON.stringify([access.domain, view.range, chips, funnel?.id ?? 0]);
   const state = useAsync(
     () =>
       funnel
@@ -106,7 +110,7 @@ export function FunnelPanel({
               site_id: access.domain,
               funnel_id: funnel.id,
               date_range: dateRangeParam(view.range),
-              filters: toV2Filters(view.chips),
+              filters: toV2Filters(chips),
             },
             { headers: access.headers, expect401: access.headers !== undefined },
           )
@@ -142,7 +146,7 @@ export function FunnelPanel({
             <p class="hint">
               {formatNumber(answer.meta.entering_visitors)} of {formatNumber(answer.meta.all_visitors)}{' '}
               visitors entered ({formatPercent(answer.meta.entering_visitors_percentage)}); steps count within
-              one visit, in order.
+              one visit, in order.{goalFiltered ? ' Goal filters do not apply to funnels.' : ''}
             </p>
             <FunnelChart answer={answer} />
           </>
