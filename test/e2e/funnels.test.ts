@@ -1,10 +1,11 @@
 /**
  * Funnels in headless Chromium against the real stack: a new site; in Site settings add a pageview
- * goal on /demo/pricing and an event goal Signup, then a funnel of the two; the Worker's demo page,
+ * goal on /demo/pricing and a revenue goal Signup (EUR), then a funnel of the two; the Worker's demo page,
  * served under the site's domain with its snippet pointed at the site, sends real traffic through
  * the tracker (a visitor opens
  * Pricing and signs up; a second one only opens Pricing); the dashboard's funnel panel then shows
- * 2 visitors at step 1 and 1 at step 2 (50 %, drop-off 1). No error may reach the console.
+ * 2 visitors at step 1 and 1 at step 2 (50 %, drop-off 1), and the goals panel the 9.99 EUR the
+ * demo page's Signup sent. No error may reach the console.
  *
  * Needs the built dashboard in public/ (`npm run build`, which `npm test` runs first).
  */
@@ -129,8 +130,10 @@ describe('funnels', () => {
       await goals.locator('input[name="page_path"]').fill('/demo/pricing');
       await goals.getByRole('button', { name: 'Add goal' }).click();
       await goals.getByText('Added "Visit /demo/pricing".').waitFor();
-      await goals.locator('select[name="kind"]').selectOption('event');
+      // Signup as a revenue goal in EUR: the demo page's button sends 9.99 EUR with it.
+      await goals.locator('select[name="kind"]').selectOption('revenue');
       await goals.locator('input[name="event_name"]').fill('Signup');
+      await goals.locator('input[name="currency"]').fill('EUR');
       await goals.getByRole('button', { name: 'Add goal' }).click();
       await goals.getByText('Added "Signup".').waitFor();
 
@@ -162,6 +165,14 @@ describe('funnels', () => {
         ['1. Visit /demo/pricing', '2', '100%'],
         ['2. Signup', '1', '50%', 'Drop-off: 1 (50%)'],
       ]);
+      // The goals panel: the revenue goal's row carries the money the tracker sent.
+      const goalsPanel = page.locator('[data-panel="goals"] [role="tabpanel"][aria-busy="false"]').first();
+      await poll(() => goalsPanel.locator('.rows:not(.stale) .label').allTextContents()).toEqual([
+        'Visit /demo/pricing',
+        'Signup',
+      ]);
+      const signupRow = goalsPanel.locator('.rows:not(.stale) .row').filter({ hasText: 'Signup' });
+      await poll(() => signupRow.locator('.values span').allTextContents()).toContain('€9.99');
       expect(problems).toEqual([]);
 
       // Under a goal filter the panel leaves the filter out (the API refuses goal filters on funnels).
