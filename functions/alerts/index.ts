@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { type AuthEnv, requireCsrf, requireSession } from '../auth/middleware';
-import { ownedSite } from '../sites/store';
+import { siteInPath } from '../sites/in-path';
 import { jsonObject } from '../sites/validate';
 import { type AlertSettings, applyAlertChanges } from './settings';
 import { loadAlertSettings, saveAlertSettings } from './store';
@@ -23,13 +23,13 @@ function alertsJson(settings: AlertSettings) {
 }
 
 alertRoutes.get('/', async function getAlerts(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   return c.json(alertsJson(await loadAlertSettings(c.env.DB, site.id)));
 });
 
 // Partial: what the body leaves out stays as it is; an invalid body changes nothing.
 alertRoutes.patch('/', requireCsrf, async function updateAlerts(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   const body = await jsonObject(c.req.raw);
   const next = applyAlertChanges(await loadAlertSettings(c.env.DB, site.id), body);
   await saveAlertSettings(c.env.DB, site.id, next, Date.now());

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { type AuthEnv, requireCsrf, requireSession } from '../auth/middleware';
-import { ownedSite } from '../sites/store';
+import { siteInPath } from '../sites/in-path';
 import { jsonObject } from '../sites/validate';
 import { parseFunnelChange, parseNewFunnel } from './funnel';
 import { createFunnel, deleteFunnel, listFunnels, updateFunnel } from './store';
@@ -18,23 +18,23 @@ export const funnelRoutes = new Hono<AuthEnv>();
 funnelRoutes.use('*', requireSession);
 
 funnelRoutes.get('/', async function listSiteFunnels(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   return c.json({ funnels: await listFunnels(c.env.DB, site.id) });
 });
 
 funnelRoutes.post('/', requireCsrf, async function addFunnel(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   const funnel = parseNewFunnel(await jsonObject(c.req.raw));
   return c.json({ funnel: await createFunnel(c.env.DB, site.id, funnel, Date.now()) }, 201);
 });
 
 funnelRoutes.patch('/:funnel', requireCsrf, async function changeFunnel(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   const change = parseFunnelChange(await jsonObject(c.req.raw));
   return c.json({ funnel: await updateFunnel(c.env.DB, site.id, c.req.param('funnel'), change, Date.now()) });
 });
 
 funnelRoutes.delete('/:funnel', requireCsrf, async function removeFunnel(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   return c.json({ deleted: { id: await deleteFunnel(c.env.DB, site.id, c.req.param('funnel')) } });
 });

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { type AuthEnv, requireCsrf, requireSession } from '../auth/middleware';
-import { ownedSite } from '../sites/store';
+import { siteInPath } from '../sites/in-path';
 import { jsonObject } from '../sites/validate';
 import { parseGoalChange, parseNewGoal } from './goal';
 import { createGoal, deleteGoal, listGoals, renameGoal } from './store';
@@ -20,24 +20,24 @@ export const goalRoutes = new Hono<AuthEnv>();
 goalRoutes.use('*', requireSession);
 
 goalRoutes.get('/', async function listSiteGoals(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   return c.json({ goals: await listGoals(c.env.DB, site.id) });
 });
 
 goalRoutes.post('/', requireCsrf, async function addGoal(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   const goal = parseNewGoal(await jsonObject(c.req.raw));
   return c.json({ goal: await createGoal(c.env.DB, site.id, goal, Date.now()) }, 201);
 });
 
 // Only the display name changes: what a goal counts is its identity (delete and add to change it).
 goalRoutes.patch('/:goal', requireCsrf, async function renameSiteGoal(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   const displayName = parseGoalChange(await jsonObject(c.req.raw));
   return c.json({ goal: await renameGoal(c.env.DB, site.id, c.req.param('goal'), displayName) });
 });
 
 goalRoutes.delete('/:goal', requireCsrf, async function removeGoal(c) {
-  const site = await ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
+  const site = await siteInPath(c);
   return c.json({ deleted: { id: await deleteGoal(c.env.DB, site.id, c.req.param('goal')) } });
 });

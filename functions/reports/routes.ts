@@ -4,14 +4,15 @@
  * signed-in session, the CSRF header on changes, and the site must belong to the caller's billing
  * profile (another account's site is a 404, like a missing one).
  */
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { configOf } from '../../workers/config';
 import { emailField } from '../auth/guards';
 import { type AuthEnv, requireCsrf, requireSession, requireVerifiedEmail } from '../auth/middleware';
 import { attemptLimiter, tooManyAttempts } from '../auth/rate-limit';
 import { ApiError } from '../errors';
 import { mailerFor } from '../mail';
-import { ownedSite, type SiteRow } from '../sites/store';
+import { siteInPath } from '../sites/in-path';
+import type { SiteRow } from '../sites/store';
 import { jsonObject, parseBoolean } from '../sites/validate';
 import { localDay } from '../stats/dates';
 import { reportData, reportExecutors, reportSite } from './data';
@@ -25,11 +26,6 @@ function frequencyParam(value: unknown): Frequency {
   const frequency = typeof value === 'string' ? PERIODS[value] : undefined;
   if (!frequency) throw new ApiError(400, 'invalid_period', 'period must be "day", "week" or "month"');
   return frequency;
-}
-
-/** The caller's site named by `:id`, or 404 (another account's site looks missing, functions/sites). */
-function site(c: Context<AuthEnv>): Promise<SiteRow> {
-  return ownedSite(c.env.DB, c.get('account').billingProfileId, c.req.param('id') ?? '');
 }
 
 /** The report of the site's last complete period of `frequency`, as the cron would send it now. */
@@ -55,7 +51,7 @@ const PREVIEW_CSP =
 export const reportRoutes = new Hono<AuthEnv>();
 
 reportRoutes.get('/api/sites/:id/reports', requireSession, async (c) => {
-  const row = await site(c);
+  const row = await siteInPath(c);
   const recipients = await listRecipients(c.env.DB, row.id);
   return c.json({ recipients: recipients.map(recipientJson), max_recipients: MAX_RECIPIENTS });
 });
@@ -66,7 +62,7 @@ reportRoutes.get('/api/sites/:id/reports', requireSession, async (c) => {
  * reports go to any address the admin types, so an account nobody reads must not send them.
  */
 reportRoutes.post('/api/sites/:id/reports', requireSession, requireCsrf, requireVerifiedEmail, async (c) => {
-  const row = await site(c);
+  const row = await siteInPath(c);
   const body = await jsonObject(c.req.raw);
   const unknown = Object.keys(body).filter((k) => !['email', 'daily', 'weekly', 'monthly'].includes(k));
   if (unknown.length > 0) {
@@ -91,7 +87,7 @@ reportRoutes.post('/api/sites/:id/reports', requireSession, requireCsrf, require
 });
 
 reportRoutes.delete('/api/sites/:id/reports', requireSession, requireCsrf, async (c) => {
-  const row = await site(c);
+  const row = await siteInPath(c);
   const email = emailField({ email: c.req.query('email') ?? '' });
   if (!(await removeRecipient(c.env.DB, row.id, email))) {
     throw new ApiError(404, 'not_found', 'no such recipient');
@@ -101,7 +97,7 @@ reportRoutes.delete('/api/sites/:id/reports', requireSession, requireCsrf, async
 
 /** The HTML of the report of the last complete day, week or month, as a recipient would get it. */
 reportRoutes.get('/api/sites/:id/reports/preview', requireSession, async (c) => {
-  const row = await site(c);
+  const row = await siteInPath(c);
   const frequency = frequencyParam(c.req.query('period') ?? 'day');
   const data = await reportOf(c.env, row, frequency, Date.now(), c.req.raw.signal);
   const rendered = await renderFor(c.env, data, c.get('account').email);
@@ -115,7 +111,7 @@ reportRoutes.get('/api/sites/:id/reports/preview', requireSession, async (c) => 
  * failing closed: each call sends a mail.
  */
 reportRoutes.post('/api/sites/:id/reports/test', requireSession, requireCsrf, async (c) => {
-  const row = await site(c);
+  const row = await siteInPath(c);
   const body = await jsonObject(c.req.raw);
   const frequency = frequencyParam(body.period ?? 'day');
   const account = c.get('account');
