@@ -91,6 +91,8 @@ describe('DELETE /api/sites/:id', () => {
     for (const site of [doomed, kept]) {
       await waitForRows('SELECT 1 FROM events WHERE site_id = {site:UInt32}', { site: site.id }, 2);
     }
+    // The rollups too (a CI run once counted none right after the events had appeared).
+    await waitForRows('SELECT 1 FROM pages_hourly WHERE site_id = {site:UInt32}', { site: doomed.id }, 1);
     expect((await rowsPerTable(doomed.id)).pages_hourly).toBeGreaterThan(0);
 
     const deletedAt = Date.now();
