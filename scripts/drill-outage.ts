@@ -5,6 +5,7 @@
  * dead-letter replay for any message that ran out of retries meanwhile).
  */
 import { createClient } from '@clickhouse/client-web';
+import { SESSION_SETTINGS } from '../workers/clickhouse/settings';
 import { startStack } from './lib/stack';
 
 const EVENTS = Number(process.env.DRILL_EVENTS ?? 5000);
@@ -27,7 +28,12 @@ async function main(): Promise<void> {
     quiet: true,
     logFile: process.env.DRILL_LOG ?? '.tmp-drill-wrangler.log',
   });
-  const ch = createClient({ url: stack.clickhouseUrl, password: stack.password, database: 'edgebear' });
+  const ch = createClient({
+    url: stack.clickhouseUrl,
+    password: stack.password,
+    database: 'edgebear',
+    clickhouse_settings: SESSION_SETTINGS,
+  });
   try {
     console.log('stopping ClickHouse');
     await stack.stopClickHouse();

@@ -23,6 +23,7 @@
  * over_events; the upgrade restores ingest with the first event after it.
  */
 import { createClient } from '@clickhouse/client-web';
+import { SESSION_SETTINGS } from '../workers/clickhouse/settings';
 import { startStack } from './lib/stack';
 import { StackOwner, stackAdmin } from './lib/stack-owner';
 
@@ -65,7 +66,12 @@ async function main(): Promise<void> {
     quiet: true,
     logFile: process.env.DRILL_LOG ?? '.tmp-drill-quota-wrangler.log',
   });
-  const ch = createClient({ url: stack.clickhouseUrl, password: stack.password, database: 'edgebear' });
+  const ch = createClient({
+    url: stack.clickhouseUrl,
+    password: stack.password,
+    database: 'edgebear',
+    clickhouse_settings: SESSION_SETTINGS,
+  });
   const url = (path: string) => `${stack.workerUrl}${path}`;
   try {
     // --- The customer: account, site, a paid plan bought through the local Stripe checkout.

@@ -32,6 +32,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@clickhouse/client-web';
 import { sealDays } from '../functions/stats/seal';
 import { localClickHousePassword } from '../tools/clickhouse/credentials';
+import { SESSION_SETTINGS } from '../workers/clickhouse/settings';
 import { FIRST_SEED_SITE_ID, type SeedSite, seedSites } from './lib/seed-catalog';
 import { SEED_COLUMNS, SiteTraffic, sharedCatalog } from './lib/seed-traffic';
 
@@ -78,7 +79,9 @@ export async function clickhouseRequest(
   const url = new URL(opts.url);
   url.searchParams.set('database', opts.database);
   if (body !== undefined) url.searchParams.set('query', query);
-  for (const [name, value] of Object.entries(settings)) url.searchParams.set(name, String(value));
+  for (const [name, value] of Object.entries({ ...SESSION_SETTINGS, ...settings })) {
+    url.searchParams.set(name, String(value));
+  }
   const payload = Buffer.from(body ?? query, 'utf8');
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
@@ -312,6 +315,7 @@ async function main(): Promise<void> {
     password: opts.password,
     database: opts.database,
     request_timeout: 600_000,
+    clickhouse_settings: SESSION_SETTINGS,
   });
   const sealStarted = performance.now();
   const sealed = await sealDays(client, Date.now());

@@ -29,6 +29,7 @@ import type { SealedDay } from '../../functions/stats/seal';
 import { cachedSealedDays, sealDays } from '../../functions/stats/seal';
 import { parseQuery } from '../../functions/stats/validate';
 import { startClickHouseServer } from '../../tools/clickhouse/server';
+import { SESSION_SETTINGS } from '../../workers/clickhouse/settings';
 import { BIG_SITE_DOMAIN, FIRST_SEED_SITE_ID } from '../lib/seed-catalog';
 import { migrateClickHouse } from '../migrate';
 import { clickhouseRequest, progressLine, seedClickHouse, seededRows } from '../seed';
@@ -287,7 +288,11 @@ export async function benchDashboard(
       database: DATABASE,
       request_timeout: 600_000,
       // Progress headers keep long raw loads alive behind proxies; the client warns without them.
-      clickhouse_settings: { output_format_json_quote_64bit_integers: 1, send_progress_in_http_headers: 1 },
+      clickhouse_settings: {
+        ...SESSION_SETTINGS,
+        output_format_json_quote_64bit_integers: 1,
+        send_progress_in_http_headers: 1,
+      },
     });
 
     // Ended days sealed, as the 15-minute cron keeps them (functions/stats/seal.ts).

@@ -21,6 +21,7 @@ import type { Executor } from '../../functions/stats/run';
 import { sealedDays } from '../../functions/stats/seal';
 import { parseQuery } from '../../functions/stats/validate';
 import { startClickHouseServer } from '../../tools/clickhouse/server';
+import { SESSION_SETTINGS } from '../../workers/clickhouse/settings';
 import { BIG_SITE_DOMAIN, FIRST_SEED_SITE_ID } from '../lib/seed-catalog';
 import { clickhouseRequest, seededRows } from '../seed';
 import { type Timings, timings } from './timings';
@@ -143,6 +144,7 @@ if (invokedDirectly) {
         password: conn.password,
         database: conn.database,
         request_timeout: 600_000,
+        clickhouse_settings: SESSION_SETTINGS,
       });
       const execute: Executor = async (sql, params) => {
         const result = await client.query({

@@ -26,6 +26,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SESSION_SETTINGS } from '../../workers/clickhouse/settings';
 import { type Stack, startStack } from '../lib/stack';
 import { StackOwner, stackAdmin } from '../lib/stack-owner';
 import {
@@ -278,7 +279,8 @@ export async function rowCount(stack: Stack): Promise<number> {
   // bridge (ECONNRESET on reuse): such a failure is retried on a fresh connection.
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await fetch(`${stack.clickhouseUrl}/?database=edgebear`, {
+      const settings = new URLSearchParams({ database: 'edgebear', ...SESSION_SETTINGS });
+      const res = await fetch(`${stack.clickhouseUrl}/?${settings}`, {
         method: 'POST',
         headers: { authorization: `Basic ${btoa(`default:${stack.password}`)}` },
         body: 'SELECT count() FROM events',

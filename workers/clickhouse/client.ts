@@ -1,5 +1,6 @@
 import { type ClickHouseClient, createClient } from '@clickhouse/client-web';
 import type { Env } from '../env';
+import { SESSION_SETTINGS } from './settings';
 
 /** Clients by connection and timeout; an isolate needs two at most (reads, and everything else). */
 const clients = new Map<string, ClickHouseClient>();
@@ -28,7 +29,7 @@ export function clickhouse(
     password: env.CLICKHOUSE_PASSWORD ?? '',
     database: env.CLICKHOUSE_DATABASE,
     request_timeout: timeout,
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    clickhouse_settings: { ...SESSION_SETTINGS, output_format_json_quote_64bit_integers: 1 },
   });
   // Tests point the same isolate at other URLs; a handful of clients is all that ever exists.
   if (clients.size >= 8) clients.clear();
