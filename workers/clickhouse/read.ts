@@ -34,6 +34,15 @@ export const UNAVAILABLE_RETRY_SECONDS = 5;
 const CLIENT_MARGIN_SECONDS = 5;
 
 /**
+ * How long the client waits for a read: longer than the `max_execution_time` it sends, so a slow
+ * statement ends as ClickHouse's TIMEOUT_EXCEEDED (422, the caller can narrow the query) rather
+ * than as a client timeout (503), and ClickHouse never keeps running a statement nobody awaits.
+ */
+export function readRequestTimeoutMs(limits: ReadLimits): number {
+  return (limits.maxExecutionSeconds + CLIENT_MARGIN_SECONDS) * 1000;
+}
+
+/**
  * The settings every read sends. `readonly = 2`, not 1: a read-only statement that also sets
  * settings (these) is refused under 1, while 2 still refuses every write and DDL.
  * `cancel_http_readonly_queries_on_client_close` lets ClickHouse stop a statement whose HTTP
@@ -124,10 +133,7 @@ export function readExecutor(
   options: ReadOptions,
 ): ReadQuery {
   const client =
-    options.client ??
-    clickhouse(env, {
-      requestTimeoutMs: (options.limits.maxExecutionSeconds + CLIENT_MARGIN_SECONDS) * 1000,
-    });
+    options.client ?? clickhouse(env, { requestTimeoutMs: readRequestTimeoutMs(options.limits) });
   const settings = { ...options.settings, ...readSettings(options.limits) };
   const parent = options.signal;
   return async function read<T>(sql: string, params: Record<string, unknown>): Promise<T[]> {
