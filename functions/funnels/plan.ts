@@ -5,9 +5,14 @@
  * A visitor's level is the best of their visits, so step 2 done in another visit does not count.
  * Only events that complete some step are read: the rest cannot change a level.
  *
- * Filters choose visits: a visit counts when any of its events passes the filters, visit
- * dimensions read from `visit_hours` as the raw Stats API plan does. User values travel as
- * parameters only.
+ * Filters choose visits: a visit counts when any of its events passes the filters. Most filters
+ * are answered in the same pass over `events` as the funnel itself: event dimensions are the
+ * event's own columns, and location and device are the same on every event of a visit (they come
+ * from the IP address and the user agent, which make the visitor id: see the `visit_hours`
+ * migration), so the event's columns answer them exactly as `visit_hours` would. Visit dimensions
+ * that vary within a visit (source, UTM values, entry and exit page) and behavioural filters read
+ * the visits from `visit_hours` as the raw Stats API plan does. User values travel as parameters
+ * only.
  */
 import type { GoalDefinition } from '../goals/goal';
 import { goalConditionSql, needsEngagement } from '../goals/match';
@@ -84,6 +89,54 @@ function filteredVisits(
   );
 }
 
+/**
+ * Visit dimensions whose value is the same on every event of a visit, as the event's column:
+ * the expressions the `visit_hours` view stores them with (schema/clickhouse/0009_visit_hours.sql).
+ */
+const PER_VISIT_EVENT_COLUMNS: Partial<Record<SessionColumn, string>> = {
+  country: 'toStringCutToZero(e.country)',
+  region: 'toString(e.region)',
+  city: 'toString(e.city)',
+  device: 'toString(e.device)',
+  browser: 'toString(e.browser)',
+  browser_version: 'toString(e.browser_version)',
+  os: 'toString(e.os)',
+  os_version: 'toString(e.os_version)',
+};
+
+/**
+ * The filters as one condition over an event row, when every filter can be answered from the
+ * event's own columns (see the file comment); null otherwise.
+ */
+function eventRowFilter(filters: Filter[], params: Params): { sql: string; perVisit: boolean } | null {
+  if (filters.length === 0 || hasBehavioural(filters)) return null;
+  const dimensions = filterDimensions(filters);
+  const answerable = dimensions.every((name) => {
+    if (name.startsWith(PROPS_PREFIX)) return true;
+    const spec = DIMENSIONS[name];
+    return (
+      spec !== undefined && (spec.scope === 'event' || PER_VISIT_EVENT_COLUMNS[spec.column] !== undefined)
+    );
+  });
+  if (!answerable) return null;
+  const resolve: Resolver = (name) => {
+    if (name.startsWith(PROPS_PREFIX)) {
+      return { sql: propsDimensionSql(params.add('String', name.slice(PROPS_PREFIX.length))) };
+    }
+    const spec = DIMENSIONS[name];
+    if (!spec) throw new Error(`${name} cannot be filtered in a funnel`);
+    if (spec.scope === 'event') return { sql: spec.raw, condition: spec.rawCondition };
+    const column = PER_VISIT_EVENT_COLUMNS[spec.column];
+    if (column === undefined) throw new Error(`${name} is not the same on every event of a visit`);
+    // The visit row's expression (labels included), over the event's column.
+    return { sql: visitDimensionSql(spec).replaceAll(`s.${spec.column}`, column) };
+  };
+  const sql = `(e.kind IN ('pageview', 'custom') AND ${whereFilters(filters, resolve, params).join(' AND ')})`;
+  // Only dimensions that are the same on every event of a visit: any one row of the visit answers.
+  const perVisit = dimensions.every((name) => DIMENSIONS[name]?.scope === 'visit');
+  return { sql, perVisit };
+}
+
 export function planFunnel(input: FunnelPlanInput): FunnelPlan {
   const params = new Params();
   const add = (type: 'String' | 'Array(String)' | 'UInt8', value: unknown) => params.add(type, value);
@@ -91,21 +144,36 @@ export function planFunnel(input: FunnelPlanInput): FunnelPlan {
   const kinds = needsEngagement(input.steps)
     ? "('pageview', 'custom', 'engagement')"
     : "('pageview', 'custom')";
-  const visits = filteredVisits(input.filters, params, input.goals);
+  const steps = `(${conditions.join(' OR ')})`;
+  // One pass when the event rows answer the filters: the visit's step events and the events
+  // that pass the filters are read together, and a visit counts when one of them passed.
+  const rowFilter = eventRowFilter(input.filters, params);
+  const visits = rowFilter === null ? filteredVisits(input.filters, params, input.goals) : null;
   // The window is the whole range: a visit has no time limit of its own besides its 30-minute gaps.
   // It is a number the range gives, never user text, and windowFunnel takes only a literal.
   const window = Math.max(1, Math.floor(input.range.to - input.range.from));
+  // When the filters are the same on every event of the visit and every step is a pageview or
+  // custom event, the step rows alone answer them; otherwise the rows that pass are read as well
+  // and the visit must have one.
+  const stepRowsAnswer = rowFilter?.perVisit === true && !needsEngagement(input.steps);
+  let rows = steps;
+  let having = '';
+  if (rowFilter && stepRowsAnswer) rows = `${steps} AND ${rowFilter.sql}`;
+  else if (rowFilter) {
+    rows = `(${steps} OR ${rowFilter.sql})`;
+    having = ` HAVING max(${rowFilter.sql})`;
+  }
   const where = [
     'e.site_id = {site:UInt32}',
     'e.timestamp >= {from:DateTime}',
     'e.timestamp < {to:DateTime}',
     `e.kind IN ${kinds}`,
-    `(${conditions.join(' OR ')})`,
+    rows,
     ...(visits ? [`e.session_id IN (${visits})`] : []),
   ];
   const perVisit =
     `SELECT any(e.visitor_id) AS visitor_id, windowFunnel(${window})(e.timestamp, ${conditions.join(', ')}) AS level` +
-    ` FROM ${TABLES.events} AS e WHERE ${where.join(' AND ')} GROUP BY e.session_id`;
+    ` FROM ${TABLES.events} AS e WHERE ${where.join(' AND ')} GROUP BY e.session_id${having}`;
   const perVisitor = `SELECT v.visitor_id AS visitor_id, max(v.level) AS level FROM (${perVisit}) AS v GROUP BY v.visitor_id`;
   const sql = `SELECT p.level AS level, count() AS visitors FROM (${perVisitor}) AS p WHERE p.level > 0 GROUP BY p.level ORDER BY p.level`;
   return {

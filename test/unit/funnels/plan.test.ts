@@ -57,30 +57,46 @@ describe('planFunnel', () => {
     expect(plan.params).toMatchObject({ site: 7, from: '2025-10-09 08:53:20', to: '2025-10-10 08:53:20' });
   });
 
-  it('keeps only the visits that pass the filters, visit dimensions from visit_hours', () => {
+  it('answers location, device and event filters in the same pass over events', () => {
+    const country = {
+      kind: 'condition',
+      op: 'is',
+      dimension: 'visit:country',
+      values: ['DE'],
+      caseSensitive: true,
+    } as const;
+    const page = {
+      kind: 'condition',
+      op: 'is',
+      dimension: 'event:page',
+      values: ['/about'],
+      caseSensitive: true,
+    } as const;
+    const range = { from: 1_760_000_000, to: 1_760_086_400 };
+    // A location is the same on every event of a visit: the step rows themselves answer it.
+    const plan = planFunnel({ siteId: 7, range, steps: STEPS, filters: [country] });
+    expect(plan.sql).not.toContain('session_id IN');
+    expect(plan.sql).not.toContain('HAVING');
+    expect(plan.sql).toContain('toStringCutToZero(e.country)');
+    expect(Object.values(plan.params)).toContainEqual(['DE']);
+    // An event dimension: the rows that pass are read beside the step rows; the visit needs one.
+    const mixed = planFunnel({ siteId: 7, range, steps: STEPS, filters: [country, page] });
+    expect(mixed.sql).not.toContain('session_id IN');
+    expect(mixed.sql).toMatch(
+      /GROUP BY e\.session_id HAVING max\(\(e\.kind IN \('pageview', 'custom'\) AND /,
+    );
+  });
+
+  it('reads visits from visit_hours for dimensions that change within a visit', () => {
     const plan = planFunnel({
       siteId: 7,
       range: { from: 1_760_000_000, to: 1_760_086_400 },
       steps: STEPS,
       filters: [
-        { kind: 'condition', op: 'is', dimension: 'visit:country', values: ['DE'], caseSensitive: true },
+        { kind: 'condition', op: 'is', dimension: 'visit:source', values: ['Google'], caseSensitive: true },
       ],
     });
-    // Visit dimensions alone: the visits answer without reading events.
     expect(plan.sql).toContain('e.session_id IN (SELECT s.session_id FROM (SELECT session_id');
-    expect(Object.values(plan.params)).toContainEqual(['DE']);
-    // With an event dimension beside it, the events are read and joined to their visits.
-    const mixed = planFunnel({
-      siteId: 7,
-      range: { from: 1_760_000_000, to: 1_760_086_400 },
-      steps: STEPS,
-      filters: [
-        { kind: 'condition', op: 'is', dimension: 'visit:country', values: ['DE'], caseSensitive: true },
-        { kind: 'condition', op: 'is', dimension: 'event:page', values: ['/about'], caseSensitive: true },
-      ],
-    });
-    expect(mixed.sql).toContain(
-      'e.session_id IN (SELECT e.session_id FROM events AS e INNER JOIN (SELECT session_id',
-    );
+    expect(plan.sql).not.toContain('HAVING');
   });
 });

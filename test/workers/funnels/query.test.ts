@@ -28,6 +28,8 @@ import { event, insertEvents, newKey, newSite } from '../stats/fixtures';
  * - drop-off: 0, 3 (50 %), 1 (33.3 %)
  * Both days: 8 visitors; steps 7, 4, 2.
  * Country DE: V7 alone, 1, 1, 1. Visits with an /about pageview: V1 and V6, so 2 visitors; 1, 1, 1.
+ * V2 came from Google (its first event's source) and V3 uses Firefox; everyone else is Direct / None
+ * on Chrome.
  */
 function dataset(site: number): EventRecord[] {
   const rows: EventRecord[] = [];
@@ -46,9 +48,9 @@ function dataset(site: number): EventRecord[] {
   add(1, 1, '10:01:00', '/about');
   add(1, 1, '10:02:00', 'Signup');
   add(1, 1, '10:03:00', 'Purchase');
-  add(2, 2, '10:00:00', '/pricing');
-  add(2, 2, '10:05:00', 'Signup');
-  add(3, 3, '11:00:00', '/pricing');
+  add(2, 2, '10:00:00', '/pricing', { referrer_source: 'Google', browser: 'Chrome' });
+  add(2, 2, '10:05:00', 'Signup', { browser: 'Chrome' });
+  add(3, 3, '11:00:00', '/pricing', { browser: 'Firefox' });
   add(4, 4, '11:00:00', 'Signup');
   add(4, 4, '11:01:00', '/pricing');
   add(4, 4, '11:02:00', 'Purchase');
@@ -210,6 +212,22 @@ describe('POST /api/v2/funnel', () => {
     expect(figures(none).map((s) => s[0])).toEqual([0, 0, 0]);
     const notGermany = await ask({ filters: [['is_not', 'visit:country', ['DE']]] });
     expect(figures(notGermany).map((s) => s[0])).toEqual([5, 2, 1]);
+    // A source is the visit's first touch, read from the visits; a browser from the step events.
+    const google = await ask({ filters: [['is', 'visit:source', ['Google']]] });
+    expect(figures(google).map((s) => s[0])).toEqual([1, 1, 0]);
+    const notGoogle = await ask({ filters: [['is_not', 'visit:source', ['Google']]] });
+    expect(figures(notGoogle).map((s) => s[0])).toEqual([5, 2, 2]);
+    const firefox = await ask({ filters: [['is', 'visit:browser', ['Firefox']]] });
+    expect(figures(firefox).map((s) => s[0])).toEqual([1, 0, 0]);
+    expect(firefox.body.meta.all_visitors).toBe(1);
+    // A visit filter with an event filter whose event is no step: V1 (/about, not Firefox) stays.
+    const notFirefoxAbout = await ask({
+      filters: [
+        ['is_not', 'visit:browser', ['Firefox']],
+        ['contains', 'event:page', ['/abo']],
+      ],
+    });
+    expect(figures(notFirefoxAbout).map((s) => s[0])).toEqual([1, 1, 1]);
   });
 
   it('reads with an API key as the Stats API does, and hides other tenants’ sites and funnels', async () => {
