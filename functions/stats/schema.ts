@@ -241,9 +241,11 @@ export const METRIC_SQL: Record<
     pageviews: 'sum(r.pageviews)',
     events: 'sum(r.events)',
     views_per_visit: 'round(ifNotFinite(sumIf(r.s_pageviews, r.events > 0) / countIf(r.events > 0), 0), 2)',
+    // Only the visits that entered where the query says count (`s_bounce_base`, `s_duration_base`:
+    // Plausible's rules for a page filter and a page breakdown, functions/stats/plan/entry.ts).
     bounce_rate:
-      'round(ifNotFinite(100 * countIf(r.events > 0 AND r.s_pageviews = 1 AND r.s_interactive = 0) / countIf(r.events > 0), 0))',
-    visit_duration: 'round(ifNotFinite(avgIf(r.s_duration, r.events > 0), 0))',
+      'round(ifNotFinite(100 * countIf(r.events > 0 AND r.s_bounce_base AND r.s_pageviews = 1 AND r.s_interactive = 0) / countIf(r.events > 0 AND r.s_bounce_base), 0))',
+    visit_duration: 'round(ifNotFinite(avgIf(r.s_duration, r.events > 0 AND r.s_duration_base), 0))',
     exit_rate: 'round(ifNotFinite(100 * countIf(r.events > 0) / any(x.pageviews), 0), 1)',
     scroll_depth: 'round(ifNotFinite(sum(r.sd_sum) / sum(r.sd_count), 0))',
     time_on_page: 'round(ifNotFinite(sum(r.eng_sum) / sum(r.eng_count) / 1000, 0))',
@@ -277,6 +279,10 @@ export const RAW_INNER_SESSION_COLUMNS = {
   s_pageviews: 'any(s.pageviews)',
   s_interactive: 'any(s.interactive_events)',
   s_duration: 'any(toInt64(s.ended_at) - toInt64(s.started_at))',
+  // 1 when the visit counts for bounce_rate / visit_duration; the raw plan narrows them to visits
+  // that entered on the page under a page filter or breakdown (functions/stats/plan/entry.ts).
+  s_bounce_base: '1',
+  s_duration_base: '1',
 } as const;
 
 /** Metrics that describe whole visits and so need the visit row in the raw plan. */

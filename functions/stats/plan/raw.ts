@@ -14,6 +14,7 @@ import {
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
 import { behaviouralSql } from './behavioural';
+import { entryBases } from './entry';
 import { exitRateJoin } from './exit-rate';
 import { GOAL_COLUMN, goalsInPlay, rawGoalParts, rawRevenueParts } from './goals';
 import {
@@ -86,7 +87,11 @@ export function planRaw(input: PlanInput): Plan {
   let join = goalParts?.arrayJoin ?? '';
   if (joinSessions) {
     for (const c of BASE_SESSION_COLUMNS) columns.add(c);
-    innerColumns.push(...Object.entries(RAW_INNER_SESSION_COLUMNS).map(([name, sql]) => `${sql} AS ${name}`));
+    // Under a page filter or breakdown, bounce_rate and visit_duration count entries (./entry.ts).
+    const entry = entryBases(input, params);
+    for (const c of entry.needs) columns.add(c);
+    const sessionColumns = { ...RAW_INNER_SESSION_COLUMNS, ...entry.columns };
+    innerColumns.push(...Object.entries(sessionColumns).map(([name, sql]) => `${sql} AS ${name}`));
     join += ` INNER JOIN (${sessionsSubquery(columns)}) AS s ON s.session_id = e.session_id`;
   }
   const where = [

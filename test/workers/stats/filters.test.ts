@@ -141,7 +141,7 @@ describe('filters', () => {
     expect(res.body.results).toEqual([{ dimensions: [], metrics: [2, 100, 30] }]);
   });
 
-  it('a page filter with visit metrics: the visits that saw the page', async () => {
+  it('a page filter with visit metrics: the visits that saw the page; bounce rate of those that entered on it', async () => {
     const res = await statsQuery(
       {
         site_id: site.domain,
@@ -151,8 +151,8 @@ describe('filters', () => {
       },
       { cookie: owner.cookie },
     );
-    // A1 (420 s), C1 (300 s), E1 (bounce, 0 s)
-    expect(res.body.results).toEqual([{ dimensions: [], metrics: [3, 33, 240] }]);
+    // A1 (420 s), C1 (300 s), E1 (bounce, 0 s); only E1 entered on /pricing (Plausible's rule).
+    expect(res.body.results).toEqual([{ dimensions: [], metrics: [3, 100, 240] }]);
   });
 
   it('filters narrow a breakdown', async () => {
