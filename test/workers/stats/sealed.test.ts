@@ -64,6 +64,15 @@ const QUERIES: Record<string, unknown>[] = [
       date_range: range,
       dimensions: ['event:goal'],
     },
+    // Plausible's entry rules (functions/stats/plan/entry.ts): bounce rate of the visits that
+    // entered on the filtered page; bounce rate and duration per page of the visits entering there.
+    { metrics: VISIT_METRICS, date_range: range, filters: [['is', 'event:page', ['/pricing']]] },
+    {
+      metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'],
+      date_range: range,
+      dimensions: ['event:page'],
+      include: { total_rows: true },
+    },
     { metrics: ['visitors', 'percentage'], date_range: range, dimensions: ['visit:source'] },
     {
       metrics: ['visitors', 'bounce_rate'],
