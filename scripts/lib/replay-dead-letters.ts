@@ -31,6 +31,8 @@ export interface ReplayTotals {
   skipped: number;
   /** Messages another replay running at the same time was sending. */
   busy: number;
+  /** Messages ClickHouse already held (stored before they were parked): not sent again, removed. */
+  stored: number;
   /** Messages parked after the last page. */
   remaining: number;
 }
@@ -60,6 +62,7 @@ export async function replayAll(run: ReplayRun): Promise<ReplayTotals> {
     events: 0,
     skipped: 0,
     busy: 0,
+    stored: 0,
     remaining: parked.messages,
   };
   let cursor: string | null = null;
@@ -75,6 +78,8 @@ export async function replayAll(run: ReplayRun): Promise<ReplayTotals> {
     totals.events += page.events;
     totals.skipped += page.skipped;
     totals.busy += page.busy;
+    // A Worker from before the check has no `stored`.
+    totals.stored += typeof page.stored === 'number' ? page.stored : 0;
     totals.remaining = page.remaining;
     run.onPage?.({ ...totals });
     // The Worker's cursor only moves forward; one that does not would loop for ever.
@@ -172,7 +177,7 @@ const number = new Intl.NumberFormat('en-US');
 
 /** One progress line: how far through the messages parked at the start this run is. */
 export function progressLine(totals: ReplayTotals): string {
-  const done = totals.messages + totals.skipped + totals.busy;
+  const done = totals.messages + totals.skipped + totals.busy + totals.stored;
   const of = Math.max(done, totals.parkedAtStart.messages);
   const verb = totals.dryRun ? 'counted' : 'replayed';
   return `${verb} ${number.format(done)}/${number.format(of)} messages · ${number.format(totals.events)} events · ${number.format(totals.skipped)} skipped`;
@@ -191,5 +196,9 @@ export function summary(totals: ReplayTotals): string[] {
     );
   if (totals.busy > 0)
     lines.push(`${number.format(totals.busy)} were being sent by another replay running at the same time`);
+  if (totals.stored > 0)
+    lines.push(
+      `${number.format(totals.stored)} not sent: ClickHouse already held their events (stored before they were parked)`,
+    );
   return lines;
 }

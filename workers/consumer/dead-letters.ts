@@ -1,9 +1,12 @@
+import { type ReadQuery, readExecutor } from '../clickhouse/read';
+import { configOf } from '../config';
 import type { Env } from '../env';
 import { isEventBatch } from '../events/batch';
 import type { EventBatchMessage } from '../events/record';
 import { ApiError } from '../http/api-error';
 import { count, flushCounters } from '../observability/counters';
 import { log } from '../observability/log';
+import { unstoredEvents } from './stored-events';
 
 /**
  * Dead letters: messages the consumer could not insert, parked in D1 (`dead_letters`) until an
@@ -16,6 +19,10 @@ import { log } from '../observability/log';
  *   `REPLAY_CLAIM_SECONDS` and a later replay sends those rows again. A repeat is harmless,
  *   because a message keeps its batch id, which is the ClickHouse `insert_deduplication_token`
  *   (workers/consumer/consume.ts); a lost message is not, so every failure leans towards a repeat.
+ * - the token only holds within ClickHouse's dedup window (Cloud: one hour), and a replay may come
+ *   days later. So a claimed message is first checked against `events` (./stored-events.ts): one
+ *   stored in full is not sent (and leaves D1), one stored in part is sent with the missing events
+ *   only, under a batch id of its own (the old token might match the stored part within the window).
  * - a message whose body is no event batch (poison) is never sent: it is skipped and stays parked.
  * A replayed message goes through the consumer like any other, so its events get their visit ids
  * from the site's VisitTracker then, whatever ids the parked body holds (docs/visits.md).
@@ -100,6 +107,12 @@ export interface ReplayOutcome {
   skipped: number;
   /** Messages another replay claimed between this page's read and its claim. */
   busy: number;
+  /**
+   * Messages whose events ClickHouse already holds (stored before they were parked; the dedup
+   * window has forgotten them): not sent, removed from D1. Always 0 in a dry run, which sends
+   * nothing and asks ClickHouse nothing.
+   */
+  stored: number;
   /** Messages parked in D1 after this page. */
   remaining: number;
   /** Cursor of the next page, or null when this run has read everything. */
@@ -133,7 +146,7 @@ function eventBatch(text: string): EventBatchMessage | null {
  * module comment for why this is safe to run twice, at once, or to interrupt).
  */
 export async function replayDeadLetters(
-  env: Pick<Env, 'DB' | 'EVENTS_QUEUE'>,
+  env: Env,
   { limit = REPLAY_PAGE_DEFAULT, dryRun = false, cursor = null }: ReplayOptions = {},
 ): Promise<ReplayOutcome> {
   const now = Math.floor(Date.now() / 1000);
@@ -162,7 +175,7 @@ export async function replayDeadLetters(
   const skipped = rows.length - replayable.length;
 
   const sent = dryRun
-    ? { replayed: replayable.length, events: sumEvents(replayable), busy: 0 }
+    ? { replayed: replayable.length, events: sumEvents(replayable), busy: 0, stored: 0 }
     : await claimAndSend(env, replayable, now);
   const left = await env.DB.prepare('SELECT count(*) AS n FROM dead_letters').first<{ n: number }>();
   return { dry_run: dryRun, ...sent, skipped, remaining: left?.n ?? 0, next };
@@ -172,13 +185,51 @@ function sumEvents(items: readonly Replayable[]): number {
   return items.reduce((sum, item) => sum + item.body.events.length, 0);
 }
 
-/** Claims `candidates`, sends the claimed ones in queue-sized batches, deletes each batch once sent. */
+/** Messages checked against ClickHouse at once. */
+const CHECKS_AT_ONCE = 4;
+
+/**
+ * The message as it must be sent now: null when ClickHouse holds all its events, the missing
+ * events alone under a batch id of their own when it holds some (the original token may still
+ * stand for the stored part within the dedup window, and would make ClickHouse drop the rest).
+ * The id is derived from the missing events, so the same remainder always gets the same token.
+ */
+async function withoutStored(read: ReadQuery, item: Replayable): Promise<Replayable | null> {
+  const missing = await unstoredEvents(read, item.body.events);
+  if (missing.length === 0) return null;
+  if (missing.length === item.body.events.length) return item;
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(JSON.stringify(missing)));
+  const suffix = [...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const body: EventBatchMessage = {
+    ...item.body,
+    batch_id: `${item.body.batch_id}~${suffix}`,
+    events: missing,
+  };
+  return { batchId: item.batchId, body, bytes: encoder.encode(JSON.stringify(body)).byteLength };
+}
+
+/** `withoutStored` for each claimed message, a few at a time; index by index. */
+async function checkStored(env: Env, items: readonly Replayable[]): Promise<(Replayable | null)[]> {
+  const read = readExecutor(env, { limits: configOf(env).clickhouseRead });
+  const out: (Replayable | null)[] = [];
+  for (let i = 0; i < items.length; i += CHECKS_AT_ONCE) {
+    out.push(
+      ...(await Promise.all(items.slice(i, i + CHECKS_AT_ONCE).map((item) => withoutStored(read, item)))),
+    );
+  }
+  return out;
+}
+
+/**
+ * Claims `candidates`, drops what ClickHouse already holds, sends the rest in queue-sized batches,
+ * deletes each batch once sent.
+ */
 async function claimAndSend(
-  env: Pick<Env, 'DB' | 'EVENTS_QUEUE'>,
+  env: Env,
   candidates: readonly Replayable[],
   now: number,
-): Promise<{ replayed: number; events: number; busy: number }> {
-  if (candidates.length === 0) return { replayed: 0, events: 0, busy: 0 };
+): Promise<{ replayed: number; events: number; busy: number; stored: number }> {
+  if (candidates.length === 0) return { replayed: 0, events: 0, busy: 0, stored: 0 };
   // The claim's expiry is also its token: a later claim by another replay is always later still.
   const claimUntil = now + REPLAY_CLAIM_SECONDS;
   const claimed = await env.DB.prepare(
@@ -190,7 +241,24 @@ async function claimAndSend(
     .bind(claimUntil, JSON.stringify(candidates.map((c) => c.batchId)), now)
     .all<{ batch_id: string }>();
   const mine = new Set(claimed.results.map((row) => row.batch_id));
-  const toSend = candidates.filter((c) => mine.has(c.batchId));
+  const claimedItems = candidates.filter((c) => mine.has(c.batchId));
+
+  let checked: (Replayable | null)[];
+  try {
+    checked = await checkStored(env, claimedItems);
+  } catch (error) {
+    // ClickHouse could not say what it holds: send nothing, give the rows back.
+    await release(env.DB, claimedItems, claimUntil).catch(() => undefined);
+    throw error;
+  }
+  const toSend = checked.filter((item): item is Replayable => item !== null);
+  const stored = claimedItems.filter((_, i) => checked[i] === null);
+  if (stored.length > 0) {
+    await remove(env.DB, stored, claimUntil);
+    log('info', 'dead-letter replay: messages already stored were not sent again', {
+      messages: stored.length,
+    });
+  }
 
   let replayed = 0;
   let events = 0;
@@ -211,16 +279,21 @@ async function claimAndSend(
         `the events queue refused a send after ${replayed} messages were replayed; the rest stay parked`,
       );
     }
-    // Only rows this replay still holds: a row parked again meanwhile (its claim was cleared) stays.
-    await env.DB.prepare(
-      'DELETE FROM dead_letters WHERE batch_id IN (SELECT value FROM json_each(?1)) AND claimed_until = ?2',
-    )
-      .bind(JSON.stringify(batch.map((item) => item.batchId)), claimUntil)
-      .run();
+    await remove(env.DB, batch, claimUntil);
     replayed += batch.length;
     events += sumEvents(batch);
   }
-  return { replayed, events, busy: candidates.length - toSend.length };
+  return { replayed, events, busy: candidates.length - claimedItems.length, stored: stored.length };
+}
+
+/** Deletes the rows this replay still holds: a row parked again meanwhile (its claim was cleared) stays. */
+async function remove(db: D1Database, items: readonly Replayable[], claimUntil: number): Promise<void> {
+  await db
+    .prepare(
+      'DELETE FROM dead_letters WHERE batch_id IN (SELECT value FROM json_each(?1)) AND claimed_until = ?2',
+    )
+    .bind(JSON.stringify(items.map((item) => item.batchId)), claimUntil)
+    .run();
 }
 
 async function release(db: D1Database, items: readonly Replayable[], claimUntil: number): Promise<void> {

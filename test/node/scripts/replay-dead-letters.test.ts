@@ -52,6 +52,7 @@ function fakeWorker(parked: Parked[], options: { failOnPage?: number } = {}) {
       events: good.reduce((s, p) => s + p.events, 0),
       skipped: rows.length - good.length,
       busy: 0,
+      stored: 0,
       remaining: parked.length,
       next: page.length > limit ? (rows.at(-1)?.id ?? null) : null,
     };

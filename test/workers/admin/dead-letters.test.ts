@@ -71,6 +71,7 @@ describe('POST /admin/dead-letters/replay', () => {
       events: 5,
       skipped: 1,
       busy: 0,
+      stored: 0,
       remaining: 3,
       next: null,
     });
@@ -92,6 +93,7 @@ describe('POST /admin/dead-letters/replay', () => {
       events: 5,
       skipped: 1,
       busy: 0,
+      stored: 0,
       remaining: 1,
       next: null,
     });

@@ -61,7 +61,7 @@ describe('replayDeadLetters', () => {
   it('two replays at once send every message exactly once', async () => {
     const bodies = await park(30);
     const { queue, sent } = recordingQueue();
-    const env = { DB: testEnv.DB, EVENTS_QUEUE: queue };
+    const env = { ...testEnv, EVENTS_QUEUE: queue };
     const outcomes = await Promise.all([
       replayDeadLetters(env, { limit: 30 }),
       replayDeadLetters(env, { limit: 30 }),
@@ -77,13 +77,11 @@ describe('replayDeadLetters', () => {
     const failing = recordingQueue(() => {
       throw new Error('queue unavailable');
     });
-    await expect(replayDeadLetters({ DB: testEnv.DB, EVENTS_QUEUE: failing.queue })).rejects.toThrow(
-      /queue/i,
-    );
+    await expect(replayDeadLetters({ ...testEnv, EVENTS_QUEUE: failing.queue })).rejects.toThrow(/queue/i);
     expect(await parkedIds()).toEqual(bodies.map((b) => b.batch_id).sort());
 
     const working = recordingQueue();
-    const outcome = await replayDeadLetters({ DB: testEnv.DB, EVENTS_QUEUE: working.queue });
+    const outcome = await replayDeadLetters({ ...testEnv, EVENTS_QUEUE: working.queue });
     expect(outcome).toMatchObject({ replayed: 3, remaining: 0 });
     expect(working.sent).toHaveLength(3);
   });
@@ -95,7 +93,7 @@ describe('replayDeadLetters', () => {
       .bind(now + 60)
       .run();
     const { queue, sent } = recordingQueue();
-    const outcome = await replayDeadLetters({ DB: testEnv.DB, EVENTS_QUEUE: queue });
+    const outcome = await replayDeadLetters({ ...testEnv, EVENTS_QUEUE: queue });
     expect(outcome).toMatchObject({ replayed: 0, remaining: 1 });
     expect(sent).toEqual([]);
 
@@ -103,7 +101,7 @@ describe('replayDeadLetters', () => {
     await testEnv.DB.prepare('UPDATE dead_letters SET claimed_until = ?1')
       .bind(now - 1)
       .run();
-    expect(await replayDeadLetters({ DB: testEnv.DB, EVENTS_QUEUE: queue })).toMatchObject({ replayed: 1 });
+    expect(await replayDeadLetters({ ...testEnv, EVENTS_QUEUE: queue })).toMatchObject({ replayed: 1 });
     expect(sent.map((b) => b.batch_id)).toEqual([held?.batch_id]);
   });
 
@@ -113,16 +111,14 @@ describe('replayDeadLetters', () => {
     const { queue } = recordingQueue(async (bodies) => {
       for (const b of bodies) await parkDeadLetter(testEnv.DB, b, b.batch_id);
     });
-    await replayDeadLetters({ DB: testEnv.DB, EVENTS_QUEUE: queue });
+    await replayDeadLetters({ ...testEnv, EVENTS_QUEUE: queue });
     expect(await parkedIds()).toEqual([body?.batch_id]);
   });
 
   it('sends in batches the queue accepts: at most 100 messages and well under 256 KB each', async () => {
     await park(150);
     const small = recordingQueue();
-    expect(
-      await replayDeadLetters({ DB: testEnv.DB, EVENTS_QUEUE: small.queue }, { limit: 150 }),
-    ).toMatchObject({
+    expect(await replayDeadLetters({ ...testEnv, EVENTS_QUEUE: small.queue }, { limit: 150 })).toMatchObject({
       replayed: 150,
     });
     expect(Math.max(...small.calls)).toBeLessThanOrEqual(100);
@@ -130,7 +126,7 @@ describe('replayDeadLetters', () => {
     // Six messages of ~60 KB each: no sendBatch may carry more than three of them.
     await park(6, () => batch(1, 60_000));
     const large = recordingQueue();
-    await replayDeadLetters({ DB: testEnv.DB, EVENTS_QUEUE: large.queue });
+    await replayDeadLetters({ ...testEnv, EVENTS_QUEUE: large.queue });
     expect(large.sent).toHaveLength(6);
     expect(Math.max(...large.calls)).toBeLessThanOrEqual(3);
   });
@@ -139,7 +135,7 @@ describe('replayDeadLetters', () => {
     await park(2);
     await parkDeadLetter(testEnv.DB, 'not json at all', 'm-poison');
     const { queue, sent } = recordingQueue();
-    const outcome = await replayDeadLetters({ DB: testEnv.DB, EVENTS_QUEUE: queue }, { dryRun: true });
+    const outcome = await replayDeadLetters({ ...testEnv, EVENTS_QUEUE: queue }, { dryRun: true });
     expect(outcome).toMatchObject({ dry_run: true, replayed: 2, events: 4, skipped: 1, remaining: 3 });
     expect(sent).toEqual([]);
     const claimed = await testEnv.DB.prepare(
