@@ -214,6 +214,7 @@ export function planInputFor(
       const index = query.dimensions.indexOf(field);
       return [index >= 0 ? (dimensions[index] as string) : field, dir];
     }),
+    rankBy: query.metrics[0],
     limit: paging.limit,
     offset: paging.offset,
     sealed,

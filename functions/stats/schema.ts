@@ -112,13 +112,20 @@ export const SESSION_IS_VISIT = '(s.pageviews > 0 OR s.interactive_events > 0)';
 
 /** Label Plausible uses for visits without a source or referrer. */
 export const DIRECT_NONE = 'Direct / None';
+/** Label Plausible uses for visits without a UTM tag, device, browser or OS (or their versions). */
+export const NOT_SET = '(not set)';
+/** Label Plausible uses for events without a custom property. */
+export const NO_PROP = '(none)';
 
 interface VisitDimension {
   scope: 'visit';
   /** Column of the visit row. */
   column: SessionColumn;
-  /** Empty values shown as Direct / None, as Plausible does for sources. */
-  directNone?: boolean;
+  /**
+   * How an empty value is answered, as Plausible labels it (`Direct / None`, `(not set)`); absent:
+   * answered as stored. Filters read the label back as the empty value (functions/stats/plan/shared.ts).
+   */
+  empty?: typeof DIRECT_NONE | typeof NOT_SET;
   /** Not in sealed days (days sealed before it existed lack it): the hourly rollups answer it. */
   unsealed?: boolean;
 }
@@ -150,14 +157,15 @@ export const DIMENSIONS: Record<string, DimensionSpec> = {
   },
   'visit:entry_page': { scope: 'visit', column: 'entry_page' },
   'visit:exit_page': { scope: 'visit', column: 'exit_page' },
-  'visit:source': { scope: 'visit', column: 'source', directNone: true },
-  'visit:referrer': { scope: 'visit', column: 'referrer', directNone: true },
+  'visit:source': { scope: 'visit', column: 'source', empty: DIRECT_NONE },
+  'visit:referrer': { scope: 'visit', column: 'referrer', empty: DIRECT_NONE },
   'visit:channel': { scope: 'visit', column: 'channel' },
-  'visit:utm_source': { scope: 'visit', column: 'utm_source' },
-  'visit:utm_medium': { scope: 'visit', column: 'utm_medium' },
-  'visit:utm_campaign': { scope: 'visit', column: 'utm_campaign' },
-  'visit:utm_content': { scope: 'visit', column: 'utm_content' },
-  'visit:utm_term': { scope: 'visit', column: 'utm_term' },
+  'visit:utm_source': { scope: 'visit', column: 'utm_source', empty: NOT_SET },
+  'visit:utm_medium': { scope: 'visit', column: 'utm_medium', empty: NOT_SET },
+  'visit:utm_campaign': { scope: 'visit', column: 'utm_campaign', empty: NOT_SET },
+  'visit:utm_content': { scope: 'visit', column: 'utm_content', empty: NOT_SET },
+  'visit:utm_term': { scope: 'visit', column: 'utm_term', empty: NOT_SET },
+  // Locations are answered as stored, '' when unknown: Plausible's API gives them no label either.
   'visit:country': { scope: 'visit', column: 'country' },
   // Plausible's names for locations. Names of countries are derived from codes (./country-names.ts);
   // regions and cities are stored as names already.
@@ -166,11 +174,11 @@ export const DIMENSIONS: Record<string, DimensionSpec> = {
   'visit:city_name': { scope: 'visit', column: 'city' },
   'visit:region': { scope: 'visit', column: 'region' },
   'visit:city': { scope: 'visit', column: 'city' },
-  'visit:device': { scope: 'visit', column: 'device' },
-  'visit:browser': { scope: 'visit', column: 'browser' },
-  'visit:browser_version': { scope: 'visit', column: 'browser_version' },
-  'visit:os': { scope: 'visit', column: 'os' },
-  'visit:os_version': { scope: 'visit', column: 'os_version' },
+  'visit:device': { scope: 'visit', column: 'device', empty: NOT_SET },
+  'visit:browser': { scope: 'visit', column: 'browser', empty: NOT_SET },
+  'visit:browser_version': { scope: 'visit', column: 'browser_version', empty: NOT_SET },
+  'visit:os': { scope: 'visit', column: 'os', empty: NOT_SET },
+  'visit:os_version': { scope: 'visit', column: 'os_version', empty: NOT_SET },
   // Edgebear's own: the visit duration distribution (VISIT_DURATION_BUCKETS).
   'visit:duration_bucket': { scope: 'visit', column: 'duration_bucket', unsealed: true },
 };
@@ -181,12 +189,15 @@ export const MAX_PROP_KEY_LENGTH = 300;
 /** SQL for a visit dimension over the visit row `s`. */
 export function visitDimensionSql(spec: VisitDimension): string {
   const column = `s.${spec.column}`;
-  return spec.directNone ? `if(${column} = '', '${DIRECT_NONE}', ${column})` : column;
+  return spec.empty ? `if(${column} = '', '${spec.empty}', ${column})` : column;
 }
 
-/** SQL for a custom property; `keyParam` is the placeholder holding the key. Missing → '(none)'. */
+/**
+ * SQL for a custom property; `keyParam` is the placeholder holding the key. Missing → '(none)'
+ * (ingest drops empty values, so a present property is never empty, as in Plausible's label).
+ */
 export function propsDimensionSql(keyParam: string): string {
-  return `if(mapContains(e.props, ${keyParam}), e.props[${keyParam}], '(none)')`;
+  return `if(mapContains(e.props, ${keyParam}), e.props[${keyParam}], '${NO_PROP}')`;
 }
 
 /**

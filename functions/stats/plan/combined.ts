@@ -42,9 +42,11 @@ export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
     if (item.kind === 'breakdown') {
       if (group.entries.some(({ item: other }) => other.kind === 'breakdown' && other.name === item.name))
         return null;
+      // Its order, or Plausible's default: the first metric as asked, highest first.
       const [term, ...more] = input.orderBy;
-      const field = term?.[0] === 'percentage' || term?.[0] === 'conversion_rate' ? 'visitors' : term?.[0];
-      const metric = (field ?? input.metrics[0]) as StoredMetric | undefined;
+      const asked = term?.[0] ?? input.rankBy ?? input.metrics[0];
+      const field = asked === 'percentage' || asked === 'conversion_rate' ? 'visitors' : asked;
+      const metric = field as StoredMetric | undefined;
       if (more.length > 0 || metric === undefined || !input.metrics.includes(metric)) return null;
       const value = `toFloat64(${SEALED_METRICS[item.cls][metric]})`;
       const expression = term === undefined || term[1] === 'desc' ? `-${value}` : value;

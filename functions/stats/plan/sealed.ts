@@ -2,7 +2,6 @@ import type { ResolvedRange } from '../dates';
 import {
   BASE_SESSION_COLUMNS,
   DIMENSIONS,
-  DIRECT_NONE,
   type DimensionSpec,
   type Granularity,
   SESSION_IS_VISIT,
@@ -269,13 +268,14 @@ export function sealedUnion(
       'Array(String)',
       Array.from({ length: size }, (_, k) => byK.get(k) ?? ''),
     );
-    const direct = breakdowns
-      .filter(({ item }) => item.spec.scope === 'visit' && item.spec.directNone)
-      .map(({ item }) => item.dim);
-    const shown =
-      direct.length > 0
-        ? `if(value = '' AND has(${params.add('Array(String)', direct)}, dim), '${DIRECT_NONE}', value)`
-        : 'value';
+    // Empty values as Plausible labels them (Direct / None, (not set)), per dim; '' stays ''.
+    const labels = Array.from({ length: size }, (_, k) => {
+      const spec = breakdowns.find((b) => b.k === k)?.item.spec;
+      return spec?.scope === 'visit' ? (spec.empty ?? '') : '';
+    });
+    const shown = labels.some((l) => l !== '')
+      ? `if(value = '', ${params.add('Array(String)', labels)}[indexOf(${dims}, dim)], value)`
+      : 'value';
     parts.push(
       `SELECT toUInt32(indexOf(${dims}, dim) - 1) AS k, ${shown} AS d0, ${sealedSelect(SEALED_SOURCE, columnsOf(breakdowns))}` +
         ` FROM stats_daily WHERE site_id = {site:UInt32} AND dim IN ${dims}` +

@@ -7,10 +7,14 @@ import type { GoalDefinition } from '../../goals/goal';
 import type { ResolvedRange } from '../dates';
 import {
   DIMENSIONS,
+  DIRECT_NONE,
   type DimensionSpec,
   type Granularity,
   isRevenueMetric,
   METRIC_SQL,
+  type Metric,
+  NO_PROP,
+  NOT_SET,
   PROPS_PREFIX,
   type RevenueMetric,
   SESSION_COLUMNS,
@@ -36,6 +40,11 @@ export interface PlanInput {
   dimensions: string[];
   filters: Filter[];
   orderBy: [string, 'asc' | 'desc'][];
+  /**
+   * The query's first metric as asked (percentage, conversion rate and revenue are not in
+   * `metrics`): without `orderBy`, rows rank by it, highest first. Default: `metrics[0]`.
+   */
+  rankBy?: Metric;
   limit: number;
   offset: number;
   /**
@@ -152,12 +161,42 @@ function filterSql(filter: Filter, resolve: Resolver, params: Params, behavioura
     case 'condition': {
       const { sql, condition } = resolve(filter.dimension);
       const negative = filter.op.endsWith('_not');
-      const positiveOp = negative ? (filter.op.slice(0, -4) as 'is' | 'contains' | 'matches') : filter.op;
-      let test = conditionSql(positiveOp, sql, filter.values, filter.caseSensitive, params);
+      const positiveOp = (negative ? filter.op.slice(0, -4) : filter.op) as 'is' | 'contains' | 'matches';
+      const compared = comparedForm(filter.dimension, positiveOp, sql, filter.values);
+      let test = conditionSql(positiveOp, compared.column, compared.values, filter.caseSensitive, params);
       if (condition) test = `(${condition} AND ${test})`;
+      // Plausible: an event without the property matches no contains / matches filter, negated or
+      // not (`is_not` does keep it, unless "(none)" is among the values: the label says so).
+      if (filter.dimension.startsWith(PROPS_PREFIX) && positiveOp !== 'is') {
+        const present = `${sql} != '${NO_PROP}'`;
+        return negative ? `(${present} AND NOT (${test}))` : `(${present} AND ${test})`;
+      }
       return negative ? `NOT (${test})` : `(${test})`;
     }
   }
+}
+
+/**
+ * What a filter compares, as Plausible's filters do. `is` with "(not set)" means the empty value
+ * (and so does "Direct / None" for sources, referrers and UTM tags), which a labelled dimension
+ * answers as its label; `contains` and `matches` test the stored value, so there a label is read
+ * back as ''. Custom properties, event names and goals compare as they are.
+ */
+function comparedForm(
+  dimension: string,
+  op: 'is' | 'contains' | 'matches',
+  sql: string,
+  values: string[],
+): { column: string; values: string[] } {
+  const spec = DIMENSIONS[dimension];
+  if (!spec || dimension === 'event:name' || dimension === 'event:goal') return { column: sql, values };
+  // Labels are constants of ./schema.ts, never user input.
+  const label = spec.scope === 'visit' ? spec.empty : undefined;
+  if (op !== 'is') return { column: label ? `if(${sql} = '${label}', '', ${sql})` : sql, values };
+  const empty = label ?? '';
+  const directNone = label === DIRECT_NONE || dimension.startsWith('visit:utm_');
+  const means = (v: string) => v === NOT_SET || v === '' || (directNone && v === DIRECT_NONE);
+  return { column: sql, values: values.map((v) => (means(v) ? empty : v)) };
 }
 
 export function whereFilters(
@@ -167,6 +206,22 @@ export function whereFilters(
   behavioural?: BehaviouralSql,
 ): string[] {
   return filters.map((f) => filterSql(f, resolve, params, behavioural));
+}
+
+/**
+ * The column a default order ranks by: the first metric as asked (percentage and conversion rate
+ * follow visitors), or the first one planned when the plan lacks it (revenue not read, a plan
+ * of other metrics made from the query's input).
+ */
+function rankColumn(input: PlanInput): string | null {
+  const asked =
+    input.rankBy === 'percentage' || input.rankBy === 'conversion_rate' ? 'visitors' : input.rankBy;
+  const planned = (m: string | undefined): m is string =>
+    m !== undefined &&
+    ((input.metrics as string[]).includes(m) ||
+      (input.revenue as string[] | undefined)?.includes(m) === true);
+  if (planned(asked)) return `m_${asked}`;
+  return input.metrics[0] ? `m_${input.metrics[0]}` : null;
 }
 
 function orderSql(input: PlanInput): string {
@@ -182,10 +237,13 @@ function orderSql(input: PlanInput): string {
     if (isRevenueMetric(field) && !input.revenue?.includes(field)) continue;
     terms.push(`${alias(field)} ${direction === 'asc' ? 'ASC' : 'DESC'}`);
   }
-  if (input.orderBy.length === 0) {
+  // Plausible's default: by time first, when there is a time dimension, then by the first metric,
+  // highest first. Every dimension then, so that ties come in one order.
+  if (input.orderBy.length === 0 && input.dimensions.length > 0) {
     const time = input.dimensions.findIndex(isTimeDimension);
     if (time >= 0) terms.push(`d${time} ASC`);
-    else if (input.dimensions.length > 0 && input.metrics[0]) terms.push(`m_${input.metrics[0]} DESC`);
+    const rank = rankColumn(input);
+    if (rank) terms.push(`${rank} DESC`);
   }
   input.dimensions.forEach((_, i) => {
     terms.push(`d${i} ASC`);

@@ -187,6 +187,7 @@ describe('planQuery: user values are parameters, never SQL text', () => {
           'custom',
           'engagement',
           'Direct / None',
+          '(not set)',
           '(none)',
           '%Y-%m-%d %H:00:00',
           '%Y-%m-%d %H:%i:00',
@@ -227,10 +228,16 @@ describe('planQuery: user values are parameters, never SQL text', () => {
     expect(planQuery(input({ metrics: ['bounce_rate', 'events'] })).sql).toContain('INNER JOIN');
   });
 
-  it('orders by time first, else by the first metric, and breaks ties by the dimensions', () => {
+  it('orders by time first, then by the first metric, and breaks ties by the dimensions', () => {
     expect(planQuery(input({ dimensions: ['visit:source', 'time:day'] })).sql).toContain(
-      'ORDER BY d1 ASC, d0 ASC, d1 ASC',
+      'ORDER BY d1 ASC, m_visitors DESC, d0 ASC, d1 ASC',
     );
+    // The first metric as asked: percentage follows visitors, though pageviews comes first in the plan.
+    expect(
+      planQuery(
+        input({ dimensions: ['visit:source'], metrics: ['pageviews', 'visitors'], rankBy: 'percentage' }),
+      ).sql,
+    ).toContain('ORDER BY m_visitors DESC, d0 ASC');
     expect(planQuery(input({ dimensions: ['visit:source'], metrics: ['visits', 'visitors'] })).sql).toContain(
       'ORDER BY m_visits DESC, d0 ASC',
     );

@@ -47,23 +47,23 @@ const VISIT_BREAKDOWNS: Record<string, [string, number, number][]> = {
     ['Organic Search', 1, 1],
   ],
   'visit:utm_source': [
-    ['', 4, 3],
+    ['(not set)', 4, 3],
     ['hn', 1, 1],
   ],
   'visit:utm_medium': [
-    ['', 4, 3],
+    ['(not set)', 4, 3],
     ['social', 1, 1],
   ],
   'visit:utm_campaign': [
-    ['', 4, 3],
+    ['(not set)', 4, 3],
     ['launch', 1, 1],
   ],
   'visit:utm_content': [
-    ['', 4, 3],
+    ['(not set)', 4, 3],
     ['c1', 1, 1],
   ],
   'visit:utm_term': [
-    ['', 4, 3],
+    ['(not set)', 4, 3],
     ['t1', 1, 1],
   ],
   'visit:country': [
@@ -116,7 +116,7 @@ const VISIT_BREAKDOWNS: Record<string, [string, number, number][]> = {
   'visit:os_version': [
     ['11', 2, 1],
     ['17', 2, 2],
-    ['', 1, 1],
+    ['(not set)', 1, 1],
   ],
 };
 
