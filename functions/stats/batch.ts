@@ -30,14 +30,13 @@ export type BatchAnswer = { ok: true; response: QueryResponse } | { ok: false; e
 
 /** True for a query the combined statement may answer (it still has to fit `planCombined`). */
 function combinable(query: ValidQuery): boolean {
-  const [dimension, ...rest] = query.dimensions;
+  // A conversion rate divides by the range's visitors whatever its dimensions (Plausible's rule),
+  // which the combined statement reads once for every query that needs them.
   return (
-    rest.length === 0 &&
+    query.dimensions.length <= 1 &&
     query.filters.length === 0 &&
     query.pagination.offset === 0 &&
-    !(query.dateRange.kind === 'preset' && query.dateRange.preset === 'all') &&
-    // The visitors a conversion rate divides by are the site's only for a plain goal breakdown.
-    (!query.metrics.includes('conversion_rate') || dimension === 'event:goal')
+    !(query.dateRange.kind === 'preset' && query.dateRange.preset === 'all')
   );
 }
 

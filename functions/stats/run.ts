@@ -20,7 +20,14 @@ import {
   revenueWarnings,
   rowCurrency,
 } from './revenue';
-import { type Granularity, isRevenueMetric, type Metric, type StoredMetric, TABLES } from './schema';
+import {
+  type Granularity,
+  isRevenueMetric,
+  type Metric,
+  PROPS_PREFIX,
+  type StoredMetric,
+  TABLES,
+} from './schema';
 import { type SealedDay, sealedDays } from './seal';
 import { type Filter, isBehavioural, isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
@@ -111,6 +118,16 @@ export function withoutGoals(filters: Filter[]): Filter[] {
     return kept.length > 0 ? { kind: f.kind, filters: kept } : null;
   };
   return filters.map(strip).filter((x): x is Filter => x !== null);
+}
+
+/**
+ * The filters a conversion rate divides under: Plausible leaves out the goal filters and the
+ * top-level custom property ones (a property describes the conversion, not the visitors).
+ */
+export function conversionBaseFilters(filters: Filter[]): Filter[] {
+  return withoutGoals(filters).filter(
+    (f) => !(f.kind === 'condition' && f.dimension.startsWith(PROPS_PREFIX)),
+  );
 }
 
 function num(value: string | number | null | undefined): number {
@@ -242,19 +259,20 @@ async function computePeriod(
   const main = planQuery({ ...base, filters });
   const wantsPercentage = query.metrics.includes('percentage');
   const wantsConversion = query.metrics.includes('conversion_rate');
-  const goalDims = dimensions.map((d, i) => (d === 'event:goal' ? -1 : i)).filter((i) => i >= 0);
   const revenue = planRevenue(query.metrics, dimensions, query.filters, site.goals);
   const totals = wantsPercentage
     ? planQuery({ ...base, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1, offset: 0 })
     : null;
+  // Plausible's divisor: the range's visitors across all dimensions (not per row), under the
+  // query's filters but its goal and top-level custom property ones.
   const conversionBase = wantsConversion
     ? planQuery({
         ...base,
         metrics: ['visitors'],
-        dimensions: goalDims.map((i) => dimensions[i] as string),
-        filters: withoutGoals(base.filters),
+        dimensions: [],
+        filters: conversionBaseFilters(base.filters),
         orderBy: [],
-        limit: MAX_LIMIT,
+        limit: 1,
         offset: 0,
       })
     : null;
@@ -283,11 +301,7 @@ async function computePeriod(
     if (g) return clampLabel(text, g, range);
     return query.dimensions[i] === 'visit:country_name' ? countryName(text) : text;
   };
-  const baseVisitors = new Map<string, number>();
-  for (const row of conversionRows ?? []) {
-    const key = JSON.stringify(goalDims.map((i, j) => label(i, row[`d${j}`])));
-    baseVisitors.set(key, num(row.m_visitors));
-  }
+  const conversionVisitors = num(conversionRows?.[0]?.m_visitors);
 
   return {
     rows: rows.map((row) => {
@@ -301,9 +315,9 @@ async function computePeriod(
         } else if (metric === 'percentage') {
           values.set(metric, totalVisitors > 0 ? round((100 * visitors) / totalVisitors, 1) : 0);
         } else if (metric === 'conversion_rate') {
-          const key = JSON.stringify(goalDims.map((i) => dims[i] as string));
-          const denominator = baseVisitors.get(key) ?? 0;
-          values.set(metric, denominator > 0 ? round((100 * visitors) / denominator, 2) : 0);
+          // One decimal, as Plausible rounds it.
+          const rate = conversionVisitors > 0 ? round((100 * visitors) / conversionVisitors, 1) : 0;
+          values.set(metric, rate);
         } else {
           values.set(metric, num(row[`m_${metric}`]));
         }

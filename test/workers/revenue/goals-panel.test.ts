@@ -87,14 +87,14 @@ describe('the goals panel', () => {
   it('shows revenue and average revenue for a revenue goal, in its currency', async () => {
     const shown = await goalsPanel(withRevenue, true);
     expect(shown.columns).toEqual(['Visitors', 'Events', 'Conversion rate', 'Revenue', 'Average revenue']);
-    // Purchase: V1 and V3 (V3's USD adds no EUR), 3 events, 2 of 3 visitors; 20 EUR over 2.
+    // Purchase: V1 and V3 (V3's USD adds no EUR), 3 events, 2 of 3 visitors (one decimal, as Plausible); 20 EUR over 2.
     expect(shown.rows).toEqual([
       {
         dimensions: ['Purchase'],
-        metrics: [2, 3, 66.67, 20, 10],
+        metrics: [2, 3, 66.7, 20, 10],
         currencies: [null, null, null, 'EUR', 'EUR'],
       },
-      { dimensions: ['Signup'], metrics: [1, 1, 33.33, null, null] },
+      { dimensions: ['Signup'], metrics: [1, 1, 33.3, null, null] },
     ]);
   });
 
@@ -102,8 +102,8 @@ describe('the goals panel', () => {
     const shown = await goalsPanel(withoutGoals, false);
     expect(shown.columns).toEqual(['Visitors', 'Events', 'Conversion rate']);
     expect(shown.rows.map((r) => [r.dimensions, r.metrics])).toEqual([
-      [['Purchase'], [2, 3, 66.67]],
-      [['Signup'], [1, 1, 33.33]],
+      [['Purchase'], [2, 3, 66.7]],
+      [['Signup'], [1, 1, 33.3]],
     ]);
   });
 });

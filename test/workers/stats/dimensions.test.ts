@@ -158,8 +158,8 @@ describe('visit dimensions (attributes of the visit: its first event, entry and 
       dimensions: ['visit:country_name'],
       filters: [['is', 'event:goal', ['Signup', 'Download']]],
     });
-    // A (Signup) and C (Download) are both of Germany's two visitors.
-    expect(converted.body.results).toEqual([{ dimensions: ['Germany'], metrics: [2, 100] }]);
+    // A (Signup) and C (Download), both from Germany, of the day's 4 visitors (Plausible's divisor).
+    expect(converted.body.results).toEqual([{ dimensions: ['Germany'], metrics: [2, 50] }]);
   });
 
   it('two visit dimensions at once', async () => {

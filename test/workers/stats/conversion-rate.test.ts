@@ -1,0 +1,120 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SiteJson } from '../../../functions/sites/store';
+import type { EventRecord } from '../../../workers/events/record';
+import { signUp, type TestAccount } from '../helpers/accounts';
+import { workerFetch } from '../helpers/stack';
+import { event, insertEvents, newSite, type StatsResponse, statsQuery } from './fixtures';
+
+/**
+ * `conversion_rate` as Plausible v2 documents and computes it (issue 15, point 6): the converting
+ * visitors of a row ÷ the visitors of the whole range "calculated across all dimensions", with the
+ * query's filters except the top-level `event:goal` and `event:props:*` ones, to one decimal
+ * (Plausible's SpecialMetrics: `round(visitors / total_visitors * 100, 1)`; its own test: a goal
+ * filtered breakdown by a custom property answers 3 of 8 visitors as 37.5).
+ *
+ * Nine visitors on 2026-10-05 (UTC), one pageview of / each; visitors 1–4 from DE, 5–9 from US.
+ * Signup: visitors 1, 2, 3 with plan=pro, 4 and 5 with plan=free, 6 without a plan.
+ */
+function signups(site: number): EventRecord[] {
+  const plans: Record<number, string | null> = {
+    1: 'pro',
+    2: 'pro',
+    3: 'pro',
+    4: 'free',
+    5: 'free',
+    6: null,
+  };
+  return [1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => {
+    const who = { visitor: n, session: 700 + n, country: n <= 4 ? 'DE' : 'US' };
+    const rows = [event(site, `2026-10-05T1${n % 10}:00:00Z`, { ...who, pathname: '/' })];
+    if (n in plans) {
+      const plan = plans[n];
+      rows.push(
+        event(site, `2026-10-05T1${n % 10}:01:00Z`, {
+          ...who,
+          pathname: '/',
+          kind: 'custom',
+          name: 'Signup',
+          props: plan ? { plan } : {},
+        }),
+      );
+    }
+    return rows;
+  });
+}
+
+const DAY = ['2026-10-05', '2026-10-05'];
+const SIGNUP = ['is', 'event:goal', ['Signup']];
+
+let owner: TestAccount;
+let site: SiteJson;
+
+beforeAll(async () => {
+  owner = await signUp();
+  site = await newSite(owner, 'UTC');
+  await insertEvents(signups(site.id));
+});
+
+function query(body: Record<string, unknown>): Promise<StatsResponse> {
+  return statsQuery({ site_id: site.domain, date_range: DAY, ...body }, { cookie: owner.cookie });
+}
+
+const CASES: [string, Record<string, unknown>, { dimensions: string[]; metrics: number[] }[]][] = [
+  [
+    'per goal: 6 of 9, to one decimal',
+    { metrics: ['visitors', 'conversion_rate'], dimensions: ['event:goal'] },
+    [{ dimensions: ['Signup'], metrics: [6, 66.7] }],
+  ],
+  [
+    'by a custom property under a goal filter: each row over all 9 visitors',
+    { metrics: ['visitors', 'conversion_rate'], dimensions: ['event:props:plan'], filters: [SIGNUP] },
+    [
+      { dimensions: ['pro'], metrics: [3, 33.3] },
+      { dimensions: ['free'], metrics: [2, 22.2] },
+      { dimensions: ['(none)'], metrics: [1, 11.1] },
+    ],
+  ],
+  [
+    'by country under a goal filter: over all visitors, not those of the country',
+    { metrics: ['visitors', 'conversion_rate'], dimensions: ['visit:country'], filters: [SIGNUP] },
+    [
+      { dimensions: ['DE'], metrics: [4, 44.4] },
+      { dimensions: ['US'], metrics: [2, 22.2] },
+    ],
+  ],
+  [
+    'a top-level property filter leaves the divisor, as the goal filter does',
+    { metrics: ['visitors', 'conversion_rate'], filters: [SIGNUP, ['is', 'event:props:plan', ['pro']]] },
+    [{ dimensions: [], metrics: [3, 33.3] }],
+  ],
+  [
+    'other filters stay in the divisor: US visitors 5 of 9, Signup 5 and 6',
+    { metrics: ['visitors', 'conversion_rate'], filters: [SIGNUP, ['is', 'visit:country', ['US']]] },
+    [{ dimensions: [], metrics: [2, 40] }],
+  ],
+];
+
+describe("conversion_rate: Plausible's divisor, the range's visitors across all dimensions", () => {
+  for (const [name, body, results] of CASES) {
+    it(name, async () => {
+      const res = await query(body);
+      expect(res.status).toBe(200);
+      expect(res.body.results).toEqual(results);
+    });
+  }
+
+  it('answers the same in a batch', async () => {
+    const res = await workerFetch('/api/v2/query/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: owner.cookie },
+      body: JSON.stringify({
+        queries: CASES.map(([, body]) => ({ site_id: site.domain, date_range: DAY, ...body })),
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { results: { status: number; results: unknown[] }[] };
+    expect(body.results.map((r) => [r.status, r.results])).toEqual(
+      CASES.map(([, , results]) => [200, results]),
+    );
+  });
+});
