@@ -118,6 +118,14 @@ const CASES: [string, unknown[], number[]][] = [
   ['event:props', [['is', 'event:props:plan', ['pro']]], [1, 0]],
   ['event:props (none) for a missing key', [['is', 'event:props:plan', ['(none)']]], [4, 8]],
   ['event:hostname', [['is', 'event:hostname', ['other.example']]], [0, 0]],
+  // Plausible: (not set) is the empty value; a negative filter on a property keeps events that have it.
+  ['(not set) is a visit without the UTM tag', [['is', 'visit:utm_source', ['(not set)']]], [3, 7]],
+  ['is_not (not set)', [['is_not', 'visit:utm_source', ['(not set)']]], [1, 1]],
+  [
+    'contains_not on a property never keeps events without it',
+    [['contains_not', 'event:props:plan', ['x']]],
+    [1, 0],
+  ],
 ];
 
 describe('filters', () => {
