@@ -18,10 +18,10 @@ export interface TestClickHouse {
 }
 
 // The engine is one per process, so concurrent callers here share one start (and one migration).
-let starting: Promise<ClickHouseServer | undefined> | undefined;
+let starting: Promise<Pick<ClickHouseServer, 'url' | 'close'> | undefined> | undefined;
 let users = 0;
 
-async function startOrReuse(): Promise<ClickHouseServer | undefined> {
+async function startOrReuse(): Promise<Pick<ClickHouseServer, 'url' | 'close'> | undefined> {
   if (await isClickHouseUp(TEST_CLICKHOUSE.url)) return undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'edgebear-test-clickhouse-'));
   try {
@@ -64,7 +64,7 @@ export async function startTestClickHouse(): Promise<TestClickHouse> {
       throw error;
     }
   });
-  let owned: ClickHouseServer | undefined;
+  let owned: Pick<ClickHouseServer, 'url' | 'close'> | undefined;
   try {
     owned = await starting;
   } catch (error) {

@@ -13,16 +13,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { type ChdbResult, drainPending, Session, version } from 'chdb';
-import { describeStatement } from './sql';
+import { type ChdbResult, drainPending, Session } from 'chdb';
+import { AsyncInsertQueue } from './async-inserts';
+import { type BridgeUser, grantChecker, requiredGrant } from './grants';
+import { ClickHouseHttpError, ENGINE_VERSION, notImplemented } from './http-error';
+import { numericSetting, settingIsOn, splitSettings } from './settings';
+import { describeStatement, type StatementKind } from './sql';
 
 export interface ClickHouseServerOptions {
   port: number;
   host?: string;
   /** Where tables live; reused across restarts. */
   dataDir: string;
-  user: string;
-  password: string;
+  /**
+   * The users and their grants, enforced by the bridge (grants.ts). Without them, `user` with
+   * `password` is the one user and may do anything.
+   */
+  users?: readonly BridgeUser[];
+  user?: string;
+  password?: string;
   /** One line per request on stdout. */
   log?: boolean;
 }
@@ -30,13 +39,13 @@ export interface ClickHouseServerOptions {
 export interface ClickHouseServer {
   /** Base URL, e.g. `http://127.0.0.1:8123` (the real port when `port` was 0). */
   url: string;
+  /** Async inserts queued and not yet written. */
+  readonly pendingAsyncInserts: number;
   close(): Promise<void>;
 }
 
 /** Request bodies above this are refused; real inserts are batches far below it. */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
-
-const ENGINE_VERSION = version().libchdb;
 
 /**
  * URL parameters the HTTP layer consumes itself. Every other parameter is a ClickHouse setting
@@ -104,24 +113,6 @@ const NOT_FOUND_ERRORS = new Set([
   'UNKNOWN_ROLE',
 ]);
 const FORBIDDEN_ERRORS = new Set(['READONLY', 'ACCESS_DENIED', 'QUERY_IS_PROHIBITED']);
-
-/** An error reported the ClickHouse way: numeric code, name, and message. */
-class ClickHouseHttpError extends Error {
-  constructor(
-    readonly code: number,
-    readonly errorName: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'ClickHouseHttpError';
-  }
-
-  /** The body a real server sends: `Code: 62. DB::Exception: ... (SYNTAX_ERROR) (version ...)`. */
-  body(): string {
-    return `Code: ${this.code}. DB::Exception: ${this.message}. (${this.errorName}) (version ${ENGINE_VERSION})\n`;
-  }
-}
 
 /** Turns whatever the engine threw into a status, a code and the engine's own error text. */
 function describeFailure(error: unknown): { status: number; code: number; body: string } {
@@ -229,7 +220,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   if (encoding === 'gzip' || encoding === 'x-gzip') return gunzip(raw);
   if (encoding === 'deflate') return inflate(raw);
   if (encoding === 'br') return brotliDecompress(raw);
-  throw new ClickHouseHttpError(48, 'NOT_IMPLEMENTED', `Unsupported Content-Encoding: ${encoding}`, 501);
+  throw notImplemented(`Unsupported Content-Encoding: ${encoding}`);
 }
 
 /**
@@ -252,7 +243,7 @@ function parseMultipart(body: Buffer, contentType: string): Map<string, string> 
     const name = /name="([^"]*)"/i.exec(headers)?.[1];
     if (name === undefined) continue;
     if (/filename=/i.test(headers)) {
-      throw new ClickHouseHttpError(48, 'NOT_IMPLEMENTED', 'External tables are not supported locally', 501);
+      throw notImplemented('External tables are not supported locally');
     }
     // Each part ends with the CRLF that precedes the next boundary.
     parts.set(name, section.slice(headerEnd + 4).replace(/\r\n$/, ''));
@@ -302,9 +293,15 @@ function truthy(value: string | null): boolean {
 
 interface QueryRequest {
   query: string;
+  /** The statement without an INSERT's rows from the body: what grants and queues look at. */
+  statement: string;
+  kind: StatementKind;
   database: string;
   format: string;
+  /** Engine settings, applied with SET. */
   settings: [string, string][];
+  /** Server-layer settings the bridge acts on itself (settings.ts). */
+  bridge: Map<string, string>;
   params: [string, string][];
   readonly: boolean;
 }
@@ -316,11 +313,8 @@ interface QueryRequest {
  */
 async function parseQueryRequest(req: IncomingMessage, url: URL): Promise<QueryRequest> {
   if (truthy(url.searchParams.get('decompress')) || truthy(url.searchParams.get('compress'))) {
-    throw new ClickHouseHttpError(
-      48,
-      'NOT_IMPLEMENTED',
+    throw notImplemented(
       'ClickHouse native compression (compress/decompress=1) is not supported locally; use HTTP compression',
-      501,
     );
   }
   const params = new Map<string, string>();
@@ -353,7 +347,8 @@ async function parseQueryRequest(req: IncomingMessage, url: URL): Promise<QueryR
   const database =
     url.searchParams.get('database') ?? (typeof headerDatabase === 'string' ? headerDatabase : 'default');
 
-  const statement = describeStatement(urlQuery !== '' ? urlQuery : query);
+  const statementText = urlQuery !== '' ? urlQuery : query;
+  const statement = describeStatement(statementText);
   if (statement.multipleStatements) {
     // A real server refuses these; accepting them locally would hide a production failure.
     throw new ClickHouseHttpError(62, 'SYNTAX_ERROR', 'Multi-statements are not allowed', 400);
@@ -379,7 +374,18 @@ async function parseQueryRequest(req: IncomingMessage, url: URL): Promise<QueryR
       );
     }
   }
-  return { query, database, format, settings, params: [...params], readonly: req.method === 'GET' };
+  const split = splitSettings(settings);
+  return {
+    query,
+    statement: statementText,
+    kind: statement.kind,
+    database,
+    format,
+    settings: split.engine,
+    bridge: split.bridge,
+    params: [...params],
+    readonly: req.method === 'GET',
+  };
 }
 
 interface Summary {
@@ -394,7 +400,7 @@ interface Summary {
 }
 
 function summarize(request: QueryRequest, result: ChdbResult | undefined, elapsedMs: number): Summary {
-  const isInsert = describeStatement(request.query).kind === 'insert';
+  const isInsert = request.kind === 'insert';
   const rows = result?.rowsRead ?? 0;
   const bytes = result?.bytesRead ?? 0;
   const output = result?.bytes() ?? new Uint8Array();
@@ -421,6 +427,9 @@ async function runQuery(dataDir: string, request: QueryRequest): Promise<ChdbRes
       // HTTP GET is read-only on a real server; settings may still change.
       ...(request.readonly ? [['readonly', '2'] as [string, string]] : []),
       ...request.settings,
+      // The engine's own async path writes at once and would misreport the written rows; the
+      // bridge's queue (async-inserts.ts) is what async_insert = 1 uses.
+      ...(request.kind === 'insert' ? [['async_insert', '0'] as [string, string]] : []),
     ].map(([name, value]) => `${name} = ${stringLiteral(value)}`);
     if (assignments.length > 0) await session.queryAsync(`SET ${assignments.join(', ')}`);
     // SET param_x = '<text>' hands the engine the same text a server reads from `param_x`, parsed by
@@ -433,6 +442,28 @@ async function runQuery(dataDir: string, request: QueryRequest): Promise<ChdbRes
   }
 }
 
+/**
+ * Stops the statement carrying `marker` (a comment appended to its text). chDB keeps no query id
+ * of the client's, so the marker is how the bridge finds it in `system.processes`. The KILL runs
+ * synchronously on this thread: the pool's threads may all be busy with the very statements that
+ * are to be stopped. `ASYNC` only flags the statement, so this returns at once.
+ */
+function killMarkedQuery(dataDir: string, marker: string): void {
+  const session = new Session(dataDir);
+  try {
+    session.query(
+      `KILL QUERY WHERE query LIKE ${stringLiteral(`%${marker}%`)} AND query_id != queryID() ASYNC`,
+    );
+  } finally {
+    session.close();
+  }
+}
+
+/** ClickHouse's default `async_insert_busy_timeout_max_ms`: a queued insert waits at most this long. */
+const DEFAULT_ASYNC_BUSY_TIMEOUT_MS = 200;
+/** ClickHouse's default `wait_for_async_insert_timeout`, seconds. */
+const DEFAULT_ASYNC_WAIT_TIMEOUT_S = 120;
+
 const gzip = promisify(zlib.gzip);
 const deflate = promisify(zlib.deflate);
 const brotliCompress = promisify(zlib.brotliCompress);
@@ -442,23 +473,105 @@ async function encodeResponse(
   req: IncomingMessage,
   url: URL,
   body: Uint8Array,
+  level: number | undefined,
 ): Promise<{ body: Uint8Array; encoding?: string }> {
   if (!truthy(url.searchParams.get('enable_http_compression')) || body.length === 0) return { body };
   const accepted = (req.headers['accept-encoding'] ?? '').toLowerCase();
-  if (accepted.includes('gzip')) return { body: await gzip(body), encoding: 'gzip' };
+  const zlibOptions = level !== undefined ? { level: Math.min(9, Math.max(1, level)) } : {};
+  if (accepted.includes('gzip')) return { body: await gzip(body, zlibOptions), encoding: 'gzip' };
   if (accepted.includes('br')) return { body: await brotliCompress(body), encoding: 'br' };
-  if (accepted.includes('deflate')) return { body: await deflate(body), encoding: 'deflate' };
+  if (accepted.includes('deflate')) return { body: await deflate(body, zlibOptions), encoding: 'deflate' };
   return { body };
 }
 
 export async function startClickHouseServer(opts: ClickHouseServerOptions): Promise<ClickHouseServer> {
   const host = opts.host ?? '127.0.0.1';
+  const users = new Map(
+    (
+      opts.users ?? [{ name: opts.user ?? 'default', password: opts.password ?? '', grants: ['ALL ON *.*'] }]
+    ).map((user) => [user.name, { user, check: grantChecker(user) }] as const),
+  );
   mkdirSync(opts.dataDir, { recursive: true });
   // Holds the engine on this data directory for the server's lifetime; request sessions join it.
   const engine = new Session(opts.dataDir);
   await engine.queryAsync('CREATE DATABASE IF NOT EXISTS edgebear');
+  // The zone the engine really uses (the host's TZ unless a query sets session_timezone).
+  const serverTimezone = (await engine.queryAsync('SELECT timezone()', { format: 'TSVRaw' })).text().trim();
+  const asyncInserts = new AsyncInsertQueue<ChdbResult | undefined>();
 
   const inFlight = new Set<Promise<void>>();
+
+  /** Authenticates the request's user, or throws AUTHENTICATION_FAILED as a server does. */
+  function authenticate(req: IncomingMessage, url: URL) {
+    const credentials = requestCredentials(req, url);
+    const known = users.get(credentials.user);
+    // The comparison runs for unknown users too, so timing does not reveal which names exist.
+    const passwordMatches = sameSecret(credentials.password, known?.user.password ?? randomUUID());
+    if (known === undefined || !passwordMatches) {
+      // Drain the body so the client sees the 401 rather than a reset connection.
+      req.resume();
+      throw new ClickHouseHttpError(
+        516,
+        'AUTHENTICATION_FAILED',
+        `${credentials.user}: Authentication failed: password is incorrect, or there is no user with such name`,
+        401,
+      );
+    }
+    return known;
+  }
+
+  /**
+   * An `async_insert = 1` insert: queued, written with the others of its shape after the busy
+   * timeout. With `wait_for_async_insert = 1` (the default) the answer waits for that write;
+   * with 0 it comes at once, before the rows are readable, and a failure is only logged.
+   */
+  async function queueInsert(request: QueryRequest, userName: string): Promise<ChdbResult | undefined> {
+    const busyMs = numericSetting(
+      request.bridge,
+      'async_insert_busy_timeout_ms',
+      numericSetting(request.bridge, 'async_insert_busy_timeout_max_ms', DEFAULT_ASYNC_BUSY_TIMEOUT_MS),
+    );
+    const dedupe = request.bridge.get('async_insert_deduplicate');
+    const write: QueryRequest = {
+      ...request,
+      // Written as the synchronous insert a flush performs, de-duplicated as async_insert_deduplicate says.
+      settings: [
+        ...request.settings,
+        ...(dedupe !== undefined ? [['insert_deduplicate', dedupe] as [string, string]] : []),
+      ],
+    };
+    const shape = request.settings.filter(([name]) => name !== 'insert_deduplication_token');
+    const key = JSON.stringify([userName, request.database, request.statement, shape]);
+    const written = asyncInserts.enqueue(key, busyMs, () => runQuery(opts.dataDir, write));
+    const wait = request.bridge.get('wait_for_async_insert');
+    if (wait !== undefined && !settingIsOn(wait)) {
+      written.catch((error: unknown) => {
+        if (opts.log === true)
+          console.log(`async insert failed after its answer: ${describeFailure(error).body}`);
+      });
+      return undefined;
+    }
+    const timeoutS = numericSetting(
+      request.bridge,
+      'wait_for_async_insert_timeout',
+      DEFAULT_ASYNC_WAIT_TIMEOUT_S,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ClickHouseHttpError(159, 'TIMEOUT_EXCEEDED', 'Wait for async insert timeout exceeded', 500),
+          ),
+        timeoutS * 1000,
+      );
+    });
+    try {
+      return await Promise.race([written, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function handleQuery(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const started = performance.now();
@@ -466,30 +579,41 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     const baseHeaders: Record<string, string> = {
       'X-ClickHouse-Query-Id': queryId,
       'X-ClickHouse-Server-Display-Name': 'edgebear-local',
-      'X-ClickHouse-Timezone': 'UTC',
+      'X-ClickHouse-Timezone': serverTimezone,
     };
     let request: QueryRequest | undefined;
     try {
-      const credentials = requestCredentials(req, url);
-      if (!(credentials.user === opts.user && sameSecret(credentials.password, opts.password))) {
-        // Drain the body so the client sees the 401 rather than a reset connection.
-        req.resume();
-        throw new ClickHouseHttpError(
-          516,
-          'AUTHENTICATION_FAILED',
-          `${credentials.user}: Authentication failed: password is incorrect, or there is no user with such name`,
-          401,
-        );
-      }
+      const user = authenticate(req, url);
       request = await parseQueryRequest(req, url);
-      const result = await runQuery(opts.dataDir, request);
+      const sessionTimezone = request.settings.find(([name]) => name === 'session_timezone')?.[1];
+      if (sessionTimezone) baseHeaders['X-ClickHouse-Timezone'] = sessionTimezone;
+      user.check(requiredGrant(request.statement, request.database, new Map(request.params)));
+
+      let result: ChdbResult | undefined;
+      if (request.kind === 'insert' && settingIsOn(request.bridge.get('async_insert'))) {
+        result = await queueInsert(request, user.user.name);
+      } else if (
+        request.kind === 'select' &&
+        settingIsOn(request.bridge.get('cancel_http_readonly_queries_on_client_close'))
+      ) {
+        result = await runCancellable(res, request);
+      } else {
+        result = await runQuery(opts.dataDir, request);
+      }
       const summary = summarize(request, result, performance.now() - started);
-      const output = result.bytes();
-      const encoded = await encodeResponse(req, url, output);
+      const output = result?.bytes() ?? new Uint8Array();
+      const level = request.bridge.has('http_zlib_compression_level')
+        ? numericSetting(request.bridge, 'http_zlib_compression_level', 3)
+        : undefined;
+      const encoded = await encodeResponse(req, url, output, level);
       res.writeHead(200, {
         ...baseHeaders,
         'Content-Type': contentTypeFor(request.format),
         'X-ClickHouse-Format': request.format,
+        // The result is complete before anything is sent, so one progress header says it all.
+        ...(settingIsOn(request.bridge.get('send_progress_in_http_headers'))
+          ? { 'X-ClickHouse-Progress': JSON.stringify(summary) }
+          : {}),
         'X-ClickHouse-Summary': JSON.stringify(summary),
         ...(encoded.encoding !== undefined ? { 'Content-Encoding': encoded.encoding } : {}),
         'Content-Length': String(encoded.body.length),
@@ -509,6 +633,32 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
       }
       res.end(body);
       logLine(req, failure.status, started, request?.query ?? failure.body);
+    }
+  }
+
+  /**
+   * A read-only statement under `cancel_http_readonly_queries_on_client_close = 1`: when the client
+   * goes away before the answer, the statement is killed, as a server does, so it stops using a
+   * thread (the bridge runs at most libuv's four statements at once).
+   */
+  async function runCancellable(res: ServerResponse, request: QueryRequest): Promise<ChdbResult> {
+    const marker = `edgebear-bridge-query ${randomUUID()}`;
+    let done = false;
+    const onClose = () => {
+      if (done || res.writableEnded) return;
+      try {
+        killMarkedQuery(opts.dataDir, marker);
+      } catch (error) {
+        if (opts.log === true) console.log(`could not cancel a query: ${describeFailure(error).body}`);
+      }
+    };
+    res.once('close', onClose);
+    try {
+      // Appended, not prepended, so positions in the engine's syntax errors stay the client's.
+      return await runQuery(opts.dataDir, { ...request, query: `${request.query}\n/* ${marker} */` });
+    } finally {
+      done = true;
+      res.off('close', onClose);
     }
   }
 
@@ -556,11 +706,16 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
   let closing: Promise<void> | undefined;
   return {
     url,
+    get pendingAsyncInserts() {
+      return asyncInserts.pendingCount;
+    },
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await Promise.allSettled([...inFlight]);
+        // Queued async inserts are written before the engine stops, as a server flushes on shutdown.
+        await asyncInserts.flushAll();
         server.closeAllConnections();
         await stopped;
         engine.close();

@@ -15,7 +15,7 @@ export interface StatementInfo {
   multipleStatements: boolean;
 }
 
-type Token =
+export type Token =
   | { type: 'word'; text: string; start: number; end: number }
   | { type: 'punct'; text: string; start: number; end: number }
   | { type: 'literal'; start: number; end: number };
@@ -27,7 +27,7 @@ const ROW_STATEMENTS = new Set(['SELECT', 'WITH', 'SHOW', 'DESC', 'DESCRIBE', 'E
  * Yields tokens with comments and whitespace removed. Strings and quoted identifiers become one
  * `literal` token, so a `;` or `FORMAT` inside them never counts.
  */
-function* tokenize(sql: string): Generator<Token> {
+export function* tokenize(sql: string): Generator<Token> {
   let i = 0;
   const n = sql.length;
   while (i < n) {
