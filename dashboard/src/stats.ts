@@ -5,7 +5,7 @@
 import { ApiError, post } from './api';
 import { type DateRange, dateRangeParam, type TimeDimension, timeDimension } from './lib/date-range';
 import { type FilterChip, toV2Filters, type V2Filter } from './lib/filters';
-import type { PerformanceRow } from './lib/performance';
+import { type PerformanceRow, performanceFilters } from './lib/performance';
 
 /** Which site, and the headers that prove the caller may read it. */
 export interface StatsAccess {
@@ -217,7 +217,7 @@ export function performance(
     {
       site_id: access.domain,
       date_range: dateRangeParam(view.range),
-      filters: toV2Filters(view.chips),
+      filters: performanceFilters(toV2Filters(view.chips)).applied,
       dimension,
       ...(limit === undefined ? {} : { limit }),
       ...(total ? { total: true } : {}),

@@ -146,6 +146,13 @@ describe('filter editor and segments', () => {
       await page.getByRole('button', { name: 'Really delete segment German, not pricing' }).click();
       await page.getByText('No saved segments yet.').waitFor();
       await poll(() => kpi(page, 'visitors')).toBe('3');
+
+      // Page loads carry no UTM value: the performance panel answers without that filter, and says so.
+      await page.goto(`${workerUrl()}/sites/${siteId}?period=day&f=visit:utm_source!~newsletter`);
+      await poll(() => kpi(page, 'visitors')).toBe('3');
+      const performance = page.locator('[data-panel=performance]');
+      await performance.getByText('Not filtered by UTM source').waitFor();
+      expect(await performance.getByRole('alert').count()).toBe(0);
       expect(problems).toEqual([]);
     } catch (error) {
       await mkdir(join(import.meta.dirname, '../../.tmp'), { recursive: true });

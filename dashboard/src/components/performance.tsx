@@ -6,9 +6,17 @@ import { useMemo, useState } from 'preact/hooks';
 import { downloadText, useAsync } from '../hooks';
 import { csvFileName, toCsv } from '../lib/csv';
 import { rangeSlug } from '../lib/date-range';
-import type { FilterChip } from '../lib/filters';
+import { dimensionLabel, type FilterChip, toV2Filters } from '../lib/filters';
 import { formatMs, formatNumber, formatPercent } from '../lib/format';
-import { bandShares, type PerformanceRow, PHASES, rate, timingPhases, VITALS } from '../lib/performance';
+import {
+  bandShares,
+  type PerformanceRow,
+  PHASES,
+  performanceFilters,
+  rate,
+  timingPhases,
+  VITALS,
+} from '../lib/performance';
 import { labelToSeconds } from '../lib/series';
 import { performance, performanceTimeDimension, type StatsAccess, type View } from '../stats';
 import { Chart } from './chart';
@@ -172,6 +180,8 @@ export function PerformancePanel({
   };
 
   const error = overTime.error ?? perPage.error;
+  // Filters a page load cannot answer (goals, sources, segments…) are left out, and said so.
+  const skipped = performanceFilters(toV2Filters(view.chips)).skipped;
   return (
     <section class="card panel performance wide" aria-labelledby="performance-title" data-panel="performance">
       <header class="panel-head">
@@ -179,6 +189,12 @@ export function PerformancePanel({
         <span class="hint">{overall ? `${formatNumber(overall.samples)} page loads` : ''}</span>
       </header>
       {error ? <ErrorMessage error={error} /> : null}
+      {skipped.length > 0 ? (
+        <p class="hint" data-testid="performance-unfiltered">
+          Not filtered by {skipped.map(dimensionLabel).join(', ')}: timings filter by page, hostname, country,
+          device, browser and OS only.
+        </p>
+      ) : null}
       <h3>Web vitals (75th percentile)</h3>
       {overTime.loading && !overTime.data ? <Loading /> : <Vitals row={overall} />}
       <div class="panel-head">

@@ -88,3 +88,34 @@ export function bandShares(bands: Bands | undefined): Bands | null {
     poor: (bands.poor / total) * 100,
   };
 }
+
+/**
+ * Dimensions the performance endpoint filters by (functions/performance/query.ts): the page and
+ * what the visitor's address and browser say. A page load has no goal, source or custom property,
+ * so the panel answers without those filters and says which it left out.
+ */
+export const PERFORMANCE_FILTER_DIMENSIONS: readonly string[] = [
+  'event:page',
+  'event:hostname',
+  'visit:country',
+  'visit:device',
+  'visit:browser',
+  'visit:os',
+];
+
+/**
+ * The filters the performance endpoint takes, and the dimensions of those it cannot apply. A
+ * saved segment goes along: the endpoint writes its filters out, and names it in a 400 when they
+ * are not all of the dimensions above.
+ */
+export function performanceFilters<F extends readonly [string, string, readonly string[]]>(
+  filters: readonly F[],
+): { applied: F[]; skipped: string[] } {
+  const applied: F[] = [];
+  const skipped: string[] = [];
+  for (const filter of filters) {
+    if (PERFORMANCE_FILTER_DIMENSIONS.includes(filter[1]) || filter[1] === 'segment') applied.push(filter);
+    else if (!skipped.includes(filter[1])) skipped.push(filter[1]);
+  }
+  return { applied, skipped };
+}

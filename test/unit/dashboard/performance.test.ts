@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { bandShares, rate, timingPhases } from '../../../dashboard/src/lib/performance';
+import {
+  bandShares,
+  PERFORMANCE_FILTER_DIMENSIONS,
+  performanceFilters,
+  rate,
+  timingPhases,
+} from '../../../dashboard/src/lib/performance';
 import { labelToSeconds, timeSeries } from '../../../dashboard/src/lib/series';
+import { FILTER_DIMENSIONS } from '../../../functions/performance/query';
 
 const p = (p50: number) => ({ p50, p75: p50, p95: p50 });
 
@@ -80,5 +87,30 @@ describe('time series', () => {
 
   it('has no previous series without a comparison', () => {
     expect(timeSeries(undefined, [{ dimensions: ['2026-11-01'], metrics: [1] }]).previous).toBeNull();
+  });
+});
+
+describe('performanceFilters', () => {
+  it('offers the dimensions the performance endpoint takes', () => {
+    expect([...PERFORMANCE_FILTER_DIMENSIONS].sort()).toEqual([...FILTER_DIMENSIONS].sort());
+  });
+
+  it('keeps the filters timings can answer and names the others once', () => {
+    const filters: [string, string, string[]][] = [
+      ['is', 'event:page', ['/pricing']],
+      ['is', 'event:goal', ['Signup']],
+      ['contains', 'visit:country', ['D']],
+      ['is', 'segment', ['4']],
+      ['is_not', 'event:goal', ['Purchase']],
+    ];
+    expect(performanceFilters(filters)).toEqual({
+      applied: [
+        ['is', 'event:page', ['/pricing']],
+        ['contains', 'visit:country', ['D']],
+        ['is', 'segment', ['4']],
+      ],
+      skipped: ['event:goal'],
+    });
+    expect(performanceFilters([])).toEqual({ applied: [], skipped: [] });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planFunnel, stepResults } from '../../../functions/funnels/plan';
 import type { GoalDefinition } from '../../../functions/goals/goal';
+import type { Filter } from '../../../functions/stats/validate';
 
 const STEPS: GoalDefinition[] = [
   { kind: 'page', displayName: 'Visit /pricing', pagePath: '/pricing' },
@@ -58,20 +59,20 @@ describe('planFunnel', () => {
   });
 
   it('answers location, device and event filters in the same pass over events', () => {
-    const country = {
+    const country: Filter = {
       kind: 'condition',
       op: 'is',
       dimension: 'visit:country',
       values: ['DE'],
       caseSensitive: true,
-    } as const;
-    const page = {
+    };
+    const page: Filter = {
       kind: 'condition',
       op: 'is',
       dimension: 'event:page',
       values: ['/about'],
       caseSensitive: true,
-    } as const;
+    };
     const range = { from: 1_760_000_000, to: 1_760_086_400 };
     // A location is the same on every event of a visit: the step rows themselves answer it.
     const plan = planFunnel({ siteId: 7, range, steps: STEPS, filters: [country] });
