@@ -301,6 +301,12 @@ describe('dashboard', () => {
         await poll(() => panelRows(page, panel), `${panel} / ${tab}`).toContain(label);
       }
     }
+    // Visits without a UTM tag (B, C, D) are Plausible's "(not set)" row, not a blank one.
+    await page
+      .locator('[data-panel="sources"]')
+      .getByRole('tab', { name: 'UTM source', exact: true })
+      .click();
+    await poll(() => panelRows(page, 'sources')).toEqual(['(not set)', 'newsletter']);
     // Tabs work from the keyboard: arrows move between them.
     await page.locator('[data-panel="devices"]').getByRole('tab', { name: 'Devices' }).click();
     await page.keyboard.press('ArrowRight');
