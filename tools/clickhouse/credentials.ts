@@ -24,13 +24,18 @@ export function parseDevVars(text: string): Map<string, string> {
 }
 
 /**
- * The password of the local ClickHouse: `CLICKHOUSE_PASSWORD` from the environment, else from
+ * A password of the local ClickHouse: `name` (CLICKHOUSE_PASSWORD for the ingest user,
+ * CLICKHOUSE_MAINTENANCE_PASSWORD for the maintenance user) from the environment, else from
  * `.dev.vars` (so the Worker and the local server agree without extra setup), else empty.
  */
-export function localClickHousePassword(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  const fromEnv = env.CLICKHOUSE_PASSWORD;
+export function localClickHousePassword(
+  name: 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_MAINTENANCE_PASSWORD' = 'CLICKHOUSE_PASSWORD',
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): string {
+  const fromEnv = env[name];
   if (fromEnv !== undefined) return fromEnv;
   const devVarsPath = join(cwd, '.dev.vars');
   if (!existsSync(devVarsPath)) return '';
-  return parseDevVars(readFileSync(devVarsPath, 'utf8')).get('CLICKHOUSE_PASSWORD') ?? '';
+  return parseDevVars(readFileSync(devVarsPath, 'utf8')).get(name) ?? '';
 }

@@ -1,10 +1,13 @@
 /**
  * `npm run clickhouse`: local ClickHouse on 127.0.0.1:8123 (or CLICKHOUSE_PORT), data under
- * `.data/clickhouse`, user `default`, password from CLICKHOUSE_PASSWORD or `.dev.vars`.
+ * `.data/clickhouse` (or CLICKHOUSE_DATA_DIR), with Edgebear's two users (tools/clickhouse/users.ts):
+ * `default` with CLICKHOUSE_PASSWORD and `maintenance` with CLICKHOUSE_MAINTENANCE_PASSWORD, each
+ * from the environment or `.dev.vars`. The engine's time zone is the host's (TZ), as on a server.
  */
 import { resolve } from 'node:path';
 import { localClickHousePassword } from './credentials';
 import { startClickHouseServer } from './server';
+import { localUsers } from './users';
 
 const port = Number(process.env.CLICKHOUSE_PORT ?? 8123);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -12,13 +15,15 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(1);
 }
 
-const dataDir = resolve('.data/clickhouse');
+const dataDir = resolve(process.env.CLICKHOUSE_DATA_DIR ?? '.data/clickhouse');
 const server = await startClickHouseServer({
   port,
   host: '127.0.0.1',
   dataDir,
-  user: 'default',
-  password: localClickHousePassword(),
+  users: localUsers({
+    password: localClickHousePassword(),
+    maintenancePassword: localClickHousePassword('CLICKHOUSE_MAINTENANCE_PASSWORD'),
+  }),
   log: process.env.CLICKHOUSE_LOG === '1',
 });
 console.log(`ClickHouse (chDB) ready at ${server.url}, data in ${dataDir}`);
