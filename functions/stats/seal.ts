@@ -12,6 +12,7 @@
  * run seals the day again.
  */
 import type { ClickHouseClient } from '@clickhouse/client-web';
+import { commandWithBodyParams, PARAMS_IN_BODY } from '../../workers/clickhouse/body-params';
 import { DIMENSIONS, SESSION_COLUMNS, type SessionColumn } from './schema';
 
 /** How long after midnight UTC a day waits before it is sealed. */
@@ -180,6 +181,8 @@ export async function daysToSeal(
     // Only days that ended at least the grace period ago.
     query_params: { before: Math.floor((nowMs / 1000 - SEAL_GRACE_SECONDS) / 86_400) * 86_400, sites },
     format: 'JSONEachRow',
+    // A list of sites of any length.
+    ...PARAMS_IN_BODY,
   });
   return (await result.json<{ day: string; sites: (string | number)[] }>()).map((row) => ({
     day: row.day,
@@ -200,11 +203,12 @@ export async function sealDay(
     query: `SELECT site_id, sum(events) AS events FROM usage_hourly WHERE ${DAY_HOURS} GROUP BY site_id`,
     query_params: { day, sites },
     format: 'JSONEachRow',
+    ...PARAMS_IN_BODY,
   });
   const counts = await counted.json<{ site_id: number; events: string | number }>();
   const params = { day, version, sites };
   for (const statement of SEAL_STATEMENTS) {
-    await client.command({
+    await commandWithBodyParams(client, {
       query: statement,
       query_params: params,
       // Lets a visit's columns carry their rollup names (`sum(pageviews) AS pageviews`).
