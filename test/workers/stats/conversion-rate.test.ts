@@ -97,9 +97,15 @@ const CASES: [string, Record<string, unknown>, { dimensions: string[]; metrics: 
 describe("conversion_rate: Plausible's divisor, the range's visitors across all dimensions", () => {
   for (const [name, body, results] of CASES) {
     it(name, async () => {
-      const res = await query(body);
-      expect(res.status).toBe(200);
-      expect(res.body.results).toEqual(results);
+      // Whole days (rollups where they can) and a date-time range (raw events) alike.
+      for (const date_range of [DAY, ['2026-10-05T00:00:00', '2026-10-05T23:59:59']]) {
+        const res = await query({ ...body, date_range });
+        expect({ date_range, status: res.status, results: res.body.results }).toEqual({
+          date_range,
+          status: 200,
+          results,
+        });
+      }
     });
   }
 
