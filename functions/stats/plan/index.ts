@@ -4,6 +4,7 @@
  * `raw.ts` over raw events, `combined.ts` several queries in one statement.
  */
 import { hasBehavioural } from '../validate';
+import { planGoalRollups } from './goal-rollups';
 import { planRaw } from './raw';
 import { chooseSource, planGoals, planPages, planSessions } from './rollup';
 import { planSealed } from './sealed';
@@ -22,6 +23,9 @@ export type { Plan, PlanInput, RollupSource, Source } from './shared';
 export function planQuery(input: PlanInput): Plan {
   // has_done / has_not_done look at other events of each visit: only raw events can tell.
   if (hasBehavioural(input.filters)) return planRaw(input);
+  // Configured goals: the rollups answer the unfiltered goals breakdown (./goal-rollups.ts).
+  const goals = planGoalRollups(input, planQuery);
+  if (goals) return goals;
   const sealed = planSealed(input);
   if (sealed) return sealed;
   switch (chooseSource(input)) {

@@ -102,11 +102,25 @@ describe('planning has_done and revenue', () => {
     expect(Object.values(plan.params)).toContainEqual(["x' OR 1=1 --"]);
   });
 
-  it('revenue columns come from the raw plan of configured goals', () => {
+  it('revenue columns come from the revenue goals’ own events, beside the rollups or in the raw plan', () => {
+    // Unfiltered: the event-name rollup counts each goal, and only custom events are read for money.
     const plan = planQuery({ ...base, dimensions: ['event:goal'], goals: GOALS, revenue: ['total_revenue'] });
-    expect(plan.source).toBe('raw');
+    expect(plan.source).toBe('goals');
     expect(plan.sql).toContain('AS m_total_revenue');
-    expect(plan.sql).toContain('sumIf(e.revenue_amount');
+    expect(plan.sql).toContain("e.kind = 'custom' AND has(");
     expect(plan.sql).not.toContain('EUR');
+    // Under a filter the raw plan answers.
+    const filtered = planQuery({
+      ...base,
+      dimensions: ['event:goal'],
+      goals: GOALS,
+      revenue: ['total_revenue'],
+      filters: [
+        { kind: 'condition', op: 'is', dimension: 'visit:country', values: ['DE'], caseSensitive: true },
+      ],
+    });
+    expect(filtered.source).toBe('raw');
+    expect(filtered.sql).toContain('sumIf(e.revenue_amount');
+    expect(filtered.sql).not.toContain('EUR');
   });
 });
