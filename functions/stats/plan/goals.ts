@@ -1,10 +1,11 @@
 /**
  * `event:goal` when a site has goals configured (functions/goals, docs/goals.md): each goal row
  * counts the visitors who completed it, Plausible's semantics. The rollups and sealed days hold
- * custom events by name only, so they cannot say which pageviews matched `/blog/**` or how far
- * a page was scrolled: a query that names `event:goal` of such a site is always planned over raw
- * events (rollup.ts and sealed.ts ask {@link goalsInPlay} and step aside). A site without goals
- * keeps the old meaning, its custom event names, and every plan that answers it.
+ * custom events by name and pages by path, so they cannot say which pageviews matched `/blog/**`
+ * or how far a page was scrolled: a query that names `event:goal` of such a site is planned over
+ * raw events (rollup.ts and sealed.ts ask {@link goalsInPlay} and step aside), except the
+ * unfiltered breakdown of goals that are all event names and exact paths (./goal-rollups.ts). A
+ * site without goals keeps the old meaning, its custom event names, and every plan that answers it.
  */
 
 import type { GoalDefinition } from '../../goals/goal';
