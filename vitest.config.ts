@@ -33,6 +33,8 @@ export default defineConfig({
                 CLICKHOUSE_URL: TEST_CLICKHOUSE.url,
                 CLICKHOUSE_USER: TEST_CLICKHOUSE.user,
                 CLICKHOUSE_PASSWORD: TEST_CLICKHOUSE.password,
+                CLICKHOUSE_MAINTENANCE_USER: TEST_CLICKHOUSE.maintenanceUser,
+                CLICKHOUSE_MAINTENANCE_PASSWORD: TEST_CLICKHOUSE.maintenancePassword,
                 METRICS_TOKEN: 'test-metrics-token',
                 ADMIN_TOKEN: 'test-admin-token',
                 ENVIRONMENT: 'test',

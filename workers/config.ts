@@ -197,6 +197,8 @@ export function configOf(env: Env): Config {
 /** Secrets production cannot do without; each names what breaks without it (docs/deploy.md). */
 const REQUIRED_SECRETS = {
   CLICKHOUSE_PASSWORD: 'ClickHouse rejects the Worker: no events are stored, no stats are read',
+  CLICKHOUSE_MAINTENANCE_PASSWORD:
+    'the crons cannot sign in to ClickHouse: no day is sealed (dashboards slow down), deleted sites are never purged',
   IP_KEY_SECRET: 'limits keyed by IP fail closed',
   MAIL_API_TOKEN: 'no account mail (verification, password reset) is sent',
   TOTP_ENCRYPTION_KEY: 'two-factor authentication cannot be set up or used',
@@ -246,6 +248,13 @@ export function configProblems(env: Env): ConfigProblem[] {
     problems.push({
       name: 'CLICKHOUSE_URL',
       effect: 'not an https:// URL: no events are stored, no stats are read',
+    });
+  }
+  // The maintenance user's grants are not the ingest user's (docs/clickhouse.md, "Users and grants").
+  if (!env.CLICKHOUSE_MAINTENANCE_USER) {
+    problems.push({
+      name: 'CLICKHOUSE_MAINTENANCE_USER',
+      effect: 'not set: no day is sealed (dashboards slow down), deleted sites are never purged',
     });
   }
   if (!isHttpsUrl(env.APP_URL)) {

@@ -2,10 +2,12 @@ import type { EventBatchMessage } from './events/record';
 
 /**
  * Secrets the Worker can run without (`wrangler secret put`, .dev.vars). The ones production
- * requires (CLICKHOUSE_PASSWORD, IP_KEY_SECRET, MAIL_API_TOKEN, TOTP_ENCRYPTION_KEY,
- * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET) are listed in wrangler.toml's
- * `[env.production.secrets]`, so the generated types already declare them. Without the Stripe
- * ones (development, tests) the billing routes answer 503 billing_not_configured.
+ * requires (CLICKHOUSE_PASSWORD, CLICKHOUSE_MAINTENANCE_PASSWORD, IP_KEY_SECRET, MAIL_API_TOKEN,
+ * TOTP_ENCRYPTION_KEY, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, MAIL_LINK_SECRET) are listed in
+ * wrangler.toml's `[env.production.secrets]`, so the generated types already declare them.
+ * Without the Stripe ones (development, tests) the billing routes answer 503
+ * billing_not_configured; without CLICKHOUSE_MAINTENANCE_PASSWORD the crons that seal days and
+ * delete sites fail (workers/clickhouse/client.ts, `maintenanceClickhouse`).
  */
 interface OptionalSecrets {
   /** Bearer token for GET /metrics; without it /metrics answers 503 not_configured. */

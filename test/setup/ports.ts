@@ -10,6 +10,9 @@ export const TEST_CLICKHOUSE = {
   url: `http://127.0.0.1:${18123 + OFFSET}`,
   user: 'default',
   password: 'test-password',
+  /** The crons' user (CLICKHOUSE_MAINTENANCE_USER), with the grants production gives it. */
+  maintenanceUser: 'maintenance',
+  maintenancePassword: 'test-maintenance-password',
   database: 'edgebear',
 } as const;
 

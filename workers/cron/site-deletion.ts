@@ -1,4 +1,4 @@
-import { clickhouse } from '../clickhouse/client';
+import { type MaintenanceEnv, maintenanceClickhouse } from '../clickhouse/client';
 import type { Env } from '../env';
 import { log } from '../observability/log';
 
@@ -14,8 +14,8 @@ const SITES_PER_RUN = 50;
  * later is deleted from without touching this job. (Materialized views store nothing
  * themselves; they write into the `*_hourly` tables.)
  */
-async function siteTables(env: Env): Promise<string[]> {
-  const result = await clickhouse(env).query({
+async function siteTables(env: MaintenanceEnv): Promise<string[]> {
+  const result = await maintenanceClickhouse(env).query({
     query: `SELECT name FROM system.tables
              WHERE database = currentDatabase() AND engine LIKE '%MergeTree'
                AND name IN (SELECT table FROM system.columns WHERE database = currentDatabase() AND name = 'site_id')
@@ -30,7 +30,8 @@ async function siteTables(env: Env): Promise<string[]> {
 
 /**
  * Hard delete: sites soft-deleted more than 72 h ago (delete_after <= now) lose all their
- * ClickHouse rows, then their D1 rows (the site and its API keys).
+ * ClickHouse rows, then their D1 rows (the site and its API keys). ClickHouse is deleted from as
+ * the maintenance user: the ingest user has no ALTER grant (docs/clickhouse.md, "Users and grants").
  *
  * Order and checks make it safe to re-run at any point: the ClickHouse deletes are mutations run
  * with mutations_sync = 2 (the call returns when every replica has applied them), then a count
@@ -48,7 +49,7 @@ export async function hardDeleteSites(env: Env, nowMs: number): Promise<{ delete
   const ids = due.results.map((row) => row.id);
   if (ids.length === 0) return { deleted: 0 };
 
-  const client = clickhouse(env);
+  const client = maintenanceClickhouse(env);
   const tables = await siteTables(env);
   // One mutation per table, all at once: each rewrites its table's parts, and waiting for them one
   // after another made a run as slow as their sum.

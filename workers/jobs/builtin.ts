@@ -1,6 +1,6 @@
 import { sealDays } from '../../functions/stats/seal';
 import { meterUsage } from '../billing/metering';
-import { clickhouse } from '../clickhouse/client';
+import { maintenanceClickhouse } from '../clickhouse/client';
 import { configOf } from '../config';
 import { hardDeleteSites } from '../cron/site-deletion';
 import { rotateSalts } from '../ingest/salts';
@@ -32,7 +32,8 @@ export const sealDaysJob: Job = {
     const maxDays = configOf(env).sealDaysPerRun;
     // Unsealed days are read from the hourly rollups: slower, never wrong.
     if (maxDays === 0) return { items: 0, detail: 'off (SEAL_DAYS_PER_RUN=0)' };
-    const result = await sealDays(clickhouse(env), now, { maxDays });
+    // Sealing writes `stats_*` and deletes superseded versions: the maintenance user's grants.
+    const result = await sealDays(maintenanceClickhouse(env), now, { maxDays });
     log('info', 'days sealed', {
       siteDays: result.sealed,
       days: result.days.length,

@@ -87,6 +87,8 @@ describe('configProblems', () => {
     ENVIRONMENT: 'production',
     CLICKHOUSE_URL: 'https://clickhouse.example.com',
     CLICKHOUSE_PASSWORD: 'p',
+    CLICKHOUSE_MAINTENANCE_USER: 'edgebear_maintenance',
+    CLICKHOUSE_MAINTENANCE_PASSWORD: 'mp',
     IP_KEY_SECRET: 'i',
     MAIL_API_TOKEN: 'm',
     TOTP_ENCRYPTION_KEY: 't',
@@ -109,6 +111,7 @@ describe('configProblems', () => {
     const problems = configProblems(env({ ...complete, ENVIRONMENT: 'staging', IP_KEY_SECRET: '' }));
     expect(problems).toEqual([{ name: 'IP_KEY_SECRET', effect: expect.stringContaining('fail closed') }]);
     expect(missingSecrets(env({ ENVIRONMENT: 'production' })).sort()).toEqual([
+      'CLICKHOUSE_MAINTENANCE_PASSWORD',
       'CLICKHOUSE_PASSWORD',
       'IP_KEY_SECRET',
       'MAIL_API_TOKEN',
@@ -117,6 +120,17 @@ describe('configProblems', () => {
       'STRIPE_WEBHOOK_SECRET',
       'TOTP_ENCRYPTION_KEY',
     ]);
+  });
+
+  it('names a missing maintenance user or password: the crons never borrow the ingest user', () => {
+    const problems = configProblems(
+      env({ ...complete, CLICKHOUSE_MAINTENANCE_USER: '', CLICKHOUSE_MAINTENANCE_PASSWORD: '' }),
+    );
+    expect(problems.map((p) => p.name).sort()).toEqual([
+      'CLICKHOUSE_MAINTENANCE_PASSWORD',
+      'CLICKHOUSE_MAINTENANCE_USER',
+    ]);
+    expect(problems[0]?.effect).toMatch(/sealed|purged/);
   });
 
   it('refuses a plain-HTTP or missing ClickHouse URL and APP_URL in production', () => {

@@ -106,6 +106,8 @@ describe('GET /api/health', () => {
   const complete: Partial<Env> = {
     CLICKHOUSE_URL: 'https://clickhouse.example.com',
     CLICKHOUSE_PASSWORD: 'p',
+    CLICKHOUSE_MAINTENANCE_USER: 'edgebear_maintenance',
+    CLICKHOUSE_MAINTENANCE_PASSWORD: 'mp',
     IP_KEY_SECRET: 'i',
     MAIL_API_TOKEN: 'm',
     TOTP_ENCRYPTION_KEY: 't',

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SiteJson } from '../../../functions/sites/store';
 import { sealDays } from '../../../functions/stats/seal';
-import { clickhouse } from '../../../workers/clickhouse/client';
+import { maintenanceClickhouse } from '../../../workers/clickhouse/client';
 import type { EventRecord } from '../../../workers/events/record';
 import { signUp, type TestAccount } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
@@ -182,7 +182,7 @@ describe('event:goal', () => {
     const visitors = [{ dimensions: [], metrics: [5] }];
     const ask = [{ metrics: ['visitors'] }, BY_GOAL];
     expect(await batch(ask)).toEqual([visitors, EXPECTED]);
-    await sealDays(clickhouse(testEnv), Date.now(), { sites: [site.id] });
+    await sealDays(maintenanceClickhouse(testEnv), Date.now(), { sites: [site.id] });
     expect((await query(BY_GOAL)).body.results).toEqual(EXPECTED);
     expect(await batch(ask)).toEqual([visitors, EXPECTED]);
     // Other panels of the same site still read their rollups and sealed days as before.

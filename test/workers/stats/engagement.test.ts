@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SiteJson } from '../../../functions/sites/store';
 import { sealDays } from '../../../functions/stats/seal';
-import { clickhouse } from '../../../workers/clickhouse/client';
+import { maintenanceClickhouse } from '../../../workers/clickhouse/client';
 import type { EventRecord } from '../../../workers/events/record';
 import { signUp, type TestAccount } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
@@ -140,7 +140,7 @@ describe('exit_rate', () => {
       return ((await res.json()) as { results: { results: unknown[] }[] }).results.map((r) => r.results);
     };
     expect(await batch()).toEqual([[{ dimensions: [], metrics: [5] }], before.body.results]);
-    await sealDays(clickhouse(testEnv), Date.now(), { sites: [site.id] });
+    await sealDays(maintenanceClickhouse(testEnv), Date.now(), { sites: [site.id] });
     expect((await query(ask)).body.results).toEqual(before.body.results);
     expect(await batch()).toEqual([[{ dimensions: [], metrics: [5] }], before.body.results]);
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SiteJson } from '../../../functions/sites/store';
 import { sealDays } from '../../../functions/stats/seal';
-import { clickhouse } from '../../../workers/clickhouse/client';
+import { maintenanceClickhouse } from '../../../workers/clickhouse/client';
 import type { EventRecord } from '../../../workers/events/record';
 import { signUp, type TestAccount } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
@@ -248,7 +248,7 @@ describe('bounce rate and visit duration in an event:page breakdown: the visits 
     expect(batchedPage?.results).toEqual(pageRows);
     expect(batchedFilter?.results).toEqual(PAGE_ROWS);
 
-    await sealDays(clickhouse(testEnv), Date.now(), { sites: [site.id] });
+    await sealDays(maintenanceClickhouse(testEnv), Date.now(), { sites: [site.id] });
     expect((await query(asked)).body.results).toEqual(entryRows);
     expect((await query(byPage)).body.results).toEqual(pageRows);
     expect((await query(BY_PAGE)).body.results).toEqual(PAGE_ROWS);

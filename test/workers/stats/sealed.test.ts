@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SiteJson } from '../../../functions/sites/store';
 import { daysToSeal, SUPERSEDED_GRACE_SECONDS, sealDays } from '../../../functions/stats/seal';
-import { clickhouse } from '../../../workers/clickhouse/client';
+import { maintenanceClickhouse } from '../../../workers/clickhouse/client';
 import type { EventRecord } from '../../../workers/events/record';
 import { signUp, type TestAccount } from '../helpers/accounts';
 import { testEnv, workerFetch } from '../helpers/stack';
@@ -171,7 +171,7 @@ describe('sealed days', () => {
     // Every visit of the week but B1 (utm_source hn): 7 visits of 6 visitors.
     expect(before[notSet]?.body.results).toEqual([{ dimensions: ['(not set)'], metrics: [6, 7] }]);
 
-    const client = clickhouse(testEnv);
+    const client = maintenanceClickhouse(testEnv);
     const due = await daysToSeal(client, Date.now(), [site.id]);
     expect(due.map((d) => d.day)).toEqual(['2026-10-05', '2026-10-04', '2025-10-05']);
     const sealed = await sealDays(client, Date.now(), { sites: [site.id] });
@@ -201,7 +201,7 @@ describe('sealed days', () => {
   });
 
   it('a late event on a sealed day counts once its day is sealed again', async () => {
-    const client = clickhouse(testEnv);
+    const client = maintenanceClickhouse(testEnv);
     await sealDays(client, Date.now(), { sites: [site.id] });
     const kpi = { metrics: ['visitors', 'pageviews'], date_range: WEEK };
     const sealedFigures = (await ask(kpi)).body.results[0]?.metrics;

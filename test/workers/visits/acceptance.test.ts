@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SiteJson } from '../../../functions/sites/store';
 import { sealDays } from '../../../functions/stats/seal';
-import { clickhouse } from '../../../workers/clickhouse/client';
+import { maintenanceClickhouse } from '../../../workers/clickhouse/client';
 import { VISIT_ID_PLACEHOLDER } from '../../../workers/ingest/visitor';
 import { signUp, type TestAccount } from '../helpers/accounts';
 import { rows, testEnv } from '../helpers/stack';
@@ -116,7 +116,7 @@ describe('visits by the 30-minute rule, through the consumer', () => {
   });
 
   it('counts by hand from sealed days', async () => {
-    await sealDays(clickhouse(testEnv), Date.now(), { sites: [site.id] });
+    await sealDays(maintenanceClickhouse(testEnv), Date.now(), { sites: [site.id] });
     expect(await figures(ROLLUP)).toEqual(HAND);
   });
 });
