@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { isClickHouseUp } from '../tools/clickhouse/ping';
 import { startClickHouseServer } from '../tools/clickhouse/server';
+import { LOCAL_MAINTENANCE_USER, localUsers } from '../tools/clickhouse/users';
 import { pricesFromVars } from '../tools/stripe/prices';
 import { startStripeServer } from '../tools/stripe/server';
 import { runCronLoop } from './lib/cron-loop';
@@ -111,6 +112,7 @@ async function startLocalStripe(vars: Record<string, string>): Promise<{
 async function main(): Promise<void> {
   const vars = ensureDevVars();
   const password = vars.CLICKHOUSE_PASSWORD ?? '';
+  const maintenancePassword = vars.CLICKHOUSE_MAINTENANCE_PASSWORD ?? '';
 
   let closeClickHouse: (() => Promise<void>) | null = null;
   if (await isClickHouseUp(CLICKHOUSE_URL)) {
@@ -121,8 +123,7 @@ async function main(): Promise<void> {
       port: 8123,
       host: '127.0.0.1',
       dataDir: '.data/clickhouse',
-      user: 'default',
-      password,
+      users: localUsers({ password, maintenancePassword }),
     });
     closeClickHouse = server.close;
   }
@@ -130,7 +131,12 @@ async function main(): Promise<void> {
   const stripe = await startLocalStripe(vars);
 
   step('applying ClickHouse migrations');
-  await migrateClickHouse({ url: CLICKHOUSE_URL, user: 'default', password, database: 'edgebear' });
+  await migrateClickHouse({
+    url: CLICKHOUSE_URL,
+    user: LOCAL_MAINTENANCE_USER,
+    password: maintenancePassword,
+    database: 'edgebear',
+  });
 
   step('applying D1 migrations and seeding the demo site (demo.test)');
   applyLocalD1();
@@ -165,7 +171,7 @@ async function main(): Promise<void> {
     Demo site            ${WORKER_URL}/demo/
     Event endpoint       ${WORKER_URL}/api/event
     Metrics              ${WORKER_URL}/metrics  (Authorization: Bearer $METRICS_TOKEN from .dev.vars)
-    ClickHouse (HTTP)    ${CLICKHOUSE_URL}  (user default, password in .dev.vars)
+    ClickHouse (HTTP)    ${CLICKHOUSE_URL}  (users default and maintenance, passwords in .dev.vars)
     Local Stripe         ${stripe.url ?? 'not started (STRIPE_API_HOST in .dev.vars)'}  (test checkout and portal pages, events)
     Demo account         ${DEMO_EMAIL}  (password: DEMO_PASSWORD in .dev.vars; owns demo.test)
 `);

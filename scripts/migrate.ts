@@ -1,7 +1,9 @@
 /**
  * ClickHouse migrations: applies schema/clickhouse/*.sql in name order, once each, recording every
  * applied file in `<database>.schema_migrations`. Safe to re-run; a file already recorded is
- * skipped. `npm run migrate` runs it against CLICKHOUSE_URL (default the local server).
+ * skipped. `npm run migrate` runs it against CLICKHOUSE_URL (default the local server) as the
+ * maintenance user (CLICKHOUSE_MAINTENANCE_USER / CLICKHOUSE_MAINTENANCE_PASSWORD, default the
+ * local `maintenance` with the password in `.dev.vars`): the ingest user may not run DDL.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -9,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@clickhouse/client-web';
 import { localClickHousePassword } from '../tools/clickhouse/credentials';
 import { splitSqlStatements } from '../tools/clickhouse/sql';
+import { LOCAL_MAINTENANCE_USER } from '../tools/clickhouse/users';
 
 export interface MigrateClickHouseOptions {
   url: string;
@@ -98,8 +101,8 @@ async function main(): Promise<void> {
   const url = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
   await migrateClickHouse({
     url,
-    user: process.env.CLICKHOUSE_USER ?? 'default',
-    password: localClickHousePassword(),
+    user: process.env.CLICKHOUSE_MAINTENANCE_USER ?? LOCAL_MAINTENANCE_USER,
+    password: localClickHousePassword('CLICKHOUSE_MAINTENANCE_PASSWORD'),
     database: process.env.CLICKHOUSE_DATABASE ?? 'edgebear',
   });
 }

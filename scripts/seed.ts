@@ -32,6 +32,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@clickhouse/client-web';
 import { sealDays } from '../functions/stats/seal';
 import { localClickHousePassword } from '../tools/clickhouse/credentials';
+import { LOCAL_MAINTENANCE_USER } from '../tools/clickhouse/users';
 import { SESSION_SETTINGS } from '../workers/clickhouse/settings';
 import { FIRST_SEED_SITE_ID, type SeedSite, seedSites } from './lib/seed-catalog';
 import { SEED_COLUMNS, SiteTraffic, sharedCatalog } from './lib/seed-traffic';
@@ -308,11 +309,12 @@ async function main(): Promise<void> {
     `seed: wrote ${result.rows.toLocaleString('en-US')} events in ${result.seconds.toFixed(1)} s (${rate} rows/s); big site: ${result.sites[0]?.domain} id ${result.sites[0]?.id}`,
   );
 
-  // Ended days become sealed figures, as the 15-minute cron would make them (functions/stats/seal.ts).
+  // Ended days become sealed figures, as the 15-minute cron would make them (functions/stats/seal.ts),
+  // signed in as the cron is: the maintenance user (the ingest user may only insert into events).
   const client = createClient({
     url: opts.url,
-    username: opts.user,
-    password: opts.password,
+    username: process.env.CLICKHOUSE_MAINTENANCE_USER ?? LOCAL_MAINTENANCE_USER,
+    password: localClickHousePassword('CLICKHOUSE_MAINTENANCE_PASSWORD'),
     database: opts.database,
     request_timeout: 600_000,
     clickhouse_settings: SESSION_SETTINGS,

@@ -41,6 +41,8 @@ const LOCAL_VARS: Readonly<Record<string, string>> = {
 /** Local secrets, with the prefix Stripe's keys carry (the local Stripe accepts test keys only). */
 const LOCAL_SECRETS: Readonly<Record<string, string>> = {
   CLICKHOUSE_PASSWORD: '',
+  // The local ClickHouse's `maintenance` user (crons, migrations): tools/clickhouse/users.ts.
+  CLICKHOUSE_MAINTENANCE_PASSWORD: '',
   METRICS_TOKEN: '',
   ADMIN_TOKEN: '',
   IP_KEY_SECRET: '',

@@ -10,6 +10,7 @@ import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClickHouseServer } from '../../tools/clickhouse/server';
+import { LOCAL_MAINTENANCE_USER, localUsers } from '../../tools/clickhouse/users';
 import { localPriceVars, pricesFromVars } from '../../tools/stripe/prices';
 import { type StripeServer, startStripeServer } from '../../tools/stripe/server';
 import { migrateClickHouse } from '../migrate';
@@ -22,7 +23,7 @@ export interface StackOptions {
    * Use a ClickHouse that is already running (and migrated) instead of starting one. chDB is one
    * engine per process, so a test runner that already hosts one passes it here.
    */
-  externalClickHouse?: { url: string; password: string };
+  externalClickHouse?: { url: string; password: string; maintenancePassword?: string };
   workerPort: number;
   /** Extra vars for the Worker, e.g. GROUP_COMMIT_MS or rate limits. */
   vars?: Record<string, string>;
@@ -83,6 +84,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const persistTo = join(root, 'wrangler');
   const external = options.externalClickHouse;
   const password = external?.password ?? 'stack-password';
+  const maintenancePassword = external?.maintenancePassword ?? 'stack-maintenance-password';
   const clickhouseUrl = external?.url ?? `http://127.0.0.1:${options.clickhousePort}`;
 
   let server: { close(): Promise<void> } | null = null;
@@ -92,8 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: options.clickhousePort,
       host: '127.0.0.1',
       dataDir,
-      user: 'default',
-      password,
+      users: localUsers({ password, maintenancePassword }),
     });
   };
   const stopClickHouse = async (): Promise<void> => {
@@ -105,8 +106,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (!external)
     await migrateClickHouse({
       url: clickhouseUrl,
-      user: 'default',
-      password,
+      user: LOCAL_MAINTENANCE_USER,
+      password: maintenancePassword,
       database: 'edgebear',
       log: () => {},
     });
@@ -126,6 +127,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     APP_URL: workerUrl,
     CLICKHOUSE_URL: clickhouseUrl,
     CLICKHOUSE_PASSWORD: password,
+    // The crons' user; its name, `maintenance`, comes from wrangler.toml.
+    CLICKHOUSE_MAINTENANCE_PASSWORD: maintenancePassword,
     METRICS_TOKEN: 'stack-metrics-token',
     ADMIN_TOKEN: 'stack-admin-token',
     ...(withStripe

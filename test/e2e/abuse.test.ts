@@ -19,7 +19,11 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     clickhousePort: TEST_CLICKHOUSE.port,
-    externalClickHouse: { url: TEST_CLICKHOUSE.url, password: TEST_CLICKHOUSE.password },
+    externalClickHouse: {
+      url: TEST_CLICKHOUSE.url,
+      password: TEST_CLICKHOUSE.password,
+      maintenancePassword: TEST_CLICKHOUSE.maintenancePassword,
+    },
     workerPort: E2E.workerPort + 20,
     sites: [{ domain: SITE }],
     vars: { RATE_LIMIT_PER_IP: `${PER_IP}/60` },

@@ -1,7 +1,9 @@
 /**
  * Vitest globalSetup: a migrated local ClickHouse on TEST_CLICKHOUSE's port (never the developer's
- * 8123), with a throwaway data directory. When another project in the same run already serves that
- * port, it is reused and left running for its owner to stop.
+ * 8123), with a throwaway data directory and Edgebear's two users with their production grants
+ * (tools/clickhouse/users.ts): the ingest user may not do what only the crons' maintenance user
+ * may, so a missing grant fails here first. When another project in the same run already serves
+ * that port, it is reused and left running for its owner to stop.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { migrateClickHouse } from '../../scripts/migrate';
 import { isClickHouseUp } from '../../tools/clickhouse/ping';
 import { type ClickHouseServer, startClickHouseServer } from '../../tools/clickhouse/server';
+import { localUsers } from '../../tools/clickhouse/users';
 import { TEST_CLICKHOUSE } from './ports';
 
 export interface TestClickHouse {
@@ -28,8 +31,11 @@ async function startOrReuse(): Promise<Pick<ClickHouseServer, 'url' | 'close'> |
     const server = await startClickHouseServer({
       port: TEST_CLICKHOUSE.port,
       dataDir,
-      user: TEST_CLICKHOUSE.user,
-      password: TEST_CLICKHOUSE.password,
+      users: localUsers({
+        password: TEST_CLICKHOUSE.password,
+        maintenancePassword: TEST_CLICKHOUSE.maintenancePassword,
+        database: TEST_CLICKHOUSE.database,
+      }),
     });
     return {
       url: server.url,
@@ -53,8 +59,8 @@ export async function startTestClickHouse(): Promise<TestClickHouse> {
       // Migrations are idempotent, so a reused server is brought up to date as well.
       await migrateClickHouse({
         url: TEST_CLICKHOUSE.url,
-        user: TEST_CLICKHOUSE.user,
-        password: TEST_CLICKHOUSE.password,
+        user: TEST_CLICKHOUSE.maintenanceUser,
+        password: TEST_CLICKHOUSE.maintenancePassword,
         database: TEST_CLICKHOUSE.database,
         log: () => {},
       });

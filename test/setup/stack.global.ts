@@ -18,7 +18,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const clickhouse = await startTestClickHouse();
   const stack = await startStack({
     clickhousePort: TEST_CLICKHOUSE.port,
-    externalClickHouse: { url: TEST_CLICKHOUSE.url, password: TEST_CLICKHOUSE.password },
+    externalClickHouse: {
+      url: TEST_CLICKHOUSE.url,
+      password: TEST_CLICKHOUSE.password,
+      maintenancePassword: TEST_CLICKHOUSE.maintenancePassword,
+    },
     workerPort: E2E.workerPort,
     sites: E2E.sites,
     vars: E2E.vars,
