@@ -73,7 +73,7 @@ function dataset(siteId: number): Record<string, unknown>[] {
 }
 
 describe('filter editor and segments', () => {
-  it('adds and edits filters in the editor, saves them as a segment, applies and deletes it', async () => {
+  it('adds and edits filters in the editor, saves them as a segment, applies, renames and deletes it', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
     const page = await context.newPage();
     const problems: string[] = [];
@@ -140,10 +140,18 @@ describe('filter editor and segments', () => {
       expect(decodeURIComponent(page.url())).toMatch(/f=segment~\d+/);
       await poll(() => kpi(page, 'visitors')).toBe('1');
 
-      // Deleted (asked twice, in place): the list empties and the view loses the segment.
+      // Renamed in place: the chip and the list follow, the view stays.
       await page.getByRole('button', { name: /^Segments/ }).click();
-      await page.getByRole('button', { name: 'Delete segment German, not pricing' }).click();
-      await page.getByRole('button', { name: 'Really delete segment German, not pricing' }).click();
+      await page.getByRole('button', { name: 'Rename segment German, not pricing' }).click();
+      await page.getByLabel('New name for German, not pricing').fill('Germans, no pricing page');
+      await page.getByRole('button', { name: 'Rename', exact: true }).click();
+      await page.getByText('Segment: Germans, no pricing page').waitFor();
+      await page.getByRole('button', { name: 'Germans, no pricing page', exact: true }).waitFor();
+      await poll(() => kpi(page, 'visitors')).toBe('1');
+
+      // Deleted (asked twice, in place): the list empties and the view loses the segment.
+      await page.getByRole('button', { name: 'Delete segment Germans, no pricing page' }).click();
+      await page.getByRole('button', { name: 'Really delete segment Germans, no pricing page' }).click();
       await page.getByText('No saved segments yet.').waitFor();
       await poll(() => kpi(page, 'visitors')).toBe('3');
 

@@ -1,7 +1,7 @@
 /**
  * Saved segments on the owner's dashboard: a menu that lists the site's segments and the user's
- * own (one click applies one), deletes them, and saves the view's filters under a name, for the
- * user alone or for everyone with the site (docs/segments.md).
+ * own (one click applies one), renames and deletes them, and saves the view's filters under a
+ * name, for the user alone or for everyone with the site (docs/segments.md).
  */
 import { useState } from 'preact/hooks';
 import { type FilterChip, SEGMENT_DIMENSION } from '../lib/filters';
@@ -12,6 +12,7 @@ import {
   type Segment,
   type SegmentScope,
   saveSegment,
+  updateSegment,
 } from '../lib/segments';
 import { ErrorMessage, Field } from './ui';
 
@@ -80,6 +81,55 @@ function SaveForm({
   );
 }
 
+/** A segment's name, edited in place; Escape or Cancel leaves it as it was. */
+function RenameForm({
+  siteId,
+  segment,
+  onDone,
+}: {
+  siteId: number;
+  segment: Segment;
+  onDone(renamed: boolean): void;
+}) {
+  const [name, setName] = useState(segment.name);
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="segment-rename"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        updateSegment(siteId, segment.id, { name: name.trim() })
+          .then(
+            () => onDone(true),
+            (err: unknown) => setError(err instanceof Error ? err : new Error(String(err))),
+          )
+          .finally(() => setBusy(false));
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onDone(false);
+      }}
+    >
+      <Field label={`New name for ${segment.name}`}>
+        <input value={name} maxLength={255} required onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+      <ErrorMessage error={error} />
+      <button
+        type="submit"
+        class="primary"
+        disabled={busy || name.trim() === '' || name.trim() === segment.name}
+      >
+        Rename
+      </button>
+      <button type="button" class="link-button" onClick={() => onDone(false)}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
 export function SegmentMenu({
   siteId,
   chips,
@@ -100,6 +150,7 @@ export function SegmentMenu({
   const [problem, setProblem] = useState<Error | null>(null);
   // A delete is asked twice in place (no browser dialog): the first click arms it.
   const [armed, setArmed] = useState<number | null>(null);
+  const [renaming, setRenaming] = useState<number | null>(null);
   const remove = (segment: Segment) => {
     if (armed !== segment.id) {
       setArmed(segment.id);
@@ -130,33 +181,57 @@ export function SegmentMenu({
             <p class="hint">No saved segments yet. Filter the dashboard, then save the filters here.</p>
           ) : (
             <ul class="segment-list">
-              {segments.map((segment) => (
-                <li key={segment.id}>
-                  <button
-                    type="button"
-                    class="link-button"
-                    onClick={() => {
-                      onApply(applySegment(segment));
-                      setOpen(false);
-                    }}
-                  >
-                    {segment.name}
-                  </button>
-                  <span class="hint">{segment.scope === 'site' ? 'site' : 'personal'}</span>
-                  <button
-                    type="button"
-                    class="link-button"
-                    aria-label={
-                      armed === segment.id
-                        ? `Really delete segment ${segment.name}`
-                        : `Delete segment ${segment.name}`
-                    }
-                    onClick={() => remove(segment)}
-                  >
-                    {armed === segment.id ? 'Really delete?' : 'Delete'}
-                  </button>
-                </li>
-              ))}
+              {segments.map((segment) =>
+                renaming === segment.id ? (
+                  <li key={segment.id}>
+                    <RenameForm
+                      siteId={siteId}
+                      segment={segment}
+                      onDone={(renamed) => {
+                        setRenaming(null);
+                        if (renamed) onChanged();
+                      }}
+                    />
+                  </li>
+                ) : (
+                  <li key={segment.id}>
+                    <button
+                      type="button"
+                      class="link-button"
+                      onClick={() => {
+                        onApply(applySegment(segment));
+                        setOpen(false);
+                      }}
+                    >
+                      {segment.name}
+                    </button>
+                    <span class="hint">{segment.scope === 'site' ? 'site' : 'personal'}</span>
+                    <button
+                      type="button"
+                      class="link-button"
+                      aria-label={`Rename segment ${segment.name}`}
+                      onClick={() => {
+                        setArmed(null);
+                        setRenaming(segment.id);
+                      }}
+                    >
+                      Rename
+                    </button>
+                    <button
+                      type="button"
+                      class="link-button"
+                      aria-label={
+                        armed === segment.id
+                          ? `Really delete segment ${segment.name}`
+                          : `Delete segment ${segment.name}`
+                      }
+                      onClick={() => remove(segment)}
+                    >
+                      {armed === segment.id ? 'Really delete?' : 'Delete'}
+                    </button>
+                  </li>
+                ),
+              )}
             </ul>
           )}
           {chips.length > 0 ? (
