@@ -72,8 +72,23 @@ export function grantChecker(user: BridgeUser): (required: RequiredGrant | undef
   };
 }
 
-/** Statements that only read (or describe) and need no write privilege here. */
-const READING = new Set(['SELECT', 'WITH', 'SHOW', 'DESC', 'DESCRIBE', 'EXISTS', 'EXPLAIN', 'CHECK', '(']);
+/**
+ * Statements that need no write privilege here: reads and descriptions, and `SET` / `USE`, which
+ * any user may run.
+ */
+const READING = new Set([
+  'SELECT',
+  'WITH',
+  'SHOW',
+  'DESC',
+  'DESCRIBE',
+  'EXISTS',
+  'EXPLAIN',
+  'CHECK',
+  '(',
+  'SET',
+  'USE',
+]);
 
 /**
  * The privilege a statement needs, or undefined for a read. `{name:Identifier}` placeholders are

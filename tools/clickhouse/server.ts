@@ -57,20 +57,30 @@ const HTTP_PARAMETERS = new Set([
   'default_format',
   'user',
   'password',
-  'quota_key',
   'query_id',
+  'compress',
+  'decompress',
+  // The result is always buffered whole before it is sent, which is what these two ask for.
+  'buffer_size',
+  'wait_end_of_query',
+  // Only changes what an error body carries; the engine's message is always complete.
+  'stacktrace',
+  'client_protocol_version',
+  'enable_http_compression',
+]);
+
+/**
+ * HTTP parameters a server acts on and the bridge cannot: HTTP sessions (each request is its own
+ * session here, so a temporary table would vanish), roles and quotas (users have fixed grants).
+ * Refused, so a client that starts relying on them fails locally first.
+ */
+const REFUSED_HTTP_PARAMETERS = new Set([
   'session_id',
   'session_timeout',
   'session_check',
   'close_session',
-  'compress',
-  'decompress',
-  'buffer_size',
-  'wait_end_of_query',
   'role',
-  'stacktrace',
-  'client_protocol_version',
-  'enable_http_compression',
+  'quota_key',
 ]);
 
 /** ClickHouse's own mapping of error names to HTTP statuses (the cases a client can act on). */
@@ -320,6 +330,9 @@ async function parseQueryRequest(req: IncomingMessage, url: URL): Promise<QueryR
   const params = new Map<string, string>();
   const settings: [string, string][] = [];
   for (const [name, value] of url.searchParams) {
+    if (REFUSED_HTTP_PARAMETERS.has(name)) {
+      throw notImplemented(`HTTP parameter ${name} is not supported by the local bridge`);
+    }
     if (name.startsWith('param_')) {
       params.set(name.slice('param_'.length), value);
     } else if (!HTTP_PARAMETERS.has(name)) {

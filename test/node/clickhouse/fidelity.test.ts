@@ -71,6 +71,13 @@ describe('settings', () => {
     ).rejects.toMatchObject({ code: '48', type: 'NOT_IMPLEMENTED' });
   });
 
+  it('refuses HTTP sessions, roles and quota keys instead of ignoring them', async () => {
+    await expect(ingest.query({ query: 'SELECT 1', session_id: 'edgebear-session' })).rejects.toMatchObject({
+      code: '48',
+    });
+    await expect(ingest.query({ query: 'SELECT 1', role: 'reader' })).rejects.toMatchObject({ code: '48' });
+  });
+
   it('honours every setting Edgebear sends', async () => {
     // The read profile (workers/clickhouse/read.ts), the client's defaults, the seal and the bench.
     const result = await ingest.query({
