@@ -1,7 +1,8 @@
 /**
  * /api/sites/:id/funnels: the funnels a site keeps (docs/funnels.md). Same doors as the goals they
  * are made of (functions/goals): a signed-in session of the site's billing profile, the CSRF header
- * on changes, another tenant's site a 404. `POST /api/v2/funnel` (query.ts) answers them.
+ * on changes, another tenant's site a 404. `POST /api/v2/funnel` (query.ts) answers them, and
+ * `GET /api/v2/funnels` (list.ts) lists them to every reader of the site's stats.
  */
 import { Hono } from 'hono';
 import { type AuthEnv, requireCsrf, requireSession } from '../auth/middleware';
@@ -10,6 +11,7 @@ import { jsonObject } from '../sites/validate';
 import { parseFunnelChange, parseNewFunnel } from './funnel';
 import { createFunnel, deleteFunnel, listFunnels, updateFunnel } from './store';
 
+export { funnelListRoutes } from './list';
 export { funnelQueryRoutes } from './query';
 
 /** Mounted at `/api/sites/:id/funnels`. */
