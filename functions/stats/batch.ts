@@ -20,6 +20,7 @@ import {
   type Row,
   runStatsQuery,
 } from './run';
+import { isVisitorRate } from './schema';
 import { type SealedDay, sealedDays } from './seal';
 import { isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
@@ -120,7 +121,7 @@ export async function runBatch(
     if (isBreakdown) breakdowns.add(dimension);
     members.set(index, inputs.length);
     inputs.push(input);
-    const derived = query.metrics.includes('percentage') || query.metrics.includes('conversion_rate');
+    const derived = query.metrics.some(isVisitorRate);
     if (derived && visitorsInput < 0) {
       visitorsInput = inputs.length;
       inputs.push({ ...input, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1 });

@@ -23,6 +23,7 @@ import {
 import {
   type Granularity,
   isRevenueMetric,
+  isVisitorRate,
   type Metric,
   PROPS_PREFIX,
   type StoredMetric,
@@ -80,12 +81,10 @@ export type Executor = (sql: string, params: Record<string, unknown>) => Promise
  */
 export const PLANNER_SETTINGS = { prefer_column_name_to_alias: 1 } as const;
 
-const DERIVED = new Set<Metric>(['percentage', 'conversion_rate']);
-
 function storedMetrics(metrics: Metric[]): StoredMetric[] {
-  const stored = metrics.filter((m): m is StoredMetric => !DERIVED.has(m) && !isRevenueMetric(m));
+  const stored = metrics.filter((m): m is StoredMetric => !isVisitorRate(m) && !isRevenueMetric(m));
   // Revenue rides beside the stored metrics (PlanInput.revenue), and a plan always has one.
-  const needsVisitors = stored.length === 0 || metrics.some((m) => DERIVED.has(m));
+  const needsVisitors = stored.length === 0 || metrics.some(isVisitorRate);
   if (needsVisitors && !stored.includes('visitors')) stored.push('visitors');
   return stored;
 }
@@ -178,12 +177,7 @@ function change(metric: Metric, nowValue: MetricValue, beforeValue: MetricValue)
   if (nowValue === null || beforeValue === null) return null;
   const now = metricNumber(nowValue);
   const before = metricNumber(beforeValue);
-  if (
-    metric === 'bounce_rate' ||
-    metric === 'conversion_rate' ||
-    metric === 'percentage' ||
-    metric === 'exit_rate'
-  ) {
+  if (metric === 'bounce_rate' || metric === 'exit_rate' || isVisitorRate(metric)) {
     return round(now - before, 1);
   }
   if (before === 0) return now > 0 ? 100 : 0;
@@ -259,6 +253,8 @@ async function computePeriod(
   const main = planQuery({ ...base, filters });
   const wantsPercentage = query.metrics.includes('percentage');
   const wantsConversion = query.metrics.includes('conversion_rate');
+  const wantsGroupConversion = query.metrics.includes('group_conversion_rate');
+  const groupDims = dimensions.map((d, i) => (d === 'event:goal' ? -1 : i)).filter((i) => i >= 0);
   const revenue = planRevenue(query.metrics, dimensions, query.filters, site.goals);
   const totals = wantsPercentage
     ? planQuery({ ...base, metrics: ['visitors'], dimensions: [], orderBy: [], limit: 1, offset: 0 })
@@ -276,7 +272,19 @@ async function computePeriod(
         offset: 0,
       })
     : null;
-  const [rows, totalRows, conversionRows] = await Promise.all([
+  // group_conversion_rate divides by the visitors of each row's non-goal dimensions instead.
+  const groupBase = wantsGroupConversion
+    ? planQuery({
+        ...base,
+        metrics: ['visitors'],
+        dimensions: groupDims.map((i) => dimensions[i] as string),
+        filters: conversionBaseFilters(base.filters),
+        orderBy: [],
+        limit: MAX_LIMIT,
+        offset: 0,
+      })
+    : null;
+  const [rows, totalRows, conversionRows, groupRows] = await Promise.all([
     fetched?.main ?? execute(main.sql, main.params),
     wantsPercentage && totals
       ? (fetched?.visitors ?? execute(totals.sql, totals.params))
@@ -284,6 +292,8 @@ async function computePeriod(
     conversionBase
       ? (fetched?.visitors ?? execute(conversionBase.sql, conversionBase.params))
       : Promise.resolve(null),
+    // A batch combines only goal breakdowns without filters: their rows' divisor is the site's.
+    groupBase ? (fetched?.visitors ?? execute(groupBase.sql, groupBase.params)) : Promise.resolve(null),
   ]);
   // Every row carries the number of groups; only a page past the end has to count them apart.
   let count: number | undefined;
@@ -302,6 +312,11 @@ async function computePeriod(
     return query.dimensions[i] === 'visit:country_name' ? countryName(text) : text;
   };
   const conversionVisitors = num(conversionRows?.[0]?.m_visitors);
+  const groupVisitors = new Map<string, number>();
+  for (const row of groupRows ?? []) {
+    const key = JSON.stringify(groupDims.map((i, j) => label(i, row[`d${j}`])));
+    groupVisitors.set(key, num(row.m_visitors));
+  }
 
   return {
     rows: rows.map((row) => {
@@ -318,6 +333,9 @@ async function computePeriod(
           // One decimal, as Plausible rounds it.
           const rate = conversionVisitors > 0 ? round((100 * visitors) / conversionVisitors, 1) : 0;
           values.set(metric, rate);
+        } else if (metric === 'group_conversion_rate') {
+          const divisor = groupVisitors.get(JSON.stringify(groupDims.map((i) => dims[i] as string))) ?? 0;
+          values.set(metric, divisor > 0 ? round((100 * visitors) / divisor, 1) : 0);
         } else {
           values.set(metric, num(row[`m_${metric}`]));
         }

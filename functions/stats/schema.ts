@@ -14,6 +14,7 @@ export const METRICS = [
   'events',
   'percentage',
   'conversion_rate',
+  'group_conversion_rate',
   'scroll_depth',
   'time_on_page',
   'exit_rate',
@@ -34,11 +35,23 @@ export function isRevenueMetric(metric: string): metric is RevenueMetric {
 }
 
 /**
- * Metrics that the planner reads from ClickHouse as numbers of every source that has them;
- * `percentage` and `conversion_rate` are derived from visitors, and revenue rides apart
- * (`PlanInput.revenue`), since only the raw plan of configured goals can answer it.
+ * Rates of visitors, derived after the query (functions/stats/run.ts): a row's visitors over a
+ * divisor. Rows ordered by one are ordered by visitors, the same order wherever the rows share the
+ * divisor (percentage, conversion_rate; group_conversion_rate by goal alone).
  */
-export type StoredMetric = Exclude<Metric, 'percentage' | 'conversion_rate' | RevenueMetric>;
+export const VISITOR_RATES = ['percentage', 'conversion_rate', 'group_conversion_rate'] as const;
+export type VisitorRate = (typeof VISITOR_RATES)[number];
+
+export function isVisitorRate(metric: string | undefined): metric is VisitorRate {
+  return (VISITOR_RATES as readonly (string | undefined)[]).includes(metric);
+}
+
+/**
+ * Metrics that the planner reads from ClickHouse as numbers of every source that has them; the
+ * visitor rates are derived from visitors, and revenue rides apart (`PlanInput.revenue`), since
+ * only the raw plan of configured goals can answer it.
+ */
+export type StoredMetric = Exclude<Metric, VisitorRate | RevenueMetric>;
 
 export const TIME_DIMENSIONS = [
   'time',

@@ -426,8 +426,12 @@ export function checkMetricFilters(metrics: Metric[], dimensions: string[], filt
     if (metric === 'percentage' && !dimensions.some((d) => !isTimeDimension(d))) {
       throw invalid(`metrics[${i}]: percentage needs a non-time dimension`);
     }
-    if (metric === 'conversion_rate' && !dimensions.includes('event:goal') && !filtered.has('event:goal')) {
-      throw invalid(`metrics[${i}]: conversion_rate needs event:goal in dimensions or filters`);
+    if (
+      (metric === 'conversion_rate' || metric === 'group_conversion_rate') &&
+      !dimensions.includes('event:goal') &&
+      !filtered.has('event:goal')
+    ) {
+      throw invalid(`metrics[${i}]: ${metric} needs event:goal in dimensions or filters`);
     }
     if (
       (metric === 'total_revenue' || metric === 'average_revenue') &&

@@ -3,7 +3,14 @@
  * (`planCombined`, over sealed days and rollups) and the realtime panels (`planRecent`, over raw
  * events).
  */
-import { METRIC_SQL, RAW_INNER_COLUMNS, type StoredMetric, TABLES, timeBucketSql } from '../schema';
+import {
+  isVisitorRate,
+  METRIC_SQL,
+  RAW_INNER_COLUMNS,
+  type StoredMetric,
+  TABLES,
+  timeBucketSql,
+} from '../schema';
 import { coverage, SEALED_METRICS, type SealedItem, sealedItem, sealedUnion } from './sealed';
 import { Params, type PlanInput, TZ, utc } from './shared';
 
@@ -45,7 +52,7 @@ export function planCombined(inputs: PlanInput[]): CombinedPlan | null {
       // Its order, or Plausible's default: the first metric as asked, highest first.
       const [term, ...more] = input.orderBy;
       const asked = term?.[0] ?? input.rankBy ?? input.metrics[0];
-      const field = asked === 'percentage' || asked === 'conversion_rate' ? 'visitors' : asked;
+      const field = isVisitorRate(asked) ? 'visitors' : asked;
       const metric = field as StoredMetric | undefined;
       if (more.length > 0 || metric === undefined || !input.metrics.includes(metric)) return null;
       const value = `toFloat64(${SEALED_METRICS[item.cls][metric]})`;

@@ -11,6 +11,7 @@ import {
   type DimensionSpec,
   type Granularity,
   isRevenueMetric,
+  isVisitorRate,
   METRIC_SQL,
   type Metric,
   NO_PROP,
@@ -214,8 +215,7 @@ export function whereFilters(
  * of other metrics made from the query's input).
  */
 function rankColumn(input: PlanInput): string | null {
-  const asked =
-    input.rankBy === 'percentage' || input.rankBy === 'conversion_rate' ? 'visitors' : input.rankBy;
+  const asked = isVisitorRate(input.rankBy) ? 'visitors' : input.rankBy;
   const planned = (m: string | undefined): m is string =>
     m !== undefined &&
     ((input.metrics as string[]).includes(m) ||
@@ -230,7 +230,7 @@ function orderSql(input: PlanInput): string {
     const dim = input.dimensions.indexOf(field);
     if (dim >= 0) return `d${dim}`;
     // percentage and conversion_rate follow visitors (exactly for one goal or one breakdown).
-    return field === 'percentage' || field === 'conversion_rate' ? 'm_visitors' : `m_${field}`;
+    return isVisitorRate(field) ? 'm_visitors' : `m_${field}`;
   };
   for (const [field, direction] of input.orderBy) {
     // Revenue that is not read is null on every row: nothing to order by (and no column).

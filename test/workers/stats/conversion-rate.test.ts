@@ -124,3 +124,51 @@ describe("conversion_rate: Plausible's divisor, the range's visitors across all 
     );
   });
 });
+
+describe('group_conversion_rate: the converting visitors of a row ÷ the visitors of that row', () => {
+  it('divides by the row’s visitors without the goal and top-level property filters', async () => {
+    const metrics = ['visitors', 'conversion_rate', 'group_conversion_rate'];
+    // DE: visitors 1–4 all converted; US: 5 and 6 of 5, 9.
+    const countries = await query({ metrics, dimensions: ['visit:country'], filters: [SIGNUP] });
+    expect(countries.body.results).toEqual([
+      { dimensions: ['DE'], metrics: [4, 44.4, 100] },
+      { dimensions: ['US'], metrics: [2, 22.2, 40] },
+    ]);
+    // A property row's visitors are those with an event of that value: every visitor's pageview
+    // has no plan, so (none) divides by all 9.
+    const plans = await query({ metrics, dimensions: ['event:props:plan'], filters: [SIGNUP] });
+    expect(plans.body.results).toEqual([
+      { dimensions: ['pro'], metrics: [3, 33.3, 100] },
+      { dimensions: ['free'], metrics: [2, 22.2, 100] },
+      { dimensions: ['(none)'], metrics: [1, 11.1, 11.1] },
+    ]);
+  });
+
+  it('by goal alone equals conversion_rate, in a batch too; may order; needs a goal', async () => {
+    const byGoal = { metrics: ['visitors', 'group_conversion_rate'], dimensions: ['event:goal'] };
+    const alone = await query(byGoal);
+    expect(alone.body.results).toEqual([{ dimensions: ['Signup'], metrics: [6, 66.7] }]);
+    const res = await workerFetch('/api/v2/query/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: owner.cookie },
+      body: JSON.stringify({
+        queries: [
+          { site_id: site.domain, date_range: DAY, metrics: ['visitors'] },
+          { site_id: site.domain, date_range: DAY, ...byGoal },
+        ],
+      }),
+    });
+    const body = (await res.json()) as { results: { results: unknown[] }[] };
+    expect(body.results[1]?.results).toEqual(alone.body.results);
+    const ordered = await query({
+      metrics: ['visitors', 'group_conversion_rate'],
+      dimensions: ['visit:country'],
+      filters: [SIGNUP],
+      order_by: [['group_conversion_rate', 'asc']],
+    });
+    expect(ordered.status).toBe(200);
+    const refused = await query({ metrics: ['group_conversion_rate'] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error?.message).toMatch(/^metrics\[0\]: group_conversion_rate needs event:goal/);
+  });
+});
