@@ -5,7 +5,8 @@
  * the tracker (a visitor opens
  * Pricing and signs up; a second one only opens Pricing); the dashboard's funnel panel then shows
  * 2 visitors at step 1 and 1 at step 2 (50 %, drop-off 1), and the goals panel the 9.99 EUR the
- * demo page's Signup sent. No error may reach the console.
+ * demo page's Signup sent. Then the owner makes a password-protected shared link, and a visitor
+ * without an account opens it and sees the same funnel, read-only. No error may reach the console.
  *
  * Needs the built dashboard in public/ (`npm run build`, which `npm test` runs first).
  */
@@ -98,6 +99,51 @@ async function funnelSteps(page: Page): Promise<string[][]> {
   return out;
 }
 
+const SHARE_PASSWORD = 'funnel viewers only';
+
+/**
+ * A visitor without an account opens `shareUrl`, types the link's password, and sees the funnel
+ * panel with the owner's figures, listed through `GET /api/v2/funnels` with the link's headers.
+ */
+async function openSharedLink(shareUrl: string): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`response: ${response.status()} ${response.url()}`);
+  });
+  const listed = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v2/funnels');
+  try {
+    await page.goto(`${shareUrl}&period=day`);
+    await page.getByLabel('Password').fill(SHARE_PASSWORD);
+    await page.getByRole('button', { name: 'View dashboard' }).click();
+    await page.getByRole('heading', { name: DOMAIN }).waitFor();
+    const list = await listed;
+    expect(list.status()).toBe(200);
+    expect(list.request().headers()['x-shared-link-password']).toBe(SHARE_PASSWORD);
+    expect(await list.json()).toMatchObject({
+      funnels: [{ name: 'Pricing to signup', steps: ['Visit /demo/pricing', 'Signup'] }],
+    });
+    const panel = page.locator('[data-panel="funnel"]');
+    await panel.waitFor();
+    await poll(() => funnelSteps(page)).toEqual([
+      ['1. Visit /demo/pricing', '2', '100%'],
+      ['2. Signup', '1', '50%', 'Drop-off: 1 (50%)'],
+    ]);
+    // Read-only: nothing that leads to creating or editing a funnel.
+    expect(await page.getByRole('link', { name: 'Settings' }).count()).toBe(0);
+    expect(await page.getByText(/create|add funnel/i).count()).toBe(0);
+    // The first, password-less probe is refused (401) before the password form shows; nothing else may fail.
+    expect(problems.filter((p) => !/status of 401|401 .*\/api\/v2\/query$/.test(p))).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}
+
 describe('funnels', () => {
   it('builds a funnel from goals in settings and shows real tracker traffic through it on the dashboard', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
@@ -183,6 +229,15 @@ describe('funnels', () => {
       await panel.getByText('Goal filters do not apply to funnels.').waitFor();
       await poll(() => funnelSteps(page).then((steps) => steps.map((s) => s[1]))).toEqual(['2', '1']);
       expect(problems.filter((p) => !/\/api\/stats\/performance|status of 400/.test(p))).toEqual([]);
+
+      // A shared link with a password: a visitor without an account sees the funnel panel too.
+      await page.goto(`${workerUrl()}/sites/${siteId}/settings`);
+      await page.getByRole('button', { name: 'Create a shared link' }).click();
+      await page.getByLabel('Set a password').fill(SHARE_PASSWORD);
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('Protected by a password.').waitFor();
+      const shareUrl = await page.getByTestId('share-url').inputValue();
+      await openSharedLink(shareUrl);
     } finally {
       await context.close();
     }

@@ -81,7 +81,8 @@ export function Dashboard({
   const onFilter = (chip: FilterChip) => update(view.range, addChip(view.chips, chip));
   const [goalsVersion, setGoalsVersion] = useState(0);
   const goals = useGoalSuggestions(siteId, () => setGoalsVersion((v) => v + 1));
-  const funnels = useFunnels(siteId, goals.hasGoals);
+  // The owner's view waits for the goals list (no goals, no funnels); a shared view has none to wait for.
+  const funnels = useFunnels(access, siteId === undefined || goals.hasGoals === true);
 
   return (
     <div class="dashboard">

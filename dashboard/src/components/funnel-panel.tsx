@@ -1,10 +1,12 @@
 /**
  * The dashboard's funnel panel (docs/funnels.md): one of the site's funnels, a bar per step with
  * its visitors, conversion from step 1 and the drop-off from the step before, for the view's
- * range and filters (`POST /api/v2/funnel`). Owner view only (the funnel list is a site setting).
- * It costs the first load nothing unless the site has a funnel: the list is asked only once the
- * goals request already made for the goals panel says the site has goals, and the panel (with its
- * ClickHouse query) renders only when the list is not empty.
+ * range and filters (`POST /api/v2/funnel`). Every view shows it, the owner's and a shared link's
+ * alike, read-only: the list comes from `GET /api/v2/funnels`, which any reader of the site's
+ * stats may ask with the same credentials as its queries. On the owner's view the list is asked
+ * only once the goals request already made for the goals panel says the site has goals (a site
+ * without goals has no funnels); a shared view has no such request, so it asks at once. The panel
+ * (with its ClickHouse query) renders only when the list is not empty.
  */
 import { useState } from 'preact/hooks';
 import { get, post } from '../api';
@@ -16,7 +18,7 @@ import type { StatsAccess, View } from '../stats';
 import { Empty, ErrorMessage, Loading } from './ui';
 import './funnel.css';
 
-/** A funnel as /api/sites/:id/funnels shows it (functions/funnels/funnel.ts). */
+/** A funnel as its owner's /api/sites/:id/funnels shows it (functions/funnels/funnel.ts). */
 export interface Funnel {
   id: number;
   name: string;
@@ -40,18 +42,32 @@ export interface FunnelAnswer {
   meta: { all_visitors: number; entering_visitors: number; entering_visitors_percentage: number };
 }
 
+/** A funnel as every reader sees it (`GET /api/v2/funnels`, functions/funnels/list.ts). */
+export interface FunnelSummary {
+  id: number;
+  name: string;
+  /** The steps' goal names, step 1 first. */
+  steps: string[];
+}
+
 export function listFunnels(siteId: number): Promise<{ funnels: Funnel[] }> {
   return get<{ funnels: Funnel[] }>(`/api/sites/${siteId}/funnels`);
 }
 
-/** The site's funnels once it is known to have goals; null while unknown or when it has none. */
-export function useFunnels(siteId: number | undefined, hasGoals: boolean | null): Funnel[] | null {
+/**
+ * The site's funnels as `access` may read them, asked once `wanted`; null until then, and when the
+ * list cannot be had (the panel is an extra, so its failure hides it rather than showing an error).
+ */
+export function useFunnels(access: StatsAccess, wanted: boolean): FunnelSummary[] | null {
   const state = useAsync(
     () =>
-      siteId === undefined || hasGoals !== true
-        ? Promise.resolve(null)
-        : listFunnels(siteId).catch(() => null),
-    `${siteId ?? ''}:${hasGoals}`,
+      wanted
+        ? get<{ funnels: FunnelSummary[] }>(`/api/v2/funnels?site_id=${encodeURIComponent(access.domain)}`, {
+            headers: access.headers,
+            expect401: access.headers !== undefined,
+          }).catch(() => null)
+        : Promise.resolve(null),
+    `${access.domain}:${JSON.stringify(access.headers ?? {})}:${wanted}`,
   );
   return state.data?.funnels ?? null;
 }
@@ -92,7 +108,7 @@ export function FunnelPanel({
 }: {
   access: StatsAccess;
   view: View;
-  funnels: Funnel[];
+  funnels: FunnelSummary[];
 }) {
   const [chosen, setChosen] = useState<number | null>(null);
   const funnel = funnels.find((f) => f.id === chosen) ?? funnels[0];
