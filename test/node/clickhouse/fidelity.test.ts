@@ -8,8 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClickHouseClient, createClient } from '@clickhouse/client-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLANNER_SETTINGS } from '../../../functions/stats/run';
 import { type ClickHouseServer, startClickHouseServer } from '../../../tools/clickhouse/server';
 import { localUsers } from '../../../tools/clickhouse/users';
+import { readSettings } from '../../../workers/clickhouse/read';
+import { SESSION_SETTINGS } from '../../../workers/clickhouse/settings';
+import { insertSettings } from '../../../workers/consumer/consume';
 
 const PASSWORD = 'ingest-password';
 const MAINTENANCE_PASSWORD = 'maintenance-password';
@@ -97,6 +101,32 @@ describe('settings', () => {
     });
     expect(await result.json()).toEqual([{ t: 7, tz: 'UTC' }]);
     expect(result.response_headers['x-clickhouse-progress']).toBeDefined();
+  });
+});
+
+describe("the Worker's own settings", () => {
+  it('are all honoured: the read profile, the session pin, both insert modes', async () => {
+    const read = await ingest.query({
+      query: "SELECT getSetting('max_rows_to_read') AS rows, timezone() AS zone",
+      format: 'JSONEachRow',
+      clickhouse_settings: {
+        ...SESSION_SETTINGS,
+        ...PLANNER_SETTINGS,
+        ...readSettings({ maxExecutionSeconds: 10, maxMemoryBytes: 1e9, maxRowsToRead: 12_345 }),
+      },
+    });
+    expect(await read.json()).toEqual([{ rows: 12_345, zone: 'UTC' }]);
+    const before = await count('events');
+    for (const asyncInsert of [false, true]) {
+      await ingest.insert({
+        table: 'events',
+        values: [{ id: 50, site_id: 5 }],
+        format: 'JSONEachRow',
+        clickhouse_settings: { ...SESSION_SETTINGS, ...insertSettings(`batch-${asyncInsert}`, asyncInsert) },
+      });
+    }
+    // The consumer waits for its async insert, so both rows are there when the calls return.
+    expect(await count('events')).toBe(before + 2);
   });
 });
 
