@@ -20,6 +20,12 @@ import { parseQuery } from '../../functions/stats/validate';
 /** Metrics read from `uniq` estimates (or derived from them). */
 const ESTIMATED = new Set(['visitors', 'percentage', 'conversion_rate']);
 export const ESTIMATE_TOLERANCE = 0.02;
+/**
+ * Percentages and conversion rates are answered to one decimal (Plausible's rounding): two
+ * answers within the tolerance before rounding may round one step (0.1) apart.
+ */
+const ROUNDED = new Set(['percentage', 'conversion_rate']);
+const ROUNDING_STEP = 0.1;
 
 const VISIT_METRICS = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'];
 
@@ -112,6 +118,9 @@ export async function checkAgreement(
           figures.estimatedDiffering += 1;
           figures.largestEstimateError = Math.max(figures.largestEstimateError, error);
           if (error <= ESTIMATE_TOLERANCE) return;
+          const slack = ROUNDED.has(metric) ? ROUNDING_STEP : 0;
+          if (Math.abs(x - y) <= ESTIMATE_TOLERANCE * Math.max(Math.abs(x), Math.abs(y)) + slack + 1e-9)
+            return;
         }
         figures.disagreements.push({ question: question.name, row: key, metric, rollups: x, raw: y });
       });
