@@ -41,13 +41,11 @@ function splitGoals(
 }
 
 /**
- * The inner rows of a sub-plan (its groups, before order and page), with its numbered parameters
- * renamed apart; null when the plan is not in the expected shape.
+ * The groups of a sub-plan (before order and page), with its numbered parameters renamed apart;
+ * null when its other parameters disagree with another part's.
  */
 function groupsOf(plan: Plan, prefix: string, params: Record<string, unknown>): string | null {
-  const head = 'SELECT count() AS n FROM (';
-  if (!plan.countSql.startsWith(head) || !plan.countSql.endsWith(')')) return null;
-  let sql = plan.countSql.slice(head.length, -1);
+  let sql = plan.groups;
   for (const [name, value] of Object.entries(plan.params)) {
     if (/^p\d+$/.test(name)) {
       const renamed = `${prefix}${name.slice(1)}`;

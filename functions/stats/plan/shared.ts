@@ -66,7 +66,9 @@ export interface Plan {
   source: Source;
   /** The full query: groups, order and page. Columns `d0…` (dimensions) then `m_<metric>`. */
   sql: string;
-  /** The same groups without order or page, for `total_rows`. */
+  /** The groups alone (no order, no page): a statement other plans may read as a subquery. */
+  groups: string;
+  /** The number of those groups, for `total_rows` past the last page. */
   countSql: string;
   params: Record<string, unknown>;
 }
@@ -282,6 +284,7 @@ export function finish(
   return {
     source,
     sql,
+    groups: grouped,
     countSql: `SELECT count() AS n FROM (${grouped})`,
     params: {
       ...params.values,
