@@ -129,7 +129,7 @@ function eventRowFilter(filters: Filter[], params: Params): { sql: string; perVi
     const column = PER_VISIT_EVENT_COLUMNS[spec.column];
     if (column === undefined) throw new Error(`${name} is not the same on every event of a visit`);
     // The visit row's expression (labels included), over the event's column.
-    return { sql: visitDimensionSql(spec).replaceAll(`s.${spec.column}`, column) };
+    return { sql: visitDimensionSql(spec, column) };
   };
   const sql = `(e.kind IN ('pageview', 'custom') AND ${whereFilters(filters, resolve, params).join(' AND ')})`;
   // Only dimensions that are the same on every event of a visit: any one row of the visit answers.

@@ -199,9 +199,8 @@ export const DIMENSIONS: Record<string, DimensionSpec> = {
 export const PROPS_PREFIX = 'event:props:';
 export const MAX_PROP_KEY_LENGTH = 300;
 
-/** SQL for a visit dimension over the visit row `s`. */
-export function visitDimensionSql(spec: VisitDimension): string {
-  const column = `s.${spec.column}`;
+/** SQL for a visit dimension: over the visit row `s`, or over `column` (an expression of the same value). */
+export function visitDimensionSql(spec: VisitDimension, column = `s.${spec.column}`): string {
   return spec.empty ? `if(${column} = '', '${spec.empty}', ${column})` : column;
 }
 
