@@ -351,3 +351,104 @@ describe('once the day is sealed', () => {
     expect(total?.results).toEqual([{ dimensions: [], metrics: [6, 12] }]);
   });
 });
+
+/**
+ * A site in Europe/Berlin (UTC+2 in October): its days do not line up with the UTC days the seal
+ * writes, so a local day is read from hours around the sealed days. The rule is the same: per visit
+ * in the group, whatever hours or days the group spans. Pings are `eng(scroll %, engaged s)`.
+ * | visit | UTC                                                              | local             |
+ * | W1    | 10-08 22:50 pv /x, 22:55 eng(40, 10), 23:05 eng(60, 20)          | 10-09 00:50–01:05 |
+ * | W2    | 10-09 10:00 pv /x, 10:01 eng(100, 50)                            | 10-09 12:00       |
+ * | W3    | 10-09 21:50 pv /y, 21:55 eng(20, 5), 22:05 eng(70, 15), 22:06 pv /y, 22:08 eng(50, 6) | 10-09 23:50 – 10-10 00:08 |
+ * (A visit never spans UTC midnight: the visitor id's salt changes there.)
+ */
+describe('a site whose days are not UTC days', () => {
+  let berlin: SiteJson;
+  const local = (body: Record<string, unknown>) =>
+    statsQuery({ site_id: berlin.domain, ...BY_PAGE, ...body }, { cookie: owner.cookie });
+
+  beforeAll(async () => {
+    berlin = await newSite(owner, 'Europe/Berlin');
+    const view = (visit: number, at: string, pathname: string) =>
+      event(berlin.id, at, { visitor: visit, session: 1200 + visit, pathname });
+    const ping = (visit: number, at: string, pathname: string, scroll: number, seconds: number) =>
+      event(berlin.id, at, {
+        visitor: visit,
+        session: 1200 + visit,
+        pathname,
+        kind: 'engagement',
+        name: 'engagement',
+        interactive: 0,
+        scroll_depth: scroll,
+        engaged_ms: seconds * 1000,
+      });
+    await insertEvents([
+      view(1, '2026-10-08T22:50:00Z', '/x'),
+      ping(1, '2026-10-08T22:55:00Z', '/x', 40, 10),
+      ping(1, '2026-10-08T23:05:00Z', '/x', 60, 20),
+      view(2, '2026-10-09T10:00:00Z', '/x'),
+      ping(2, '2026-10-09T10:01:00Z', '/x', 100, 50),
+      view(3, '2026-10-09T21:50:00Z', '/y'),
+      ping(3, '2026-10-09T21:55:00Z', '/y', 20, 5),
+      ping(3, '2026-10-09T22:05:00Z', '/y', 70, 15),
+      view(3, '2026-10-09T22:06:00Z', '/y'),
+      ping(3, '2026-10-09T22:08:00Z', '/y', 50, 6),
+    ]);
+  });
+
+  const CASES: [string, string[], { dimensions: string[]; metrics: (number | null)[] }[]][] = [
+    [
+      'local 10-09',
+      ['2026-10-09', '2026-10-09'],
+      [
+        // W1 once over its two UTC hours (max 60, 10 + 20 s) and W2: scroll 80, time 40.
+        // (W1 counted per hour: 200 / 3 → 67, 80 / 3 → 27.)
+        { dimensions: ['/x'], metrics: [2, 2, 80, 40] },
+        // W3's ping before local midnight only.
+        { dimensions: ['/y'], metrics: [1, 1, 20, 5] },
+      ],
+    ],
+    [
+      'local 10-10',
+      ['2026-10-10', '2026-10-10'],
+      // W3 after local midnight: max(70, 50), 15 + 6 s.
+      [{ dimensions: ['/y'], metrics: [1, 1, 70, 21] }],
+    ],
+    [
+      'local 10-09 to 10-10',
+      ['2026-10-09', '2026-10-10'],
+      [
+        { dimensions: ['/x'], metrics: [2, 2, 80, 40] },
+        // W3 once over both local days: max 70, 5 + 15 + 6 s. (Per day: 90 / 2 → 45, 26 / 2 → 13.)
+        { dimensions: ['/y'], metrics: [1, 2, 70, 26] },
+      ],
+    ],
+  ];
+
+  function check(rawToo: boolean) {
+    return async () => {
+      for (const [name, range, rows] of CASES) {
+        const days = await local({ date_range: range });
+        expect({ name, status: days.status, results: days.body.results }).toEqual({
+          name,
+          status: 200,
+          results: rows,
+        });
+        if (!rawToo) continue;
+        const [from, to] = range;
+        const raw = await local({ date_range: [`${from}T00:00:00`, `${to}T23:59:59`] });
+        expect({ name: `${name} (raw)`, results: raw.body.results }).toEqual({
+          name: `${name} (raw)`,
+          results: rows,
+        });
+      }
+    };
+  }
+
+  it('by page over local days, from hourly rollups and from raw events', check(true));
+
+  it('by page over local days once the UTC days are sealed', async () => {
+    await sealDays(maintenanceClickhouse(testEnv), Date.now(), { sites: [berlin.id] });
+    await check(false)();
+  });
+});
