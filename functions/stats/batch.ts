@@ -20,7 +20,7 @@ import {
   type Row,
   runStatsQuery,
 } from './run';
-import { isVisitorRate } from './schema';
+import { ENGAGEMENT_METRICS, isVisitorRate } from './schema';
 import { type SealedDay, sealedDays } from './seal';
 import { isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
@@ -57,7 +57,12 @@ function splitRows(found: Row[], inputs: PlanInput[]): Row[][] {
     const input = inputs[k] as PlanInput;
     if (input.dimensions.length > 0) return rows.slice(0, input.limit);
     if (rows.length > 0) return rows;
-    return [Object.fromEntries([['total_rows', 1], ...input.metrics.map((m) => [`m_${m}`, 0])])];
+    return [
+      Object.fromEntries([
+        ['total_rows', 1],
+        ...input.metrics.map((m) => [`m_${m}`, ENGAGEMENT_METRICS.has(m) ? null : 0]),
+      ]),
+    ];
   });
 }
 

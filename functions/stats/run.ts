@@ -21,6 +21,7 @@ import {
   rowCurrency,
 } from './revenue';
 import {
+  ENGAGEMENT_METRICS,
   type Granularity,
   isRevenueMetric,
   isVisitorRate,
@@ -337,7 +338,9 @@ async function computePeriod(
           const divisor = groupVisitors.get(JSON.stringify(groupDims.map((i) => dims[i] as string))) ?? 0;
           values.set(metric, divisor > 0 ? round((100 * visitors) / divisor, 1) : 0);
         } else {
-          values.set(metric, num(row[`m_${metric}`]));
+          const value = row[`m_${metric}`];
+          // Scroll depth and time on page have no value where no visit sent engagement (Plausible: null).
+          values.set(metric, value === null && ENGAGEMENT_METRICS.has(metric) ? null : num(value));
         }
       }
       return { dims, values };

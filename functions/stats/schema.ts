@@ -232,6 +232,28 @@ export function timeBucketSql(granularity: Granularity, column: string, tz: stri
 }
 
 /**
+ * Scroll depth and time on page as Plausible computes them: per visit first (the deepest scroll of
+ * its engagement events, the sum of their engaged time), then over the visits that have any; null
+ * when none has. One row per (group, visit) of raw events carries these four columns; every plan
+ * sums such rows (sealed days hold the sums of a day's visits: a visit never spans two UTC days).
+ * Only engagement events carry the two values, so other events in the group change nothing.
+ */
+export const ENGAGEMENT_PER_VISIT = {
+  sd_sum: 'ifNull(max(e.scroll_depth), 0)',
+  sd_count: 'toUInt64(count(e.scroll_depth) > 0)',
+  eng_sum: 'sum(ifNull(e.engaged_ms, 0))',
+  eng_count: 'toUInt64(count(e.engaged_ms) > 0)',
+} as const;
+
+/** The two metrics over summed per-visit rows (alias `a`): integers, as Plausible rounds them. */
+export function engagementMetricSql(a: string): Record<'scroll_depth' | 'time_on_page', string> {
+  return {
+    scroll_depth: `if(sum(${a}.sd_count) > 0, round(sum(${a}.sd_sum) / sum(${a}.sd_count)), NULL)`,
+    time_on_page: `if(sum(${a}.eng_count) > 0, round(sum(${a}.eng_sum) / sum(${a}.eng_count) / 1000), NULL)`,
+  };
+}
+
+/**
  * How each stored metric is computed from each source. A source that lacks a metric cannot
  * answer a query asking for it, and the planner moves on to the next source.
  *
@@ -270,14 +292,13 @@ export const METRIC_SQL: Record<
       'round(ifNotFinite(100 * countIf(r.events > 0 AND r.s_bounce_base AND r.s_pageviews = 1 AND r.s_interactive = 0) / countIf(r.events > 0 AND r.s_bounce_base), 0))',
     visit_duration: 'round(ifNotFinite(avgIf(r.s_duration, r.events > 0 AND r.s_duration_base), 0))',
     exit_rate: 'round(ifNotFinite(100 * countIf(r.events > 0) / any(x.pageviews), 0), 1)',
-    scroll_depth: 'round(ifNotFinite(sum(r.sd_sum) / sum(r.sd_count), 0))',
-    time_on_page: 'round(ifNotFinite(sum(r.eng_sum) / sum(r.eng_count) / 1000, 0))',
+    ...engagementMetricSql('r'),
   },
+  // Scroll depth and time on page are per visit (engagementMetricSql): the planner adds them from
+  // raw engagement events (functions/stats/plan/engagement.ts), which the hourly rows cannot hold.
   pages: {
     visitors: 'uniqMerge(p.visitors)',
     pageviews: 'sum(p.pageviews)',
-    scroll_depth: 'round(ifNotFinite(sum(p.scroll_depth_sum) / sum(p.scroll_depth_count), 0))',
-    time_on_page: 'round(ifNotFinite(sum(p.engaged_ms_sum) / sum(p.engaged_count) / 1000, 0))',
   },
   goals: {
     visitors: 'uniqMerge(g.visitors)',
@@ -291,10 +312,7 @@ export const RAW_INNER_COLUMNS = {
   visitor_id: 'any(e.visitor_id)',
   pageviews: "countIf(e.kind = 'pageview')",
   events: "countIf(e.kind IN ('pageview', 'custom'))",
-  sd_sum: 'sum(ifNull(e.scroll_depth, 0))',
-  sd_count: 'count(e.scroll_depth)',
-  eng_sum: 'sum(ifNull(e.engaged_ms, 0))',
-  eng_count: 'count(e.engaged_ms)',
+  ...ENGAGEMENT_PER_VISIT,
 } as const;
 
 /** Extra inner columns of the raw plan that need the visit row. */

@@ -13,6 +13,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client-web';
 import { commandWithBodyParams, PARAMS_IN_BODY } from '../../workers/clickhouse/body-params';
+import { ENGAGEMENT_COLUMNS, engagementVisits } from './plan/engagement';
 import { DIMENSIONS, SESSION_COLUMNS, type SessionColumn } from './schema';
 
 /** How long after midnight UTC a day waits before it is sealed. */
@@ -52,14 +53,35 @@ const SEAL_STATEMENTS: string[] = [
    FROM (${VISITS}) AS v
    ARRAY JOIN [${SEALED_VISIT_DIMS.map((c) => `('${c}', ${c})`).join(', ')}] AS pair
    GROUP BY site_id, pair.1, pair.2`,
-  // Pages (engagement-only rows too: the reader keeps pages with pageviews over the range).
+  // Pages (engagement-only rows too: the reader keeps pages with pageviews over the range). Scroll
+  // depth and engaged time are per visit (plan/engagement.ts): a visit never spans two UTC days, so
+  // a day's sums of per-visit values add up with other days' and with unsealed hours'.
   `INSERT INTO stats_daily (site_id, dim, day, version, value, visitors, pageviews,
      scroll_depth_sum, scroll_depth_count, engaged_ms_sum, engaged_count)
-   SELECT site_id, 'page', ${DAY}, ${VERSION}, pathname, uniqMerge(visitors), sum(pageviews),
-     sum(scroll_depth_sum), sum(scroll_depth_count), sum(engaged_ms_sum), sum(engaged_count)
-   FROM pages_hourly
-   WHERE ${DAY_HOURS}
-   GROUP BY site_id, pathname`,
+   SELECT site_id, 'page', ${DAY}, ${VERSION}, page, sum(page_visitors), sum(page_views),
+     sum(sd_sum), sum(sd_count), sum(eng_sum), sum(eng_count)
+   FROM (
+     SELECT site_id, pathname AS page, uniqMerge(visitors) AS page_visitors, sum(pageviews) AS page_views,
+       ${ENGAGEMENT_COLUMNS.map((c) => `toUInt64(0) AS ${c}`).join(', ')}
+     FROM pages_hourly
+     WHERE ${DAY_HOURS}
+     GROUP BY site_id, pathname
+     UNION ALL
+     SELECT v.site_id, v.page, toUInt64(0), toUInt64(0), ${ENGAGEMENT_COLUMNS.map((c) => `sum(v.${c})`).join(', ')}
+     FROM (${engagementVisits(
+       [
+         ['e.site_id', 'site_id'],
+         ['e.pathname', 'page'],
+       ],
+       [
+         'e.site_id IN {sites:Array(UInt32)}',
+         `e.timestamp >= toDateTime(${DAY}, 'UTC')`,
+         `e.timestamp < toDateTime(${DAY}, 'UTC') + INTERVAL 1 DAY`,
+       ],
+     )}) AS v
+     GROUP BY v.site_id, v.page
+   )
+   GROUP BY site_id, page`,
   // Goals.
   `INSERT INTO stats_daily (site_id, dim, day, version, value, visitors, visits, events)
    SELECT site_id, 'goal', ${DAY}, ${VERSION}, toString(name), uniqMerge(visitors), uniqMerge(visits), sum(events)

@@ -351,10 +351,11 @@ describe('dashboard', () => {
     expect(download.suggestedFilename()).toBe(`${DOMAIN}-pages-7d.csv`);
     const csv = await readFile((await download.path()) ?? '', 'utf8');
     const lines = csv.trimEnd().split('\r\n');
-    // Scroll depth and time on page (%, s): only /pricing has engagement pings in this dataset.
+    // Scroll depth and time on page (%, s): only /pricing has engagement pings in this dataset; the
+    // other pages have no value (empty cells, "—" on screen), as Plausible answers null.
     expect(lines[0]).toBe('Top pages,Visitors,Pageviews,Scroll depth,Time on page');
     expect(lines.slice(1).sort()).toEqual(
-      ['/,1,1,0,0', '/blog,1,1,0,0', '/pricing,2,2,80,20', `${XSS_PATH},1,1,0,0`].sort(),
+      ['/,1,1,,', '/blog,1,1,,', '/pricing,2,2,80,20', `${XSS_PATH},1,1,,`].sort(),
     );
 
     // Filter by a page: a click on its row adds a chip, and the KPIs follow.

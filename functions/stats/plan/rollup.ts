@@ -4,6 +4,7 @@
  */
 import {
   BASE_SESSION_COLUMNS,
+  ENGAGEMENT_METRICS,
   METRIC_SQL,
   SESSION_IS_VISIT,
   type SessionColumn,
@@ -12,8 +13,10 @@ import {
   visitDimensionSql,
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
+import { asksEngagement, ENGAGEMENT_COLUMNS, engagementVisits } from './engagement';
 import { exitRateJoin } from './exit-rate';
 import { goalsInPlay } from './goals';
+import { SEALED_METRICS } from './sealed';
 import {
   dimensionSpec,
   finish,
@@ -40,7 +43,10 @@ export function chooseSource(input: PlanInput): RollupSource {
   const specs = named.map(dimensionSpec);
   if (specs.includes('props')) return 'raw';
   const can = (source: Exclude<RollupSource, 'raw'>) =>
-    input.metrics.every((m) => METRIC_SQL[source][m] !== undefined);
+    input.metrics.every(
+      // The pages plan adds scroll depth and time on page from engagement events (./engagement.ts).
+      (m) => METRIC_SQL[source][m] !== undefined || (source === 'pages' && ENGAGEMENT_METRICS.has(m)),
+    );
   const eventSpecs = specs.filter((s) => s !== 'props' && s !== 'time' && s.scope === 'event');
   const visitSpecs = specs.filter((s) => s !== 'props' && s !== 'time' && s.scope === 'visit');
   if (eventSpecs.length === 0 && can('sessions')) return 'sessions';
@@ -94,8 +100,41 @@ export function planPages(input: PlanInput): Plan {
     'p.hour < {to:DateTime}',
     ...whereFilters(input.filters, resolve, params),
   ];
-  const inner = `SELECT ${[...dims, metricList(input, 'pages')].join(', ')} FROM ${TABLES.pages} AS p WHERE ${where.join(' AND ')}`;
-  return finish(input, 'pages', inner, params, ' HAVING sum(p.pageviews) > 0');
+  if (!asksEngagement(input.metrics)) {
+    const inner = `SELECT ${[...dims, metricList(input, 'pages')].join(', ')} FROM ${TABLES.pages} AS p WHERE ${where.join(' AND ')}`;
+    return finish(input, 'pages', inner, params, ' HAVING sum(p.pageviews) > 0');
+  }
+  // Scroll depth and time on page are per visit: the hourly rows give views and visitors, raw
+  // engagement events the rest (./engagement.ts), each grouped by the query's dimensions.
+  const groups = input.dimensions.map((_, i) => `d${i}`);
+  const groupBy = groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : '';
+  const zero = ENGAGEMENT_COLUMNS.map((c) => `toUInt64(0) AS ${c}`);
+  const pagesPart =
+    `SELECT ${[...dims, 'uniqMerge(p.visitors) AS visitors', 'sum(p.pageviews) AS pageviews', ...zero].join(', ')}` +
+    ` FROM ${TABLES.pages} AS p WHERE ${where.join(' AND ')}${groupBy}`;
+  const rawResolve: Resolver = (name) => {
+    const spec = dimensionSpec(name);
+    if (typeof spec !== 'object' || spec.scope !== 'event') throw new Error(`${name} not in events`);
+    return { sql: spec.raw, condition: spec.rawCondition };
+  };
+  const visits = engagementVisits(
+    input.dimensions.map((name, i): [string, string] => {
+      const granularity = GRANULARITY[name];
+      return [granularity ? timeBucketSql(granularity, 'e.timestamp', TZ) : rawResolve(name).sql, `d${i}`];
+    }),
+    [
+      'e.site_id = {site:UInt32}',
+      'e.timestamp >= {from:DateTime}',
+      'e.timestamp < {to:DateTime}',
+      ...whereFilters(input.filters, rawResolve, params),
+    ],
+  );
+  const engagementPart =
+    `SELECT ${[...groups.map((d) => `v.${d} AS ${d}`), 'toUInt64(0) AS visitors', 'toUInt64(0) AS pageviews', ...ENGAGEMENT_COLUMNS.map((c) => `sum(v.${c}) AS ${c}`)].join(', ')}` +
+    ` FROM (${visits}) AS v${groupBy}`;
+  const metrics = input.metrics.map((m) => `${SEALED_METRICS.pages[m] ?? 'NULL'} AS m_${m}`);
+  const inner = `SELECT ${[...groups.map((d) => `u.${d} AS ${d}`), ...metrics].join(', ')} FROM (${pagesPart} UNION ALL ${engagementPart}) AS u`;
+  return finish(input, 'pages', inner, params, ' HAVING sum(u.pageviews) > 0');
 }
 
 export function planGoals(input: PlanInput): Plan {

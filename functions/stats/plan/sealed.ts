@@ -3,6 +3,7 @@ import {
   BASE_SESSION_COLUMNS,
   DIMENSIONS,
   type DimensionSpec,
+  engagementMetricSql,
   type Granularity,
   SESSION_IS_VISIT,
   type SessionColumn,
@@ -13,6 +14,7 @@ import {
 } from '../schema';
 import type { SealedDay } from '../seal';
 import { type Filter, filterDimensions, isTimeDimension } from '../validate';
+import { ENGAGEMENT_COLUMNS, engagementVisits } from './engagement';
 import { goalsInPlay } from './goals';
 import {
   finish,
@@ -83,8 +85,9 @@ export const SEALED_METRICS: Record<SealedClass, Partial<Record<StoredMetric, st
   pages: {
     visitors: 'sum(u.visitors)',
     pageviews: 'sum(u.pageviews)',
-    scroll_depth: 'round(ifNotFinite(sum(u.sd_sum) / sum(u.sd_count), 0))',
-    time_on_page: 'round(ifNotFinite(sum(u.eng_sum) / sum(u.eng_count) / 1000, 0))',
+    // Sealed rows hold a day's per-visit sums (functions/stats/seal.ts); other hours add theirs from
+    // engagement events (./engagement.ts).
+    ...engagementMetricSql('u'),
   },
   goals: {
     visitors: 'sum(u.visitors)',
@@ -356,20 +359,29 @@ export function sealedUnion(
 
   const page = breakdowns.find(({ item }) => item.cls === 'pages');
   if (page && cov.spans.length > 0) {
+    const needed = columnsOf([page]);
     parts.push(
       `SELECT toUInt32(${page.k}) AS k, pathname AS d0, ${sealedSelect(
-        {
-          visitors: 'uniqMerge(visitors)',
-          pageviews: 'sum(pageviews)',
-          sd_sum: 'sum(scroll_depth_sum)',
-          sd_count: 'sum(scroll_depth_count)',
-          eng_sum: 'sum(engaged_ms_sum)',
-          eng_count: 'sum(engaged_count)',
-        },
-        columnsOf([page]),
+        { visitors: 'uniqMerge(visitors)', pageviews: 'sum(pageviews)' },
+        needed,
       )}` +
         ` FROM ${TABLES.pages} WHERE site_id = {site:UInt32} AND ${range} AND ${spansSql('hour', cov.spans, params)} GROUP BY d0`,
     );
+    if (ENGAGEMENT_COLUMNS.some((c) => needed.has(c))) {
+      const visits = engagementVisits(
+        [['e.pathname', 'd0']],
+        [
+          'e.site_id = {site:UInt32}',
+          'e.timestamp >= {from:DateTime}',
+          'e.timestamp < {to:DateTime}',
+          spansSql('e.timestamp', cov.spans, params),
+        ],
+      );
+      const sums = Object.fromEntries(ENGAGEMENT_COLUMNS.map((c) => [c, `sum(v.${c})`]));
+      parts.push(
+        `SELECT toUInt32(${page.k}) AS k, v.d0 AS d0, ${sealedSelect(sums, needed)} FROM (${visits}) AS v GROUP BY d0`,
+      );
+    }
   }
   const goal = breakdowns.find(({ item }) => item.cls === 'goals');
   if (goal && cov.spans.length > 0) {

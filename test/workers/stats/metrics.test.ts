@@ -86,9 +86,10 @@ describe('metrics per page', () => {
     expect(res.body.results).toEqual([
       { dimensions: ['/pricing'], metrics: [3, 3, 80, 30, 75] },
       { dimensions: ['/'], metrics: [2, 2, 40, 10, 50] },
-      { dimensions: ['/about'], metrics: [1, 1, 0, 0, 25] },
-      { dimensions: ['/blog/post-1'], metrics: [1, 1, 0, 0, 25] },
-      { dimensions: ['/blog/post-2'], metrics: [1, 1, 0, 0, 25] },
+      // No visit sent engagement from these pages: no scroll depth or time on page (Plausible: null).
+      { dimensions: ['/about'], metrics: [1, 1, null, null, 25] },
+      { dimensions: ['/blog/post-1'], metrics: [1, 1, null, null, 25] },
+      { dimensions: ['/blog/post-2'], metrics: [1, 1, null, null, 25] },
     ]);
   });
 
@@ -101,9 +102,9 @@ describe('metrics per page', () => {
     expect(res.body.results).toEqual([
       { dimensions: ['/pricing'], metrics: [3, 3, 80, 30, 4, 3] },
       { dimensions: ['/'], metrics: [2, 2, 40, 10, 2, 2] },
-      { dimensions: ['/about'], metrics: [1, 1, 0, 0, 1, 1] },
-      { dimensions: ['/blog/post-1'], metrics: [1, 1, 0, 0, 1, 1] },
-      { dimensions: ['/blog/post-2'], metrics: [1, 1, 0, 0, 2, 1] },
+      { dimensions: ['/about'], metrics: [1, 1, null, null, 1, 1] },
+      { dimensions: ['/blog/post-1'], metrics: [1, 1, null, null, 1, 1] },
+      { dimensions: ['/blog/post-2'], metrics: [1, 1, null, null, 2, 1] },
     ]);
   });
 

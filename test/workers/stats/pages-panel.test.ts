@@ -59,9 +59,9 @@ describe('the pages panel', () => {
       rows: [
         { dimensions: ['/pricing'], metrics: [3, 3, 80, 30] },
         { dimensions: ['/'], metrics: [2, 2, 40, 10] },
-        { dimensions: ['/about'], metrics: [1, 1, 0, 0] },
-        { dimensions: ['/blog/post-1'], metrics: [1, 1, 0, 0] },
-        { dimensions: ['/blog/post-2'], metrics: [1, 1, 0, 0] },
+        { dimensions: ['/about'], metrics: [1, 1, null, null] },
+        { dimensions: ['/blog/post-1'], metrics: [1, 1, null, null] },
+        { dimensions: ['/blog/post-2'], metrics: [1, 1, null, null] },
       ],
     });
     expect(tabs['exit-pages']).toEqual({
