@@ -313,6 +313,19 @@ describe('the group includes every dimension of the query', () => {
       ]);
     });
 
+    it(`${name}: by page under a visit filter`, async () => {
+      const res = await query({ ...BY_PAGE, date_range: range, filters: [['is', 'visit:country', ['US']]] });
+      expect(res.status).toBe(200);
+      // US visits V3, V4, V6.
+      expect(res.body.results).toEqual([
+        // V3 50/70, V4 80/12, as the /b row of the whole site.
+        PAGE_ROWS[1],
+        // V4 35/25, V6 45/15: scroll 40, time 20.
+        { dimensions: ['/c'], metrics: [2, 2, 40, 20] },
+        { dimensions: ['/none'], metrics: [1, 1, null, null] },
+      ]);
+    });
+
     it(`${name}: by country under a page filter (per country, per visit)`, async () => {
       const res = await query({
         metrics: ['visitors', 'scroll_depth', 'time_on_page'],
