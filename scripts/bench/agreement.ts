@@ -5,7 +5,8 @@
  * planner answers from sealed days and hourly rollups, and once as the same span in date-times
  * (`first 00:00:00 … last 23:59:59`), which it answers from `events` alone.
  *
- * Counts must be equal: visits, pageviews, events, bounce rate, visit duration, views per visit.
+ * Counts must be equal: visits, pageviews, events, bounce rate, visit duration, views per visit,
+ * scroll depth and time on page (per visit; a visit never spans two UTC days).
  * `visitors` is ClickHouse's `uniq`, which is exact up to 65,536 distinct ids and an estimate
  * beyond; the sealed days add each UTC day's estimate (visitor ids never repeat across days) where
  * the raw plan estimates the whole range at once, so visitors (and the percentages and conversion
@@ -57,7 +58,7 @@ export function agreementQuestions(): { name: string; body: Record<string, unkno
   return [
     { name: 'totals', body: { metrics: VISIT_METRICS } },
     { name: 'time:day', body: { metrics: VISIT_METRICS, dimensions: ['time:day'] } },
-    breakdown('event:page', ['visitors', 'pageviews']),
+    breakdown('event:page', ['visitors', 'pageviews', 'scroll_depth', 'time_on_page']),
     breakdown('event:goal', ['visitors', 'events', 'conversion_rate']),
     ...[
       'visit:entry_page',
