@@ -413,6 +413,19 @@ export async function runStatsQuery(
   if (query.include.totalRows) meta.total_rows = current.totalRows ?? 0;
 
   const comparison = query.include.comparison;
+  // Plausible: with a comparison, a breakdown by time alone has a row for every bucket, zeros
+  // where the range has no data (revenue null), added after the others, so that every earlier
+  // bucket has a row to show its value on (a chart's previous line would drop to 0 there).
+  if (comparison && timeIndex === 0 && query.dimensions.length === 1) {
+    const shown = new Set(results.map((row) => row.dimensions[0]));
+    for (const label of labels.filter((l) => !shown.has(l))) {
+      const values = new Map<Metric, MetricValue>(
+        query.metrics.map((m): [Metric, MetricValue] => [m, isRevenueMetric(m) ? null : 0]),
+      );
+      current.rows.push({ dims: [label], values });
+      results.push({ dimensions: [label], metrics: query.metrics.map((m) => metricValue(values, m)) });
+    }
+  }
   if (comparison && results.length > 0) {
     const previousRange = comparisonRange(range, comparison.mode, tz, comparison.dateRange);
     // Only the rows shown now need their earlier values, however long the earlier breakdown is.

@@ -417,3 +417,85 @@ describe('default order (Plausible: time ascending, then the first metric, highe
     ]);
   });
 });
+
+describe('a comparison over time buckets (Plausible: a row for every bucket)', () => {
+  // Plausible's QueryRunner adds a zero row for every time bucket the range has no data in, after
+  // the others, when the query has a comparison and only a time dimension: otherwise an earlier
+  // bucket with data has no row to show its value on.
+  const hour = (h: number) => `2026-10-05 ${String(h).padStart(2, '0')}:00:00`;
+  const before = (h: number) => `2026-10-04 ${String(h).padStart(2, '0')}:00:00`;
+
+  it('by hour: the four hours with visits, then the twenty without, each with the day before', async () => {
+    const results = await rows({
+      metrics: ['visitors', 'pageviews'],
+      dimensions: ['time:hour'],
+      include: { comparisons: { mode: 'previous_period' } },
+    });
+    // V1 at 10 (1 view), V2 at 11 (5), V3, V5, V6 at 12 (3), V4 at 13 (1); the day before, V0 at 10.
+    const withData: [number, number[]][] = [
+      [10, [1, 1]],
+      [11, [1, 5]],
+      [12, [3, 3]],
+      [13, [1, 1]],
+    ];
+    const empty = Array.from({ length: 24 }, (_, h) => h).filter((h) => h < 10 || h > 13);
+    expect(results).toEqual([
+      ...withData.map(([h, metrics]) => ({
+        dimensions: [hour(h)],
+        metrics,
+        comparison:
+          h === 10
+            ? { dimensions: [before(h)], metrics: [1, 1], change: [0, 0] }
+            : { dimensions: [before(h)], metrics: [0, 0], change: [100, 100] },
+      })),
+      ...empty.map((h) => ({
+        dimensions: [hour(h)],
+        metrics: [0, 0],
+        comparison: { dimensions: [before(h)], metrics: [0, 0], change: [0, 0] },
+      })),
+    ]);
+  });
+
+  it('a range without data still lists its buckets, so the earlier ones show', async () => {
+    // 2026-10-04 holds V0 only (10:00); the day before it nothing.
+    const results = await rows({
+      metrics: ['visitors'],
+      date_range: ['2026-10-03', '2026-10-03'],
+      dimensions: ['time:hour'],
+      include: { comparisons: { mode: 'previous_period' } },
+    });
+    expect(results).toHaveLength(24);
+    expect(results.every((r) => r.metrics[0] === 0)).toBe(true);
+    // 2026-10-03 is before: its previous period is 2026-10-02, empty too.
+    expect(results[10]?.comparison).toEqual({
+      dimensions: ['2026-10-02 10:00:00'],
+      metrics: [0],
+      change: [0],
+    });
+    const later = await rows({
+      metrics: ['visitors'],
+      date_range: ['2026-10-04', '2026-10-04'],
+      dimensions: ['time:day'],
+      include: { comparisons: { mode: 'previous_period' } },
+    });
+    expect(later).toEqual([
+      {
+        dimensions: ['2026-10-04'],
+        metrics: [1],
+        comparison: { dimensions: ['2026-10-03'], metrics: [0], change: [100] },
+      },
+    ]);
+  });
+
+  it('no padding without a comparison, or with another dimension beside time', async () => {
+    const plain = await rows({ metrics: ['visitors'], dimensions: ['time:hour'] });
+    expect(plain.map((r) => r.dimensions[0])).toEqual([hour(10), hour(11), hour(12), hour(13)]);
+    const twoDims = await rows({
+      metrics: ['visitors'],
+      dimensions: ['time:hour', 'visit:device'],
+      include: { comparisons: { mode: 'previous_period' } },
+    });
+    // 10 Desktop, 11 (not set), 12 Mobile and Desktop, 13 Mobile.
+    expect(twoDims).toHaveLength(5);
+  });
+});
