@@ -423,7 +423,7 @@ describe('a comparison over time buckets (Plausible: a row for every bucket)', (
   // the others, when the query has a comparison and only a time dimension: otherwise an earlier
   // bucket with data has no row to show its value on.
   const hour = (h: number) => `2026-10-05 ${String(h).padStart(2, '0')}:00:00`;
-  const before = (h: number) => `2026-10-04 ${String(h).padStart(2, '0')}:00:00`;
+  const previousDay = (h: number) => `2026-10-04 ${String(h).padStart(2, '0')}:00:00`;
 
   it('by hour: the four hours with visits, then the twenty without, each with the day before', async () => {
     const results = await rows({
@@ -445,13 +445,13 @@ describe('a comparison over time buckets (Plausible: a row for every bucket)', (
         metrics,
         comparison:
           h === 10
-            ? { dimensions: [before(h)], metrics: [1, 1], change: [0, 0] }
-            : { dimensions: [before(h)], metrics: [0, 0], change: [100, 100] },
+            ? { dimensions: [previousDay(h)], metrics: [1, 1], change: [0, 0] }
+            : { dimensions: [previousDay(h)], metrics: [0, 0], change: [100, 100] },
       })),
       ...empty.map((h) => ({
         dimensions: [hour(h)],
         metrics: [0, 0],
-        comparison: { dimensions: [before(h)], metrics: [0, 0], change: [0, 0] },
+        comparison: { dimensions: [previousDay(h)], metrics: [0, 0], change: [0, 0] },
       })),
     ]);
   });
