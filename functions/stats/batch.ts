@@ -20,7 +20,7 @@ import {
   type Row,
   runStatsQuery,
 } from './run';
-import { ENGAGEMENT_METRICS, isVisitorRate } from './schema';
+import { isVisitorRate, NULLABLE_METRICS } from './schema';
 import { type SealedDay, sealedDays } from './seal';
 import { isTimeDimension, MAX_LIMIT, type ValidQuery } from './validate';
 
@@ -60,7 +60,7 @@ function splitRows(found: Row[], inputs: PlanInput[]): Row[][] {
     return [
       Object.fromEntries([
         ['total_rows', 1],
-        ...input.metrics.map((m) => [`m_${m}`, ENGAGEMENT_METRICS.has(m) ? null : 0]),
+        ...input.metrics.map((m) => [`m_${m}`, NULLABLE_METRICS.has(m) ? null : 0]),
       ]),
     ];
   });

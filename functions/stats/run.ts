@@ -21,11 +21,11 @@ import {
   rowCurrency,
 } from './revenue';
 import {
-  ENGAGEMENT_METRICS,
   type Granularity,
   isRevenueMetric,
   isVisitorRate,
   type Metric,
+  NULLABLE_METRICS,
   PROPS_PREFIX,
   type StoredMetric,
   TABLES,
@@ -339,8 +339,8 @@ async function computePeriod(
           values.set(metric, divisor > 0 ? round((100 * visitors) / divisor, 1) : 0);
         } else {
           const value = row[`m_${metric}`];
-          // Scroll depth and time on page have no value where no visit sent engagement (Plausible: null).
-          values.set(metric, value === null && ENGAGEMENT_METRICS.has(metric) ? null : num(value));
+          // Nothing to average or divide by: no value (Plausible: null).
+          values.set(metric, value === null && NULLABLE_METRICS.has(metric) ? null : num(value));
         }
       }
       return { dims, values };

@@ -278,7 +278,7 @@ export const METRIC_SQL: Record<
     visit_duration: 'round(ifNotFinite(avg(toInt64(s.ended_at) - toInt64(s.started_at)), 0))',
     // By visit:exit_page only: visits ending on the page ÷ its pageviews (`x`, joined by the
     // planner: functions/stats/plan/exit-rate.ts), to one decimal as Plausible rounds it.
-    exit_rate: 'round(ifNotFinite(100 * count() / any(x.pageviews), 0), 1)',
+    exit_rate: 'if(any(x.pageviews) > 0, round(100 * count() / any(x.pageviews), 1), NULL)',
   },
   raw: {
     visitors: 'uniqIf(r.visitor_id, r.events > 0)',
@@ -291,7 +291,7 @@ export const METRIC_SQL: Record<
     bounce_rate:
       'round(ifNotFinite(100 * countIf(r.events > 0 AND r.s_bounce_base AND r.s_pageviews = 1 AND r.s_interactive = 0) / countIf(r.events > 0 AND r.s_bounce_base), 0))',
     visit_duration: 'round(ifNotFinite(avgIf(r.s_duration, r.events > 0 AND r.s_duration_base), 0))',
-    exit_rate: 'round(ifNotFinite(100 * countIf(r.events > 0) / any(x.pageviews), 0), 1)',
+    exit_rate: 'if(any(x.pageviews) > 0, round(100 * countIf(r.events > 0) / any(x.pageviews), 1), NULL)',
     ...engagementMetricSql('r'),
   },
   // Scroll depth and time on page are per visit (engagementMetricSql): the planner adds them from
@@ -335,6 +335,12 @@ export const SESSION_METRICS: ReadonlySet<StoredMetric> = new Set([
 
 /** Metrics that read engagement events (raw kinds must include them). */
 export const ENGAGEMENT_METRICS: ReadonlySet<StoredMetric> = new Set(['scroll_depth', 'time_on_page']);
+
+/**
+ * Metrics that have no value (null, as Plausible answers) where there is nothing to average or
+ * divide by: a page no visit sent engagement from, an exit page without pageviews in the range.
+ */
+export const NULLABLE_METRICS: ReadonlySet<Metric> = new Set(['scroll_depth', 'time_on_page', 'exit_rate']);
 
 export const TABLES = {
   events: 'events',

@@ -80,7 +80,7 @@ export const SEALED_METRICS: Record<SealedClass, Partial<Record<StoredMetric, st
     bounce_rate: 'round(ifNotFinite(100 * sum(u.bounces) / sum(u.visits), 0))',
     visit_duration: 'round(ifNotFinite(sum(u.duration) / sum(u.visits), 0))',
     // By exit page only (validation): rows of pages never left from are dropped (HAVING visits).
-    exit_rate: 'round(ifNotFinite(100 * sum(u.visits) / sum(u.exit_base), 0), 1)',
+    exit_rate: 'if(sum(u.exit_base) > 0, round(100 * sum(u.visits) / sum(u.exit_base), 1), NULL)',
   },
   pages: {
     visitors: 'sum(u.visitors)',

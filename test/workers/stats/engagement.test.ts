@@ -107,6 +107,18 @@ describe('exit_rate', () => {
     });
   }
 
+  it('has no value for an exit page without pageviews in the range (Plausible: null)', async () => {
+    // 10:00–10:05 (raw events): V1 viewed /one there and left from /two at 10:10, V2 viewed /one
+    // and /never-exit and left from /one at 10:10. /one: 1 exit of its 2 pageviews in the range;
+    // /two: 1 exit, no pageview in the range.
+    const res = await query({ ...BY_EXIT, date_range: ['2026-10-07T10:00:00', '2026-10-07T10:05:00'] });
+    expect(res.status).toBe(200);
+    expect(res.body.results).toEqual([
+      { dimensions: ['/one'], metrics: [1, 50] },
+      { dimensions: ['/two'], metrics: [1, null] },
+    ]);
+  });
+
   it('changes by its difference in a comparison, as the other rates', async () => {
     const res = await query({
       ...BY_EXIT,
