@@ -171,16 +171,17 @@ function comparisonJson(
 }
 
 /**
- * Percentage change as Plausible shows it; rates (already percentages) change by their difference,
- * revenue by its amount (none when either side has no revenue).
+ * A comparison's change as Plausible's `Compare.calculate_change` gives it: conversion rate by its
+ * difference in points (one decimal), bounce rate by its difference when it was above 0 before
+ * (else none), every other metric (exit rate and percentage too) by its percentage change, 100 from
+ * nothing to something; none when either side has no value (revenue without events).
  */
 function change(metric: Metric, nowValue: MetricValue, beforeValue: MetricValue): number | null {
   if (nowValue === null || beforeValue === null) return null;
   const now = metricNumber(nowValue);
   const before = metricNumber(beforeValue);
-  if (metric === 'bounce_rate' || metric === 'exit_rate' || isVisitorRate(metric)) {
-    return round(now - before, 1);
-  }
+  if (metric === 'conversion_rate') return round(now - before, 1);
+  if (metric === 'bounce_rate') return before > 0 ? now - before : null;
   if (before === 0) return now > 0 ? 100 : 0;
   return Math.round(((now - before) / before) * 100);
 }

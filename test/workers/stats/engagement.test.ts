@@ -119,7 +119,7 @@ describe('exit_rate', () => {
     ]);
   });
 
-  it('changes by its difference in a comparison, as the other rates', async () => {
+  it('changes by its percentage change in a comparison (Plausible: 100 from nothing)', async () => {
     const res = await query({
       ...BY_EXIT,
       metrics: ['exit_rate'],
@@ -131,7 +131,7 @@ describe('exit_rate', () => {
       {
         dimensions: ['/two'],
         metrics: [33.3],
-        comparison: { dimensions: ['/two'], metrics: [0], change: [33.3] },
+        comparison: { dimensions: ['/two'], metrics: [0], change: [100] },
       },
     ]);
   });

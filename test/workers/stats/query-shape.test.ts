@@ -110,6 +110,38 @@ describe('comparisons', () => {
     ]);
   });
 
+  it("changes as Plausible's: bounce rate by its difference only when it was above 0, percentage by its percentage change", async () => {
+    // The day before (2026-10-04): F1 and B0, both bounces (100 %), 1 of 2 visitors from Direct.
+    // A year before: Y1 alone, a bounce, from Direct (100 %).
+    const res = await query({
+      metrics: ['visitors', 'bounce_rate'],
+      dimensions: ['visit:source'],
+      include: { comparisons: { mode: 'custom', date_range: ['2026-10-04', '2026-10-04'] } },
+    });
+    // Now: Direct / None 2 visitors (A2 bounce, C1 not: 50 %), Hacker News 2 (B1, E1 bounces:
+    // 100 %), Google 1 (A1, no bounce: 0 %). Before: Direct / None B0 100 %, Google F1 100 %.
+    expect(res.body.results.map((r) => [r.dimensions[0], r.comparison?.change])).toEqual([
+      ['Direct / None', [100, -50]],
+      // Nothing before: 100 % more visitors; a bounce rate that was 0 has no change.
+      ['Hacker News', [100, null]],
+      ['Google', [0, -100]],
+    ]);
+    const shares = await query({
+      metrics: ['visitors', 'percentage'],
+      dimensions: ['visit:source'],
+      pagination: { limit: 1, offset: 1 },
+      include: { comparisons: { mode: 'custom', date_range: ['2026-10-04', '2026-10-04'] } },
+    });
+    // Hacker News: 50 % of visitors now, 0 % then: a percentage changes by its percentage change.
+    expect(shares.body.results).toEqual([
+      {
+        dimensions: ['Hacker News'],
+        metrics: [2, 50],
+        comparison: { dimensions: ['Hacker News'], metrics: [0, 0], change: [100, 100] },
+      },
+    ]);
+  });
+
   it('year_over_year: the same day a year before', async () => {
     const res = await query({
       metrics: ['visitors', 'pageviews'],
