@@ -4,8 +4,8 @@ import { sealDays } from '../../../functions/stats/seal';
 import { maintenanceClickhouse } from '../../../workers/clickhouse/client';
 import type { EventRecord } from '../../../workers/events/record';
 import { signUp, type TestAccount } from '../helpers/accounts';
-import { testEnv, workerFetch } from '../helpers/stack';
-import { event, insertEvents, newSite, type StatsResponse, statsQuery } from './fixtures';
+import { testEnv } from '../helpers/stack';
+import { event, insertEvents, newSite, type StatsResponse, statsBatch, statsQuery } from './fixtures';
 
 /**
  * Scroll depth and time on page per VISIT, as Plausible computes them (issue 15, point 6;
@@ -165,16 +165,11 @@ function query(body: Record<string, unknown>): Promise<StatsResponse> {
   return statsQuery({ site_id: site.domain, date_range: DAY, ...body }, { cookie: owner.cookie });
 }
 
-/** The dashboard's combined statement: POST /api/v2/query/batch; each answer without its status. */
-async function batch(queries: Record<string, unknown>[]): Promise<StatsResponse['body'][]> {
-  const res = await workerFetch('/api/v2/query/batch', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: owner.cookie },
-    body: JSON.stringify({ queries: queries.map((q) => ({ site_id: site.domain, date_range: DAY, ...q })) }),
-  });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { results: (StatsResponse['body'] & { status: number })[] };
-  return body.results.map(({ status: _status, ...rest }) => rest);
+function batch(queries: Record<string, unknown>[]): Promise<StatsResponse['body'][]> {
+  return statsBatch(
+    queries.map((q) => ({ site_id: site.domain, date_range: DAY, ...q })),
+    owner.cookie,
+  );
 }
 
 const ENGAGEMENT = ['visitors', 'pageviews', 'scroll_depth', 'time_on_page'];

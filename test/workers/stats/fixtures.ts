@@ -42,6 +42,21 @@ export async function statsQuery(
   return { status: res.status, body: JSON.parse(text) as StatsResponse['body'] };
 }
 
+/** POST /api/v2/query/batch (the dashboard's combined statement) as `cookie`; each answer without its status. */
+export async function statsBatch(
+  queries: Record<string, unknown>[],
+  cookie: string,
+): Promise<StatsResponse['body'][]> {
+  const res = await workerFetch('/api/v2/query/batch', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ queries }),
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { results: (StatsResponse['body'] & { status: number })[] };
+  return body.results.map(({ status: _status, ...rest }) => rest);
+}
+
 /** A site created through the real sites API. */
 export async function newSite(owner: TestAccount, timezone = 'Europe/Berlin'): Promise<SiteJson> {
   const res = await call<{ site: SiteJson }>('POST', '/api/sites', {

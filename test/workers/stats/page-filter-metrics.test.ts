@@ -4,8 +4,8 @@ import { sealDays } from '../../../functions/stats/seal';
 import { maintenanceClickhouse } from '../../../workers/clickhouse/client';
 import type { EventRecord } from '../../../workers/events/record';
 import { signUp, type TestAccount } from '../helpers/accounts';
-import { testEnv, workerFetch } from '../helpers/stack';
-import { event, insertEvents, newSite, type StatsResponse, statsQuery } from './fixtures';
+import { testEnv } from '../helpers/stack';
+import { event, insertEvents, newSite, type StatsResponse, statsBatch, statsQuery } from './fixtures';
 
 /**
  * Plausible's rules for visit metrics under a page (issue 15, points 1 and 2), hand-counted:
@@ -92,15 +92,11 @@ function query(body: Record<string, unknown>): Promise<StatsResponse> {
   return statsQuery({ site_id: site.domain, date_range: DAY, ...body }, { cookie: owner.cookie });
 }
 
-async function batch(queries: Record<string, unknown>[]): Promise<StatsResponse['body'][]> {
-  const res = await workerFetch('/api/v2/query/batch', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: owner.cookie },
-    body: JSON.stringify({ queries: queries.map((q) => ({ site_id: site.domain, date_range: DAY, ...q })) }),
-  });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { results: (StatsResponse['body'] & { status: number })[] };
-  return body.results.map(({ status: _status, ...rest }) => rest);
+function batch(queries: Record<string, unknown>[]): Promise<StatsResponse['body'][]> {
+  return statsBatch(
+    queries.map((q) => ({ site_id: site.domain, date_range: DAY, ...q })),
+    owner.cookie,
+  );
 }
 
 const TOTALS = ['visitors', 'visits', 'bounce_rate', 'visit_duration'];
