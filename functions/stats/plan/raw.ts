@@ -1,7 +1,6 @@
 /** The plan over raw events: answers every query, at the cost of reading each event. */
 import {
   BASE_SESSION_COLUMNS,
-  ENGAGEMENT_METRICS,
   PROPS_PREFIX,
   propsDimensionSql,
   RAW_INNER_COLUMNS,
@@ -14,6 +13,7 @@ import {
 } from '../schema';
 import { filterDimensions, isTimeDimension } from '../validate';
 import { behaviouralSql } from './behavioural';
+import { asksEngagement } from './engagement';
 import { entryBases } from './entry';
 import { exitRateJoin } from './exit-rate';
 import { GOAL_COLUMN, goalsInPlay, rawGoalParts, rawRevenueParts } from './goals';
@@ -76,7 +76,7 @@ export function planRaw(input: PlanInput): Plan {
   });
   const filters = whereFilters(input.filters, resolve, params, (f) => behaviouralSql(f, input.goals, params));
   const kinds =
-    input.metrics.some((m) => ENGAGEMENT_METRICS.has(m)) || goalParts?.engagement
+    asksEngagement(input.metrics) || goalParts?.engagement
       ? "('pageview', 'custom', 'engagement')"
       : "('pageview', 'custom')";
   const innerColumns = Object.entries(RAW_INNER_COLUMNS).map(
